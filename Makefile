@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make            build every program (static: they must run in an initramfs)
+# make run        the contract suite on the running kernel, KTAP on stdout
+# make check      the project's own tests, the suite here, and the
+#                 differential gate in QEMU (6.1.192 must fail, 6.12 pass)
+# make vmtest KERNEL=6.12|/path/to/linux|/path/to/bzImage
+#
+# KSRC=/path/to/linux takes the kselftest harness from that tree; without
+# it the harness headers come from Debian's linux-source package.
+
+CC ?= gcc
+BUILD ?= build
+STATIC ?= -static
+KERNEL ?= 6.12
+
+HARNESS_DIR := $(BUILD)/kselftest
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -pthread \
+	  -Iselftests -I$(HARNESS_DIR)
+LDFLAGS += $(STATIC) -pthread
+
+LIB_SRCS := content.c khugepaged_ctl.c ledger.c oracle.c probe.c \
+	    shmem_backing.c thp_settings.c uffd_util.c
+LIB_OBJS := $(addprefix $(BUILD)/obj/,$(LIB_SRCS:.c=.o))
+
+TESTS := uffd_collapse_contract
+UNIT_TESTS := oracle_test helpers_test
+PROGS := $(addprefix $(BUILD)/,$(TESTS) $(UNIT_TESTS))
+
+all: $(PROGS) $(BUILD)/settings
+
+$(HARNESS_DIR)/kselftest_harness.h:
+	scripts/get-harness $(HARNESS_DIR)
+
+$(BUILD)/obj/%.o: selftests/%.c $(wildcard selftests/*.h) $(HARNESS_DIR)/kselftest_harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/%: $(BUILD)/obj/%.o $(LIB_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS)
+
+$(BUILD)/settings: selftests/settings
+	cp $< $@
+
+run: all
+	cd $(BUILD) && ./uffd_collapse_contract
+
+check: all
+	scripts/check
+
+vmtest: all
+	scripts/vmtest --kernel $(KERNEL) -- ./uffd_collapse_contract
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all run check vmtest clean
+.SECONDARY:

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <time.h>
+
+#include "khugepaged_ctl.h"
+#include "thp_settings.h"
+
+int khugepaged_fast(void)
+{
+	static const char * const fast[] = {
+		"khugepaged/defrag", "1",
+		"khugepaged/max_ptes_none", "511",
+		"khugepaged/pages_to_scan", "8192",
+		"khugepaged/alloc_sleep_millisecs", "10",
+		"khugepaged/scan_sleep_millisecs", "10",
+		NULL,
+	};
+
+	return thp_apply(fast);
+}
+
+int khugepaged_enlist(void)
+{
+	static pid_t done_in;
+	size_t pmd = thp_pmd_size();
+	char *ticket;
+
+	if (done_in == getpid())
+		return 0;
+	if (!pmd)
+		return -ENOENT;
+	ticket = mmap(NULL, 2 * pmd, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ticket == MAP_FAILED)
+		return -errno;
+	if (madvise(ticket, 2 * pmd, MADV_HUGEPAGE))
+		return -errno;
+	ticket[0] = 1;
+	done_in = getpid();
+	return 0;
+}
+
+long khugepaged_counter(const char *name)
+{
+	char knob[64], buf[32];
+	int ret;
+
+	snprintf(knob, sizeof(knob), "khugepaged/%s", name);
+	ret = thp_read(knob, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	return strtol(buf, NULL, 10);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+int khugepaged_wait_scans(long since, long n, unsigned int timeout_ms)
+{
+	struct timespec ts = { 0, 2 * 1000 * 1000 };
+	long long deadline = now_ms() + timeout_ms;
+
+	do {
+		if (khugepaged_counter("full_scans") >= since + n)
+			return 0;
+		nanosleep(&ts, NULL);
+	} while (now_ms() < deadline);
+	return -ETIMEDOUT;
+}

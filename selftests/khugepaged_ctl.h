@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* khugepaged control: fast scanning, and proof that it scanned. */
+#ifndef UFFDC_KHUGEPAGED_CTL_H
+#define UFFDC_KHUGEPAGED_CTL_H
+
+/*
+ * Scan often and far, collapse ranges with any number of holes.  Writing
+ * scan_sleep_millisecs also wakes khugepaged.  Returns 0 or -errno.
+ */
+int khugepaged_fast(void);
+
+/*
+ * Put this mm on khugepaged's scan list.  MADV_HUGEPAGE on a shmem VMA
+ * alone does not do it on every kernel (6.18 was seen not to), while a
+ * touched MADV_HUGEPAGE anonymous region always does, and khugepaged then
+ * scans every eligible VMA of the mm.  Returns 0 or -errno.
+ */
+int khugepaged_enlist(void);
+
+/* A khugepaged counter (full_scans, pages_collapsed), or -errno. */
+long khugepaged_counter(const char *name);
+
+/*
+ * Wait until full_scans has grown by n since `since`, polling, at most
+ * timeout_ms.  Every mm on khugepaged's list has then been scanned whole
+ * at least n - 1 times.  Returns 0, or -ETIMEDOUT.
+ */
+int khugepaged_wait_scans(long since, long n, unsigned int timeout_ms);
+
+#endif

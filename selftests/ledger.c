@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "ledger.h"
+
+static size_t ledger_bytes(uint64_t cap)
+{
+	return sizeof(struct ledger) + cap * sizeof(struct ev);
+}
+
+struct ledger *ledger_create(uint64_t cap)
+{
+	struct ledger *l;
+
+	l = mmap(NULL, ledger_bytes(cap), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (l == MAP_FAILED)
+		return NULL;
+	l->cap = cap;
+	ledger_reset(l);
+	return l;
+}
+
+void ledger_destroy(struct ledger *l)
+{
+	if (l)
+		munmap(l, ledger_bytes(l->cap));
+}
+
+void ledger_reset(struct ledger *l)
+{
+	/* Stamp 0 is never handed out: 0 can mean "no bound" to the oracle. */
+	__atomic_store_n(&l->seq, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&l->len, 0, __ATOMIC_SEQ_CST);
+}
+
+uint64_t ledger_stamp(struct ledger *l)
+{
+	/* SEQ_CST so that a stamp orders the memory operations around it. */
+	return __atomic_fetch_add(&l->seq, 1, __ATOMIC_SEQ_CST);
+}
+
+bool ledger_add(struct ledger *l, const struct ev *e)
+{
+	uint64_t i = __atomic_fetch_add(&l->len, 1, __ATOMIC_SEQ_CST);
+
+	if (i >= l->cap)
+		return false;
+	l->ev[i] = *e;
+	return true;
+}
+
+bool ledger_overflowed(const struct ledger *l)
+{
+	return __atomic_load_n(&l->len, __ATOMIC_SEQ_CST) > l->cap;
+}
+
+uint64_t ledger_count(const struct ledger *l)
+{
+	uint64_t n = __atomic_load_n(&l->len, __ATOMIC_SEQ_CST);
+
+	return n > l->cap ? l->cap : n;
+}
+
+void ledger_counts(const struct ledger *l, uint64_t counts[EV_NR_KINDS])
+{
+	uint64_t i, n = ledger_count(l);
+
+	memset(counts, 0, sizeof(uint64_t) * EV_NR_KINDS);
+	for (i = 0; i < n; i++)
+		if (l->ev[i].kind < EV_NR_KINDS)
+			counts[l->ev[i].kind]++;
+}
+
+static const char * const kind_names[EV_NR_KINDS] = {
+	[EV_REGISTER] = "register",
+	[EV_UNREGISTER] = "unregister",
+	[EV_PROBE] = "probe",
+	[EV_FAULT] = "fault",
+	[EV_FILL] = "fill",
+	[EV_REMOVE] = "remove",
+	[EV_TOUCH] = "touch",
+	[EV_READ] = "read",
+	[EV_COLLAPSE] = "collapse",
+};
+
+const char *ev_kind_name(enum ev_kind k)
+{
+	return k < EV_NR_KINDS ? kind_names[k] : "?";
+}
+
+static const char * const method_names[PM_NR] = {
+	[PM_SEEK_DATA] = "SEEK_DATA",
+	[PM_SEEK_HOLE] = "SEEK_HOLE",
+	[PM_MINCORE] = "mincore",
+	[PM_PAGEMAP] = "pagemap",
+};
+
+const char *probe_method_name(enum probe_method m)
+{
+	return m < PM_NR ? method_names[m] : "?";
+}
+
+static const char * const agent_names[AGENT_NR] = {
+	[AGENT_MADV_OTHER] = "MADV_COLLAPSE(other mapping)",
+	[AGENT_MADV_SELF] = "MADV_COLLAPSE(registered mapping)",
+	[AGENT_MADV_PROCESS] = "MADV_COLLAPSE(other process)",
+	[AGENT_KHUGEPAGED] = "khugepaged",
+};
+
+const char *agent_name(enum collapse_agent a)
+{
+	return a < AGENT_NR ? agent_names[a] : "?";
+}
+
+static const char *fill_how_name(int how)
+{
+	switch (how) {
+	case FILL_PWRITE: return "pwrite";
+	case FILL_STORE: return "store";
+	case FILL_UFFD_COPY: return "UFFDIO_COPY";
+	case FILL_UFFD_ZEROPAGE: return "UFFDIO_ZEROPAGE";
+	}
+	return "?";
+}
+
+static const char *remove_how_name(int how)
+{
+	switch (how) {
+	case REMOVE_PUNCH: return "PUNCH_HOLE";
+	case REMOVE_MADV_REMOVE: return "MADV_REMOVE";
+	case REMOVE_TRUNCATE: return "ftruncate";
+	case REMOVE_DONTNEED: return "MADV_DONTNEED";
+	}
+	return "?";
+}
+
+static void content_format(int32_t v, char *buf, size_t len)
+{
+	if (v == CONTENT_ZERO)
+		snprintf(buf, len, "zeros");
+	else if (v == CONTENT_CORRUPT)
+		snprintf(buf, len, "CORRUPT bytes");
+	else if (v == CONTENT_NONE)
+		snprintf(buf, len, "nothing (access failed)");
+	else
+		snprintf(buf, len, "gen %d", v);
+}
+
+void ev_format(const struct ev *e, char *buf, size_t len)
+{
+	char c[32];
+	int n;
+
+	n = snprintf(buf, len, "[seq %llu..%llu actor %u] ",
+		     (unsigned long long)e->t0, (unsigned long long)e->t1,
+		     e->actor);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	buf += n;
+	len -= n;
+
+	switch (e->kind) {
+	case EV_REGISTER:
+	case EV_UNREGISTER:
+		snprintf(buf, len, "UFFDIO_%s MISSING map %u pages %u-%u%s%s",
+			 e->kind == EV_REGISTER ? "REGISTER" : "UNREGISTER",
+			 e->map, e->page, e->page + e->npages - 1,
+			 e->err ? " failed: " : "", e->err ? strerror(e->err) : "");
+		break;
+	case EV_PROBE:
+		if (e->map)
+			snprintf(buf, len, "%s page %u via map %u: %s",
+				 probe_method_name(e->aux), e->page, e->map,
+				 e->value == PROBE_HOLE ? "HOLE" : "DATA");
+		else
+			snprintf(buf, len, "%s page %u: %s", probe_method_name(e->aux),
+				 e->page, e->value == PROBE_HOLE ? "HOLE" : "DATA");
+		break;
+	case EV_FAULT:
+		snprintf(buf, len, "MISSING fault page %u via map %u (message read)",
+			 e->page, e->map);
+		break;
+	case EV_FILL:
+		snprintf(buf, len, "%s page %u gen %d%s%s", fill_how_name(e->aux),
+			 e->page, e->value, e->err ? " failed: " : "",
+			 e->err ? strerror(e->err) : "");
+		break;
+	case EV_REMOVE:
+		snprintf(buf, len, "%s pages %u-%u%s%s", remove_how_name(e->aux),
+			 e->page, e->page + e->npages - 1, e->err ? " failed: " : "",
+			 e->err ? strerror(e->err) : "");
+		break;
+	case EV_TOUCH:
+	case EV_READ:
+		content_format(e->value, c, sizeof(c));
+		if (e->kind == EV_TOUCH)
+			snprintf(buf, len, "touch page %u via map %u saw %s",
+				 e->page, e->map, c);
+		else
+			snprintf(buf, len, "pread page %u saw %s", e->page, c);
+		break;
+	case EV_COLLAPSE:
+		snprintf(buf, len, "%s pages %u-%u: %s (value %d)",
+			 agent_name(e->aux), e->page, e->page + e->npages - 1,
+			 e->err ? strerror(e->err) : "ok", e->value);
+		break;
+	default:
+		snprintf(buf, len, "unknown event kind %u", e->kind);
+	}
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The event ledger: every actor (registrar, prober, collapser, toucher,
+ * fault handler) appends what it did or saw, stamped before and after the
+ * operation from one global sequence counter.  The oracle never trusts
+ * wall-clock order: event A happened before event B only when A.t1 < B.t0.
+ *
+ * The ledger may live in MAP_SHARED memory so that forked actors append to
+ * the same record.
+ */
+#ifndef UFFDC_LEDGER_H
+#define UFFDC_LEDGER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum ev_kind {
+	EV_REGISTER,	/* MISSING registration of [page, page + npages) via map */
+	EV_UNREGISTER,	/* registration of [page, page + npages) via map removed */
+	EV_PROBE,	/* value: PROBE_HOLE or PROBE_DATA, aux: enum probe_method */
+	EV_FAULT,	/* MISSING fault message for page via map, read at t1 */
+	EV_FILL,	/* we made page data: value is the content gen, aux: how */
+	EV_REMOVE,	/* we made [page, page + npages) a hole again, aux: how */
+	EV_TOUCH,	/* access through map; value: content seen (enum content) */
+	EV_READ,	/* pread of page; value: content seen */
+	EV_COLLAPSE,	/* collapse attempt of [page, page + npages); err: result */
+	EV_NR_KINDS,
+};
+
+enum probe_result {
+	PROBE_HOLE,
+	PROBE_DATA,
+};
+
+enum probe_method {
+	PM_SEEK_DATA,
+	PM_SEEK_HOLE,
+	PM_MINCORE,
+	PM_PAGEMAP,
+	PM_NR,
+};
+
+/* How a fill came about; only for the report. */
+enum fill_how {
+	FILL_PWRITE,
+	FILL_STORE,
+	FILL_UFFD_COPY,
+	FILL_UFFD_ZEROPAGE,
+};
+
+/* How a hole was made; only for the report. */
+enum remove_how {
+	REMOVE_PUNCH,
+	REMOVE_MADV_REMOVE,
+	REMOVE_TRUNCATE,
+	REMOVE_DONTNEED,
+};
+
+/* Collapse agents, recorded in EV_COLLAPSE aux. */
+enum collapse_agent {
+	AGENT_MADV_OTHER,	/* MADV_COLLAPSE on an unregistered mapping */
+	AGENT_MADV_SELF,	/* MADV_COLLAPSE on the registered mapping */
+	AGENT_MADV_PROCESS,	/* MADV_COLLAPSE from another process */
+	AGENT_KHUGEPAGED,	/* khugepaged, observed through its counters */
+	AGENT_NR,
+};
+
+/*
+ * Content seen by a touch or read.  Non-negative values are the generation
+ * decoded from a page pattern (see content.h); generation 0 is reserved for
+ * "all zero".
+ */
+#define CONTENT_ZERO	0
+#define CONTENT_CORRUPT	(-1)	/* not a pattern of this page */
+#define CONTENT_NONE	(-2)	/* nothing read (the access failed) */
+
+#define MAP_FILE_LEVEL	0	/* map id of file-level observations */
+
+struct ev {
+	uint64_t t0, t1;	/* sequence stamps around the operation */
+	uint32_t page;		/* first page (file page index) */
+	uint32_t npages;	/* for ranges; 1 otherwise */
+	uint16_t kind;		/* enum ev_kind */
+	uint16_t aux;		/* method, agent or how; per kind */
+	uint16_t map;		/* mapping id, MAP_FILE_LEVEL for the file */
+	uint16_t actor;		/* who appended it, for the report */
+	int32_t value;		/* per kind, see above */
+	int32_t err;		/* errno of the operation, 0 on success */
+};
+
+struct ledger {
+	uint64_t seq;		/* the global clock */
+	uint64_t len;		/* events appended (may exceed cap) */
+	uint64_t cap;
+	struct ev ev[];
+};
+
+/* Allocates in MAP_SHARED memory so forked actors share it. */
+struct ledger *ledger_create(uint64_t cap);
+void ledger_destroy(struct ledger *l);
+void ledger_reset(struct ledger *l);
+
+/* A stamp; call before and after the operation being recorded. */
+uint64_t ledger_stamp(struct ledger *l);
+
+/*
+ * Append an event.  Returns false when the ledger is full: the caller must
+ * then treat the round as unjudgeable rather than judge a partial record.
+ */
+bool ledger_add(struct ledger *l, const struct ev *e);
+bool ledger_overflowed(const struct ledger *l);
+uint64_t ledger_count(const struct ledger *l);
+
+const char *ev_kind_name(enum ev_kind k);
+const char *probe_method_name(enum probe_method m);
+const char *agent_name(enum collapse_agent a);
+void ev_format(const struct ev *e, char *buf, size_t len);
+
+/* Per-kind counts for "what did this run exercise" lines. */
+void ledger_counts(const struct ledger *l, uint64_t counts[EV_NR_KINDS]);
+
+#endif

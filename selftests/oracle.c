@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oracle.h"
+
+static const char * const vnames[V_NR] = {
+	[V_LOST_FAULT] = "lost-fault",
+	[V_SPURIOUS_FAULT] = "spurious-fault",
+	[V_DATA_VANISHED] = "data-vanished",
+	[V_CONTENT] = "content",
+	[V_COPY_EEXIST] = "copy-eexist",
+};
+
+const char *violation_name(enum violation_kind k)
+{
+	return k < V_NR ? vnames[k] : "?";
+}
+
+#define T_INF UINT64_MAX
+
+/* Events touching each page, so every rule only scans one page's history. */
+struct page_index {
+	uint32_t npages;
+	uint64_t *start;	/* npages + 1 offsets into idx */
+	uint64_t *idx;		/* ledger indices */
+};
+
+static void pidx_free(struct page_index *pi)
+{
+	free(pi->start);
+	free(pi->idx);
+}
+
+static int pidx_build(const struct ledger *l, struct page_index *pi)
+{
+	uint64_t i, n = ledger_count(l), total = 0;
+	uint64_t *fill;
+	uint32_t p;
+
+	memset(pi, 0, sizeof(*pi));
+	for (i = 0; i < n; i++) {
+		uint64_t end = (uint64_t)l->ev[i].page + (l->ev[i].npages ?: 1);
+
+		if (end > pi->npages)
+			pi->npages = end;
+	}
+	pi->start = calloc(pi->npages + 1, sizeof(*pi->start));
+	if (!pi->start)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const struct ev *e = &l->ev[i];
+
+		for (p = e->page; p < e->page + (e->npages ?: 1); p++)
+			pi->start[p + 1]++;
+	}
+	for (p = 0; p < pi->npages; p++)
+		pi->start[p + 1] += pi->start[p];
+	total = pi->start[pi->npages];
+	pi->idx = malloc((total ?: 1) * sizeof(*pi->idx));
+	fill = calloc(pi->npages + 1, sizeof(*fill));
+	if (!pi->idx || !fill) {
+		free(fill);
+		pidx_free(pi);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		const struct ev *e = &l->ev[i];
+
+		for (p = e->page; p < e->page + (e->npages ?: 1); p++)
+			pi->idx[pi->start[p] + fill[p]++] = i;
+	}
+	free(fill);
+	return 0;
+}
+
+#define for_each_page_ev(pi, l, page, k, e) \
+	for (k = (pi)->start[page]; \
+	     k < (pi)->start[(page) + 1] && ((e) = &(l)->ev[(pi)->idx[k]], 1); k++)
+
+struct judge {
+	const struct ledger *l;
+	const struct oracle_opts *o;
+	struct page_index pi;
+	struct verdict *out;
+};
+
+/*
+ * A registration of map on page covers the open interval (r.t1, end): it
+ * ends at the start of the first unregistration that may have taken effect
+ * after it began.  Is [a, b] wholly inside one such window?
+ */
+static const struct ev *registered_over(struct judge *j, uint32_t page,
+					uint16_t map, uint64_t a, uint64_t b)
+{
+	const struct ev *r, *u;
+	uint64_t k, m, end;
+
+	for_each_page_ev(&j->pi, j->l, page, k, r) {
+		if (r->kind != EV_REGISTER || r->err || r->map != map)
+			continue;
+		if (r->t1 >= a)
+			continue;
+		end = T_INF;
+		for_each_page_ev(&j->pi, j->l, page, m, u) {
+			if (u->kind == EV_UNREGISTER && u->map == map &&
+			    u->t1 > r->t0 && u->t0 < end)
+				end = u->t0;
+		}
+		if (b < end)
+			return r;
+	}
+	return NULL;
+}
+
+static bool hole_probe_is_evidence(struct judge *j, const struct ev *p)
+{
+	if (p->kind != EV_PROBE || p->value != PROBE_HOLE)
+		return false;
+	if (p->aux == PM_MINCORE)
+		return j->o->mincore_hole_is_evidence;
+	return true;
+}
+
+/* Did we (not the kernel) put data in page at some time in (a, b)? */
+static bool we_filled_between(struct judge *j, uint32_t page, uint64_t a, uint64_t b)
+{
+	const struct ev *f;
+	uint64_t k;
+
+	for_each_page_ev(&j->pi, j->l, page, k, f)
+		if (f->kind == EV_FILL && !f->err && f->t1 > a && f->t0 < b)
+			return true;
+	return false;
+}
+
+/* Did we make page a hole at some time in (a, b)? */
+static bool we_removed_between(struct judge *j, uint32_t page, uint64_t a, uint64_t b)
+{
+	const struct ev *r;
+	uint64_t k;
+
+	for_each_page_ev(&j->pi, j->l, page, k, r)
+		if (r->kind == EV_REMOVE && !r->err && r->t1 > a && r->t0 < b)
+			return true;
+	return false;
+}
+
+/*
+ * The earliest time a fault can have been raised: the start of the
+ * earliest touch of that page through that map still in flight when the
+ * handler read the message (a touch waits for its fault to be resolved,
+ * and the handler resolves only after reading).  0 when no touch explains
+ * the fault: such a fault cannot be placed in time.
+ */
+static uint64_t fault_lower_bound(struct judge *j, const struct ev *f)
+{
+	const struct ev *x;
+	uint64_t k, lb = T_INF;
+
+	for_each_page_ev(&j->pi, j->l, f->page, k, x) {
+		if (x->kind != EV_TOUCH || x->map != f->map)
+			continue;
+		if (x->t0 < f->t1 && x->t1 > f->t1 && x->t0 < lb)
+			lb = x->t0;
+	}
+	return lb == T_INF ? 0 : lb;
+}
+
+static void add(struct judge *j, enum violation_kind kind, uint32_t page,
+		uint16_t map, const struct ev **evs, int nev, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+
+static void add(struct judge *j, enum violation_kind kind, uint32_t page,
+		uint16_t map, const struct ev **evs, int nev, const char *fmt, ...)
+{
+	struct verdict *out = j->out;
+	struct violation *v;
+	va_list ap;
+	int i;
+
+	out->total++;
+	out->count[kind]++;
+	if (out->kept >= ORACLE_MAX_KEPT)
+		return;
+	v = &out->v[out->kept++];
+	v->kind = kind;
+	v->page = page;
+	v->map = map;
+	v->nev = 0;
+	for (i = 0; i < nev && i < ORACLE_MAX_EVIDENCE; i++)
+		if (evs[i])
+			v->ev[v->nev++] = evs[i] - j->l->ev;
+	va_start(ap, fmt);
+	vsnprintf(v->why, sizeof(v->why), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Lost fault: after the registration completed, a probe saw page as a hole;
+ * a later touch through the registered mapping, still inside the
+ * registration, got no fault, and we did not fill the page in between.
+ */
+static void check_lost_faults(struct judge *j, uint32_t page)
+{
+	const struct ev *x, *p, *f, *r, *best_p, *best_r;
+	uint64_t k, m;
+
+	for_each_page_ev(&j->pi, j->l, page, k, x) {
+		if (x->kind != EV_TOUCH || x->value == CONTENT_NONE)
+			continue;
+		best_p = best_r = NULL;
+		for_each_page_ev(&j->pi, j->l, page, m, p) {
+			if (!hole_probe_is_evidence(j, p) || p->t1 >= x->t0)
+				continue;
+			r = registered_over(j, page, x->map, p->t0, x->t1);
+			if (!r)
+				continue;
+			if (best_p && best_p->t0 > p->t0)
+				continue;
+			best_p = p;
+			best_r = r;
+		}
+		if (!best_p)
+			continue;
+		if (we_filled_between(j, page, best_p->t0, x->t1))
+			continue;
+		for_each_page_ev(&j->pi, j->l, page, m, f)
+			if (f->kind == EV_FAULT && f->map == x->map && f->t1 > best_p->t0)
+				break;
+		if (m < j->pi.start[page + 1])
+			continue;
+		add(j, V_LOST_FAULT, page, x->map, (const struct ev *[]){ best_r, best_p, x }, 3,
+		    "page seen as a hole by %s after UFFDIO_REGISTER completed, then touched through the registered mapping: no MISSING fault was delivered and the touch read %s",
+		    probe_method_name(best_p->aux),
+		    x->value == CONTENT_ZERO ? "zeros" : "data");
+	}
+}
+
+/*
+ * Evidence that page is data by time t: a completed fill of ours, or a DATA
+ * probe (after registration when map is given), with no removal by us since
+ * it began.  Returns the evidence event, or NULL.
+ */
+static const struct ev *known_data_before(struct judge *j, uint32_t page,
+					  uint64_t t, uint64_t until, int map)
+{
+	const struct ev *e, *best = NULL;
+	uint64_t k;
+
+	for_each_page_ev(&j->pi, j->l, page, k, e) {
+		bool data_probe = e->kind == EV_PROBE && e->value == PROBE_DATA;
+		bool filled = e->kind == EV_FILL && !e->err;
+
+		if (!data_probe && !filled)
+			continue;
+		if (e->t1 >= t)
+			continue;
+		if (data_probe && map >= 0 && !registered_over(j, page, map, e->t0, until))
+			continue;
+		if (we_removed_between(j, page, e->t0, until))
+			continue;
+		if (!best || e->t1 > best->t1)
+			best = e;
+	}
+	return best;
+}
+
+static void check_faults(struct judge *j, uint32_t page)
+{
+	const struct ev *f, *e, *c, *g;
+	uint64_t k, m, lb;
+
+	for_each_page_ev(&j->pi, j->l, page, k, f) {
+		if (f->kind != EV_FAULT)
+			continue;
+		lb = fault_lower_bound(j, f);
+		if (!lb) {
+			j->out->unattributed_faults++;
+			continue;
+		}
+		e = known_data_before(j, page, lb, f->t1, f->map);
+		if (e)
+			add(j, V_SPURIOUS_FAULT, page, f->map, (const struct ev *[]){ e, f }, 2,
+			    "MISSING fault for a page already known to be data (%s completed before the faulting touch began) and not removed since",
+			    e->kind == EV_PROBE ? "a DATA probe after registration" : "our fill");
+	}
+
+	/* Copies that found the page already filled although it faulted. */
+	for_each_page_ev(&j->pi, j->l, page, k, c) {
+		const struct ev *fault = NULL;
+
+		if (c->kind != EV_FILL || c->err != EEXIST ||
+		    (c->aux != FILL_UFFD_COPY && c->aux != FILL_UFFD_ZEROPAGE))
+			continue;
+		for_each_page_ev(&j->pi, j->l, page, m, g)
+			if (g->kind == EV_FAULT && g->map == c->map &&
+			    g->t1 < c->t0 && (!fault || g->t1 > fault->t1))
+				fault = g;
+		if (!fault)
+			continue;
+		lb = fault_lower_bound(j, fault);
+		if (!lb)
+			continue;
+		if (we_filled_between(j, page, lb, c->t1))
+			continue;
+		if (!registered_over(j, page, c->map, lb, c->t1))
+			continue;
+		add(j, V_COPY_EEXIST, page, c->map, (const struct ev *[]){ fault, c }, 2,
+		    "the kernel reported the page missing, then UFFDIO_COPY found it filled although we never filled it");
+	}
+}
+
+static void check_vanished(struct judge *j, uint32_t page)
+{
+	const struct ev *h, *e;
+	uint64_t k;
+
+	for_each_page_ev(&j->pi, j->l, page, k, h) {
+		if (!hole_probe_is_evidence(j, h))
+			continue;
+		e = known_data_before(j, page, h->t0, h->t1, -1);
+		if (e)
+			add(j, V_DATA_VANISHED, page, h->map, (const struct ev *[]){ e, h }, 2,
+			    "%s reported a hole for a page that was data (%s) and that nobody removed",
+			    probe_method_name(h->aux),
+			    e->kind == EV_PROBE ? "seen as data" : "filled by us");
+	}
+}
+
+static bool writer(const struct ev *w)
+{
+	return (w->kind == EV_FILL || w->kind == EV_REMOVE) && !w->err;
+}
+
+static int32_t written_value(const struct ev *w)
+{
+	if (w->kind == EV_REMOVE || w->aux == FILL_UFFD_ZEROPAGE)
+		return CONTENT_ZERO;
+	return w->value;
+}
+
+/*
+ * Content: a read may return the value of any write not provably
+ * overwritten before the read began (register linearizability), or zeros
+ * when no write provably completed before it.
+ */
+static void check_content(struct judge *j, uint32_t page)
+{
+	const struct ev *c, *w, *w2, *last;
+	uint64_t k, m, n;
+
+	for_each_page_ev(&j->pi, j->l, page, k, c) {
+		bool ok = false, any_done = false, overlap = false;
+
+		if ((c->kind != EV_TOUCH && c->kind != EV_READ) || c->value == CONTENT_NONE)
+			continue;
+		last = NULL;
+		for_each_page_ev(&j->pi, j->l, page, m, w) {
+			bool superseded = false;
+
+			if (!writer(w) || w->t0 >= c->t1)
+				continue;
+			if (w->t1 < c->t0)
+				any_done = true;
+			if (w->t1 > c->t0)
+				overlap = true;
+			for_each_page_ev(&j->pi, j->l, page, n, w2)
+				if (writer(w2) && w2->t0 > w->t1 && w2->t1 < c->t0)
+					superseded = true;
+			if (superseded)
+				continue;
+			if (written_value(w) == c->value)
+				ok = true;
+			if (!last || w->t1 > last->t1)
+				last = w;
+		}
+		if (!any_done && c->value == CONTENT_ZERO)
+			ok = true;
+		if (c->value == CONTENT_CORRUPT && overlap)
+			ok = true;	/* a read racing a write may see both */
+		if (ok)
+			continue;
+		add(j, V_CONTENT, page, c->map, (const struct ev *[]){ last, c }, 2,
+		    "%s saw %s%d, which no completed write explains (last write: %s gen %d)",
+		    c->kind == EV_TOUCH ? "touch" : "pread",
+		    c->value == CONTENT_CORRUPT ? "corrupt bytes " :
+		    c->value == CONTENT_ZERO ? "zeros " : "gen ",
+		    c->value > 0 ? c->value : 0,
+		    last ? ev_kind_name(last->kind) : "none",
+		    last ? written_value(last) : 0);
+	}
+}
+
+unsigned int oracle_judge(const struct ledger *l, const struct oracle_opts *o,
+			  struct verdict *out)
+{
+	struct judge j = { .l = l, .o = o, .out = out };
+	uint32_t p;
+
+	memset(out, 0, sizeof(*out));
+	if (ledger_overflowed(l)) {
+		out->unjudgeable = true;
+		snprintf(out->reason, sizeof(out->reason),
+			 "ledger overflowed (%llu events, capacity %llu)",
+			 (unsigned long long)l->len, (unsigned long long)l->cap);
+		return 0;
+	}
+	if (pidx_build(l, &j.pi)) {
+		out->unjudgeable = true;
+		snprintf(out->reason, sizeof(out->reason), "out of memory");
+		return 0;
+	}
+	for (p = 0; p < j.pi.npages; p++) {
+		check_lost_faults(&j, p);
+		check_faults(&j, p);
+		check_vanished(&j, p);
+		check_content(&j, p);
+	}
+	pidx_free(&j.pi);
+	return out->total;
+}
+
+#define EXCERPT_MAX 24
+
+void oracle_report(FILE *f, const struct ledger *l, const struct oracle_opts *o,
+		   const struct verdict *v)
+{
+	unsigned long ps = o->page_size ?: 4096;
+	char buf[256];
+	unsigned int i;
+	uint64_t k, n = ledger_count(l);
+	int kind, shown;
+
+	if (v->unjudgeable)
+		fprintf(f, "# oracle: cannot judge: %s\n", v->reason);
+	for (kind = 0; kind < V_NR; kind++)
+		if (v->count[kind])
+			fprintf(f, "# oracle: %u %s violation(s)\n", v->count[kind],
+				violation_name(kind));
+	for (i = 0; i < v->kept; i++) {
+		const struct violation *x = &v->v[i];
+		int e;
+
+		fprintf(f, "# VIOLATION %s: page %u (file offset 0x%lx), map %u: %s\n",
+			violation_name(x->kind), x->page, x->page * ps, x->map, x->why);
+		for (e = 0; e < x->nev; e++) {
+			ev_format(&l->ev[x->ev[e]], buf, sizeof(buf));
+			fprintf(f, "#   because: %s\n", buf);
+		}
+		shown = 0;
+		for (k = 0; k < n && shown < EXCERPT_MAX; k++) {
+			const struct ev *e2 = &l->ev[k];
+
+			if (x->page < e2->page || x->page >= e2->page + (e2->npages ?: 1))
+				continue;
+			ev_format(e2, buf, sizeof(buf));
+			fprintf(f, "#   ledger:  %s\n", buf);
+			shown++;
+		}
+	}
+	if (v->total > v->kept)
+		fprintf(f, "# oracle: %u more violation(s) not shown\n", v->total - v->kept);
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The oracle: judges a ledger against the userfaultfd MISSING contract.
+ *
+ * It must be sound before it is sharp: a false FAIL sends a bisection to
+ * the wrong commit, so every rule only uses orders the stamps prove
+ * (A.t1 < B.t0), and an observation that overlaps the operation it would
+ * be judged against is not evidence.
+ */
+#ifndef UFFDC_ORACLE_H
+#define UFFDC_ORACLE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "ledger.h"
+
+enum violation_kind {
+	V_LOST_FAULT,		/* hole seen after registration, touched, no fault */
+	V_SPURIOUS_FAULT,	/* fault for a page known to be data */
+	V_DATA_VANISHED,	/* page known to be data probed as a hole */
+	V_CONTENT,		/* bytes that no completed write explains */
+	V_COPY_EEXIST,		/* kernel said missing, then filled it itself */
+	V_NR,
+};
+
+#define ORACLE_MAX_EVIDENCE 4
+#define ORACLE_MAX_KEPT 16
+
+struct violation {
+	enum violation_kind kind;
+	uint32_t page;
+	uint16_t map;
+	int nev;
+	uint64_t ev[ORACLE_MAX_EVIDENCE];	/* ledger indices */
+	char why[200];
+};
+
+struct oracle_opts {
+	/*
+	 * mincore() reports residency, not existence: a swapped-out shmem page
+	 * reads as "not resident".  Its HOLE readings are evidence only when
+	 * the system has no swap.
+	 */
+	bool mincore_hole_is_evidence;
+	/* Page size, only for offsets in the report. */
+	unsigned long page_size;
+};
+
+struct verdict {
+	unsigned int total;
+	unsigned int count[V_NR];
+	unsigned int kept;
+	struct violation v[ORACLE_MAX_KEPT];
+	unsigned int unattributed_faults;	/* faults no touch explains */
+	bool unjudgeable;
+	char reason[128];
+};
+
+const char *violation_name(enum violation_kind k);
+
+/* Returns the number of violations; 0 means the ledger keeps the contract. */
+unsigned int oracle_judge(const struct ledger *l, const struct oracle_opts *o,
+			  struct verdict *out);
+
+/*
+ * Print each kept violation: the page, the invariant and the events behind
+ * it, then the ledger's other events for that page.  Every line starts with
+ * "# " so the report is KTAP diagnostics.
+ */
+void oracle_report(FILE *f, const struct ledger *l, const struct oracle_opts *o,
+		   const struct verdict *v);
+
+#endif

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "probe.h"
+
+#define PM_PRESENT	(1ULL << 63)
+#define PM_SWAP		(1ULL << 62)
+
+int probe_open(struct probe_target *t, int fd, void *addr, uint32_t addr_page,
+	       uint16_t map)
+{
+	memset(t, 0, sizeof(*t));
+	t->fd = fd;
+	t->addr = addr;
+	t->addr_page = addr_page;
+	t->map = map;
+	t->page_size = getpagesize();
+	t->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	return 0;
+}
+
+void probe_close(struct probe_target *t)
+{
+	if (t->pagemap_fd >= 0)
+		close(t->pagemap_fd);
+	t->pagemap_fd = -1;
+}
+
+static int probe_raw(struct probe_target *t, enum probe_method m, uint32_t page)
+{
+	off_t off = (off_t)page * t->page_size, r;
+	char *va = t->addr + ((long)page - (long)t->addr_page) * (long)t->page_size;
+	unsigned char vec;
+	uint64_t ent;
+
+	switch (m) {
+	case PM_SEEK_DATA:
+		r = lseek(t->fd, off, SEEK_DATA);
+		if (r < 0)
+			return errno == ENXIO ? PROBE_HOLE : -errno;
+		return r == off ? PROBE_DATA : PROBE_HOLE;
+	case PM_SEEK_HOLE:
+		r = lseek(t->fd, off, SEEK_HOLE);
+		if (r < 0)
+			return -errno;
+		return r == off ? PROBE_HOLE : PROBE_DATA;
+	case PM_MINCORE:
+		if (mincore(va, t->page_size, &vec))
+			return -errno;
+		return vec & 1 ? PROBE_DATA : PROBE_HOLE;
+	case PM_PAGEMAP:
+		if (pread(t->pagemap_fd, &ent, sizeof(ent),
+			  (uintptr_t)va / t->page_size * sizeof(ent)) != sizeof(ent))
+			return -EIO;
+		return ent & (PM_PRESENT | PM_SWAP) ? PROBE_DATA : PROBE_HOLE;
+	default:
+		return -EINVAL;
+	}
+}
+
+int probe_page(struct probe_target *t, enum probe_method m, uint32_t page,
+	       struct ledger *l, uint16_t actor)
+{
+	struct ev e = { .kind = EV_PROBE, .aux = m, .page = page, .npages = 1,
+			.actor = actor };
+	int r;
+
+	/* Address-based probes carry their map; SEEK_* is file level. */
+	if (m == PM_MINCORE || m == PM_PAGEMAP)
+		e.map = t->map;
+	e.t0 = ledger_stamp(l);
+	r = probe_raw(t, m, page);
+	e.t1 = ledger_stamp(l);
+	if (r < 0)
+		return r;
+	e.value = r;
+	ledger_add(l, &e);
+	return r;
+}
+
+long probe_range(struct probe_target *t, unsigned int methods, uint32_t first,
+		 uint32_t n, struct ledger *l, uint16_t actor)
+{
+	long holes = 0;
+	uint32_t p;
+	int m, r;
+
+	for (p = first; p < first + n; p++) {
+		for (m = 0; m < PM_NR; m++) {
+			if (!(methods & (1u << m)))
+				continue;
+			r = probe_page(t, m, p, l, actor);
+			if (r < 0)
+				return r;
+			holes += r == PROBE_HOLE;
+		}
+	}
+	return holes;
+}
+
+bool range_has_no_hole(int fd, size_t off, size_t len)
+{
+	off_t r = lseek(fd, off, SEEK_HOLE);
+
+	return r >= (off_t)(off + len);
+}
+
+bool system_has_swap(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/swaps", "r");
+	int lines = 0;
+
+	if (!f)
+		return false;	/* no /proc/swaps: CONFIG_SWAP=n */
+	while (fgets(line, sizeof(line), f))
+		lines++;
+	fclose(f);
+	return lines > 1;
+}

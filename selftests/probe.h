@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Probes: what userspace can see of a page without touching it.  Each probe
+ * is one syscall, stamped before and after, logged as EV_PROBE.
+ *
+ *   SEEK_DATA / SEEK_HOLE  file level, page cache presence (swap is data)
+ *   mincore                page cache residency through a mapping
+ *   pagemap                PTE presence: existence only for private anon
+ */
+#ifndef UFFDC_PROBE_H
+#define UFFDC_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ledger.h"
+
+#define PROBE_SEEK	(1u << PM_SEEK_DATA | 1u << PM_SEEK_HOLE)
+#define PROBE_MINCORE	(1u << PM_MINCORE)
+#define PROBE_PAGEMAP	(1u << PM_PAGEMAP)
+
+struct probe_target {
+	int fd;			/* for SEEK_*; -1 if none */
+	char *addr;		/* mapping for mincore/pagemap; NULL if none */
+	uint32_t addr_page;	/* file page index at addr */
+	uint16_t map;		/* map id of addr */
+	int pagemap_fd;		/* /proc/self/pagemap, opened by probe_open */
+	size_t page_size;
+};
+
+int probe_open(struct probe_target *t, int fd, void *addr, uint32_t addr_page,
+	       uint16_t map);
+void probe_close(struct probe_target *t);
+
+/* One probe of one page; returns PROBE_HOLE, PROBE_DATA, or -errno. */
+int probe_page(struct probe_target *t, enum probe_method m, uint32_t page,
+	       struct ledger *l, uint16_t actor);
+
+/*
+ * Probe [first, first + n) with every method in the methods mask.
+ * Returns the number of HOLE readings, or -errno on the first failure.
+ */
+long probe_range(struct probe_target *t, unsigned int methods, uint32_t first,
+		 uint32_t n, struct ledger *l, uint16_t actor);
+
+/* No hole in [off, off + len) of fd: the holes were filled (collapsed). */
+bool range_has_no_hole(int fd, size_t off, size_t len);
+
+/* Does the system have swap?  mincore's HOLE is only evidence without. */
+bool system_has_swap(void);
+
+#endif

@@ -1,0 +1,769 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Deterministic contract tests: userfaultfd MODE_MISSING versus THP
+ * collapse of the range.
+ *
+ * Once UFFDIO_REGISTER(MISSING) has returned, a page that userspace sees as
+ * a hole must raise a MISSING fault when touched through the registered
+ * mapping, whatever MADV_COLLAPSE or khugepaged do meanwhile; a page seen
+ * as data must never raise one; and no byte of data may change.  Kernels
+ * without "mm/khugepaged: skip shmem with userfaultfd" fill the holes with
+ * the new huge page and the fault is lost.
+ *
+ * Each variant is one scenario: a backing, a collapse agent, a geometry of
+ * registered mappings and a hole pattern.  Each test first runs the
+ * scenario without registration (the control): if the collapse does not
+ * happen on this kernel there is nothing to test and the test is SKIP.
+ * Then it runs it registered, records everything in the ledger, and hands
+ * the ledger to the oracle.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#include "content.h"
+#include "khugepaged_ctl.h"
+#include "ledger.h"
+#include "oracle.h"
+#include "probe.h"
+#include "rng.h"
+#include "shmem_backing.h"
+#include "thp_settings.h"
+#include "uffd_util.h"
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+
+enum geometry {
+	GEO_WHOLE,	/* one VMA covering the huge range */
+	GEO_PARTIAL,	/* one VMA over part of it, not from its first page */
+	GEO_SEVERAL,	/* three VMAs, two userfaultfds */
+	GEO_SPAN,	/* one VMA across two huge ranges */
+	GEO_OTHER_PROC,	/* the registration lives in another process */
+};
+
+enum holes {
+	HOLES_ONE,	/* a single data page */
+	HOLES_SPARSE,	/* few data pages */
+	HOLES_DENSE,	/* few holes */
+	HOLES_TAIL,	/* holes only at the end */
+};
+
+/* Actor ids in the ledger. */
+enum {
+	ACT_MAIN = 1,
+	ACT_HANDLER_A,
+	ACT_HANDLER_B,
+	ACT_CHILD,
+	ACT_COLLAPSER,
+};
+
+#define GEN_POPULATE	1
+#define GEN_COPY	7
+#define MAX_VMAS	3
+#define LEDGER_CAP	(1 << 18)
+#define KHUGEPAGED_TIMEOUT_MS 10000
+
+struct vma_spec {
+	uint32_t first, npages;	/* file pages */
+	int uffd;		/* which of the two userfaultfds */
+};
+
+/* One scenario, as set up and observed. */
+struct run {
+	const struct _fixture_variant_contract *v;
+	struct backing b;
+	struct ledger *l;
+	struct rng rng;
+	uint64_t seed;
+	size_t ps;
+	uint32_t hp;		/* pages per huge range */
+	uint32_t nranges;	/* huge ranges the agent collapses */
+	int nvma;
+	struct vma_spec vma[MAX_VMAS];
+	char *vaddr[MAX_VMAS];
+	char *other;		/* unregistered mapping of the file */
+	int uffd[2];
+	struct uffd_handler h[2];
+	uint64_t features;
+	bool registered;
+
+	/* what happened, for the report */
+	int collapse_tries, collapse_ok, last_errno;
+	uint32_t ranges_filled;
+	long holes_seen;
+	long khugepaged_scans;
+	char why[256];
+};
+
+FIXTURE(contract) {
+	struct run r;
+};
+
+FIXTURE_VARIANT(contract) {
+	enum backing_kind backing;
+	const char *huge;		/* tmpfs huge= under test */
+	enum collapse_agent agent;
+	enum geometry geo;
+	enum holes holes;
+	enum uffd_how how;
+	enum uffd_resolve resolve;
+};
+
+static const char * const geo_names[] = {
+	[GEO_WHOLE] = "whole range",
+	[GEO_PARTIAL] = "part of the range",
+	[GEO_SEVERAL] = "several VMAs",
+	[GEO_SPAN] = "VMA across two ranges",
+	[GEO_OTHER_PROC] = "registered in another process",
+};
+
+static const char * const holes_names[] = {
+	[HOLES_ONE] = "one data page",
+	[HOLES_SPARSE] = "sparse data",
+	[HOLES_DENSE] = "dense data",
+	[HOLES_TAIL] = "holes at the end",
+};
+
+static void geometry_layout(struct run *r)
+{
+	uint32_t hp = r->hp;
+
+	r->nranges = 1;
+	switch (r->v->geo) {
+	case GEO_WHOLE:
+	case GEO_OTHER_PROC:
+		r->nvma = 1;
+		r->vma[0] = (struct vma_spec){ 0, hp, 0 };
+		break;
+	case GEO_PARTIAL:
+		r->nvma = 1;
+		r->vma[0] = (struct vma_spec){ 37, hp - 37, 0 };
+		break;
+	case GEO_SEVERAL:
+		r->nvma = 3;
+		r->vma[0] = (struct vma_spec){ 0, hp / 4, 0 };
+		r->vma[1] = (struct vma_spec){ hp * 3 / 8, hp / 4, 1 };
+		r->vma[2] = (struct vma_spec){ hp * 3 / 4, hp / 4, 0 };
+		break;
+	case GEO_SPAN:
+		r->nvma = 1;
+		r->vma[0] = (struct vma_spec){ hp / 2, hp, 0 };
+		r->nranges = 2;
+		break;
+	}
+}
+
+static bool page_is_data(struct run *r, uint32_t i, uint32_t one)
+{
+	switch (r->v->holes) {
+	case HOLES_ONE:
+		return i == one;
+	case HOLES_SPARSE:
+		return i % 16 == 3 || rng_below(&r->rng, 32) == 0;
+	case HOLES_DENSE:
+		return i % 32 != 5 && rng_below(&r->rng, 64) != 0;
+	case HOLES_TAIL:
+		return i < r->hp - r->hp / 8;
+	}
+	return false;
+}
+
+static int populate(struct run *r)
+{
+	uint32_t range, i, one;
+	int ret;
+
+	for (range = 0; range < r->nranges; range++) {
+		/* Inside every VMA layout, so each registration has data too. */
+		one = 40 + rng_below(&r->rng, r->hp / 8);
+		for (i = 0; i < r->hp; i++) {
+			if (!page_is_data(r, i, one))
+				continue;
+			ret = backing_fill(&r->b, range * r->hp + i, GEN_POPULATE,
+					   r->l, ACT_MAIN);
+			if (ret)
+				return ret;
+		}
+	}
+	return backing_ready(&r->b);
+}
+
+/* Collapse happened when the huge range has no hole left. */
+static bool range_filled(struct run *r, uint32_t range)
+{
+	uint32_t i;
+	int fd;
+	bool ok = true;
+
+	if (backing_is_file(&r->b))
+		return range_has_no_hole(r->b.fd, (size_t)range * r->hp * r->ps,
+					 r->hp * r->ps);
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	if (fd < 0)
+		return false;
+	for (i = 0; i < r->hp && ok; i++) {
+		uint64_t ent;
+		uintptr_t va = (uintptr_t)r->b.anchor + ((size_t)range * r->hp + i) * r->ps;
+
+		if (pread(fd, &ent, sizeof(ent), va / r->ps * sizeof(ent)) != sizeof(ent) ||
+		    !(ent >> 63))
+			ok = false;
+	}
+	close(fd);
+	return ok;
+}
+
+static uint32_t ranges_filled(struct run *r)
+{
+	uint32_t range, n = 0;
+
+	for (range = 0; range < r->nranges; range++)
+		n += range_filled(r, range);
+	return n;
+}
+
+static int map_vmas(struct run *r)
+{
+	int i;
+
+	for (i = 0; i < r->nvma; i++) {
+		if (!backing_is_file(&r->b)) {
+			r->vaddr[i] = (char *)r->b.anchor + (size_t)r->vma[i].first * r->ps;
+			continue;
+		}
+		r->vaddr[i] = backing_map(&r->b, (size_t)r->vma[i].first * r->ps,
+					  (size_t)r->vma[i].npages * r->ps);
+		if (!r->vaddr[i])
+			return -errno;
+	}
+	return 0;
+}
+
+static int register_vmas(struct run *r, uint16_t actor)
+{
+	uint64_t want = UFFD_FEATURE_MISSING_SHMEM;
+	int i, u, ret;
+
+	for (u = 0; u < 2; u++) {
+		r->uffd[u] = uffd_open(r->v->how, want, &r->features);
+		if (r->uffd[u] < 0) {
+			snprintf(r->why, sizeof(r->why), "userfaultfd (%s): %s",
+				 r->v->how == UFFD_VIA_DEV ? "/dev/userfaultfd" : "syscall",
+				 strerror(-r->uffd[u]));
+			return r->uffd[u];
+		}
+		r->h[u] = (struct uffd_handler){
+			.uffd = r->uffd[u], .l = r->l, .resolve = r->v->resolve,
+			.resolve_gen = GEN_COPY, .page_size = r->ps,
+			.actor = u ? ACT_HANDLER_B : ACT_HANDLER_A,
+		};
+	}
+	for (i = 0; i < r->nvma; i++) {
+		u = r->vma[i].uffd;
+		ret = uffd_register_missing(r->uffd[u], r->vaddr[i],
+					    (size_t)r->vma[i].npages * r->ps,
+					    r->vma[i].first, i + 1, r->l, actor);
+		if (ret) {
+			snprintf(r->why, sizeof(r->why), "UFFDIO_REGISTER MISSING on %s: %s",
+				 backing_name(r->b.kind), strerror(-ret));
+			return ret;
+		}
+		uffd_handler_add_region(&r->h[u], r->vaddr[i],
+					(size_t)r->vma[i].npages * r->ps,
+					r->vma[i].first, i + 1);
+	}
+	for (u = 0; u < 2; u++) {
+		ret = uffd_handler_start(&r->h[u]);
+		if (ret)
+			return ret;
+	}
+	r->registered = true;
+	return 0;
+}
+
+static void stop_handlers(struct run *r)
+{
+	int u;
+
+	if (!r->registered)
+		return;
+	for (u = 0; u < 2; u++) {
+		uffd_handler_stop(&r->h[u]);
+		close(r->uffd[u]);
+	}
+	r->registered = false;
+}
+
+/* File level SEEK probes of every page, and per mapping residency. */
+static long probe_all(struct run *r, uint16_t actor)
+{
+	struct probe_target t;
+	long holes = 0, n;
+	int i;
+
+	for (i = 0; i < r->nvma; i++) {
+		unsigned int methods = backing_is_file(&r->b) ?
+			PROBE_SEEK | PROBE_MINCORE : PROBE_PAGEMAP;
+
+		probe_open(&t, r->b.fd, r->vaddr[i], r->vma[i].first, i + 1);
+		n = probe_range(&t, methods, r->vma[i].first, r->vma[i].npages,
+				r->l, actor);
+		probe_close(&t);
+		if (n < 0)
+			return n;
+		holes += n;
+	}
+	return holes;
+}
+
+static void touch_all(struct run *r, uint16_t actor)
+{
+	char *buf = malloc(r->ps);
+	uint32_t p;
+	int i;
+
+	for (i = 0; i < r->nvma; i++) {
+		for (p = 0; p < r->vma[i].npages; p++) {
+			struct ev e = { .kind = EV_TOUCH, .npages = 1,
+					.page = r->vma[i].first + p,
+					.map = i + 1, .actor = actor };
+
+			e.t0 = ledger_stamp(r->l);
+			memcpy(buf, r->vaddr[i] + (size_t)p * r->ps, r->ps);
+			e.t1 = ledger_stamp(r->l);
+			e.value = content_decode(buf, r->ps, e.page);
+			ledger_add(r->l, &e);
+		}
+	}
+	free(buf);
+}
+
+static void read_all(struct run *r)
+{
+	uint32_t p;
+
+	if (!backing_is_file(&r->b))
+		return;
+	for (p = 0; p < r->nranges * r->hp; p++)
+		backing_read(&r->b, p, r->l, ACT_MAIN);
+}
+
+static int madv_collapse(struct run *r, char *addr, uint32_t range, uint16_t actor,
+			 enum collapse_agent agent)
+{
+	struct ev e = { .kind = EV_COLLAPSE, .aux = agent, .page = range * r->hp,
+			.npages = r->hp, .actor = actor };
+	int ret;
+
+	e.t0 = ledger_stamp(r->l);
+	ret = madvise(addr, r->hp * r->ps, MADV_COLLAPSE);
+	e.err = ret ? errno : 0;
+	e.t1 = ledger_stamp(r->l);
+	ledger_add(r->l, &e);
+	r->collapse_tries++;
+	r->collapse_ok += !ret;
+	if (ret)
+		r->last_errno = e.err;
+	return e.err;
+}
+
+static char *other_mapping(struct run *r)
+{
+	if (!r->other)
+		r->other = backing_is_file(&r->b) ?
+			backing_map(&r->b, 0, r->b.size) : r->b.anchor;
+	return r->other;
+}
+
+static int collapse_in_child(struct run *r)
+{
+	uint32_t range;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		char *m;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		m = backing_map(&r->b, 0, r->b.size);
+		for (range = 0; m && range < r->nranges; range++)
+			madv_collapse(r, m + (size_t)range * r->hp * r->ps, range,
+				      ACT_COLLAPSER, AGENT_MADV_PROCESS);
+		_exit(m ? 0 : 1);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	r->collapse_tries += r->nranges;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -ECHILD;
+}
+
+/*
+ * khugepaged: mark an unregistered mapping MADV_HUGEPAGE and wait until
+ * either the ranges are filled or khugepaged has completed `scans` full
+ * scans since (so it has looked at our mm).  Returns the full scans taken,
+ * or -ETIMEDOUT.
+ */
+static long khugepaged_collapse(struct run *r, long scans)
+{
+	long start = khugepaged_counter("full_scans"), now;
+	struct ev e = { .kind = EV_COLLAPSE, .aux = AGENT_KHUGEPAGED,
+			.page = 0, .npages = r->nranges * r->hp, .actor = ACT_MAIN };
+	long collapsed0 = khugepaged_counter("pages_collapsed");
+	int ret, waited;
+	char *m = other_mapping(r);
+
+	if (!m)
+		return -errno;
+	e.t0 = ledger_stamp(r->l);
+	if (madvise(m, r->nranges * r->hp * r->ps, MADV_HUGEPAGE))
+		return -errno;
+	ret = khugepaged_enlist();
+	if (!ret)
+		ret = khugepaged_fast();
+	if (ret)
+		return ret;
+	for (waited = 0; waited < KHUGEPAGED_TIMEOUT_MS; waited += 5) {
+		now = khugepaged_counter("full_scans");
+		if (ranges_filled(r) == r->nranges || (scans && now >= start + scans))
+			break;
+		usleep(5000);
+	}
+	e.t1 = ledger_stamp(r->l);
+	e.value = khugepaged_counter("pages_collapsed") - collapsed0;
+	now = khugepaged_counter("full_scans");
+	if (waited >= KHUGEPAGED_TIMEOUT_MS)
+		e.err = ETIMEDOUT;
+	ledger_add(r->l, &e);
+	r->collapse_tries++;
+	r->khugepaged_scans = now - start;
+	return e.err ? -ETIMEDOUT : now - start;
+}
+
+/* Run the variant's agent over every huge range of the scenario. */
+static long collapse(struct run *r, long khugepaged_scans)
+{
+	uint32_t range;
+	char *m;
+
+	switch (r->v->agent) {
+	case AGENT_MADV_OTHER:
+	case AGENT_MADV_SELF:
+		m = r->v->agent == AGENT_MADV_SELF ? r->vaddr[0] : other_mapping(r);
+		if (!m)
+			return -errno;
+		for (range = 0; range < r->nranges; range++)
+			madv_collapse(r, m + (size_t)range * r->hp * r->ps, range,
+				      ACT_MAIN, r->v->agent);
+		return 0;
+	case AGENT_MADV_PROCESS:
+		return collapse_in_child(r);
+	case AGENT_KHUGEPAGED:
+		return khugepaged_collapse(r, khugepaged_scans);
+	default:
+		return -EINVAL;
+	}
+}
+
+static void run_reset(struct run *r)
+{
+	int i;
+
+	stop_handlers(r);
+	for (i = 0; i < r->nvma; i++)
+		if (r->vaddr[i] && backing_is_file(&r->b))
+			munmap(r->vaddr[i], (size_t)r->vma[i].npages * r->ps);
+	if (r->other && backing_is_file(&r->b))
+		munmap(r->other, r->b.size);
+	memset(r->vaddr, 0, sizeof(r->vaddr));
+	r->other = NULL;
+	backing_close(&r->b);
+	ledger_reset(r->l);
+	r->collapse_tries = r->collapse_ok = r->last_errno = 0;
+}
+
+static int open_backing(struct run *r)
+{
+	return backing_open(&r->b, r->v->backing, r->v->huge,
+			    2 * thp_pmd_size(), r->why, sizeof(r->why));
+}
+
+/*
+ * The registered part of the scenario, as one process or, for
+ * GEO_OTHER_PROC, as a child that registers, probes, waits for the
+ * collapse, probes and touches.
+ */
+static int registered_child(struct run *r, int ready_fd, int go_fd)
+{
+	char c = 0;
+	int ret;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	ret = map_vmas(r);
+	if (!ret)
+		ret = register_vmas(r, ACT_CHILD);
+	if (!ret)
+		r->holes_seen = probe_all(r, ACT_CHILD);
+	c = ret ? 'E' : 'R';
+	if (write(ready_fd, &c, 1) != 1 || ret)
+		_exit(2);
+	if (read(go_fd, &c, 1) != 1)
+		_exit(3);
+	probe_all(r, ACT_CHILD);
+	touch_all(r, ACT_CHILD);
+	stop_handlers(r);
+	/* The parent cannot see our counters: report holes seen by exit code. */
+	_exit(r->holes_seen > 0 ? 0 : 4);
+}
+
+static int wait_byte(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+
+	if (poll(&p, 1, timeout_ms) != 1)
+		return -ETIMEDOUT;
+	if (read(fd, &c, 1) != 1)
+		return -EPIPE;
+	return c;
+}
+
+FIXTURE_SETUP(contract)
+{
+	struct run *r = &self->r;
+	char setting[64];
+	static const char * const base[] = {
+		"enabled", "madvise",
+		"defrag", "madvise",
+		"shmem_enabled", "advise",
+		/* Other agents' tests must not race a fast khugepaged. */
+		"khugepaged/scan_sleep_millisecs", "100000",
+		"khugepaged/pages_to_scan", "8",
+		NULL,
+	};
+
+	memset(r, 0, sizeof(*r));
+	r->v = variant;
+	r->b.fd = -1;
+	r->ps = getpagesize();
+	if (!thp_available())
+		SKIP(return, "no THP sysfs: kernel built without TRANSPARENT_HUGEPAGE");
+	r->hp = thp_pmd_size() / r->ps;
+	if (thp_apply(base))
+		SKIP(return, "cannot write THP sysfs settings (not root?)");
+	/* Per-size controls (6.8+) must let the PMD size follow the top level. */
+	snprintf(setting, sizeof(setting), "hugepages-%zukB/shmem_enabled",
+		 thp_pmd_size() >> 10);
+	thp_write(setting, "inherit");
+	snprintf(setting, sizeof(setting), "hugepages-%zukB/enabled", thp_pmd_size() >> 10);
+	thp_write(setting, "inherit");
+	r->l = ledger_create(LEDGER_CAP);
+	ASSERT_NE(NULL, r->l);
+	r->seed = rng_run_seed();
+	rng_seed(&r->rng, r->seed);
+	geometry_layout(r);
+}
+
+FIXTURE_TEARDOWN(contract)
+{
+	run_reset(&self->r);
+	ledger_destroy(self->r.l);
+}
+
+static void print_exercised(struct __test_metadata *_metadata, struct run *r,
+			    const char *phase, const struct verdict *vd)
+{
+	uint64_t c[EV_NR_KINDS], i, n = ledger_count(r->l);
+	uint64_t copies = 0, eexist = 0;
+
+	/* From the ledger: the registration may have lived in a child. */
+	ledger_counts(r->l, c);
+	for (i = 0; i < n; i++) {
+		const struct ev *e = &r->l->ev[i];
+
+		if (e->kind != EV_FILL || e->aux < FILL_UFFD_COPY)
+			continue;
+		copies += !e->err;
+		eexist += e->err == EEXIST;
+	}
+	TH_LOG("%s: registrations=%llu probes=%llu (holes seen after registration: %ld) collapses tried=%d ok=%d (last error %s) ranges filled=%u/%u khugepaged full scans=%ld faults=%llu resolved=%llu eexist=%llu touches=%llu reads=%llu violations=%u",
+	       phase, (unsigned long long)c[EV_REGISTER], (unsigned long long)c[EV_PROBE],
+	       r->holes_seen, r->collapse_tries, r->collapse_ok,
+	       r->last_errno ? strerror(r->last_errno) : "none",
+	       r->ranges_filled, r->nranges, r->khugepaged_scans,
+	       (unsigned long long)c[EV_FAULT], (unsigned long long)copies,
+	       (unsigned long long)eexist, (unsigned long long)c[EV_TOUCH],
+	       (unsigned long long)c[EV_READ], vd ? vd->total : 0);
+}
+
+TEST_F_TIMEOUT(contract, missing_faults, 90)
+{
+	struct run *r = &self->r;
+	struct oracle_opts oo = { .page_size = r->ps };
+	struct verdict vd;
+	long scans, ret;
+	int ready[2], go[2], status, c;
+	pid_t child = 0;
+
+	TH_LOG("seed=%llu backing=%s%s%s agent=%s geometry=%s holes=%s uffd=%s resolve=%s",
+	       (unsigned long long)r->seed, backing_name(variant->backing),
+	       variant->huge ? " huge=" : "", variant->huge ?: "",
+	       agent_name(variant->agent), geo_names[variant->geo],
+	       holes_names[variant->holes],
+	       variant->how == UFFD_VIA_DEV ? "/dev/userfaultfd" : "syscall",
+	       variant->resolve == RESOLVE_COPY ? "UFFDIO_COPY" : "UFFDIO_ZEROPAGE");
+
+	/* (d) The control: does this kernel collapse the scenario at all? */
+	ret = open_backing(r);
+	if (ret)
+		SKIP(return, "control: cannot create %s backing: %s",
+		     backing_name(variant->backing), r->why);
+	ASSERT_EQ(0, populate(r));
+	ASSERT_EQ(0, map_vmas(r));
+	scans = collapse(r, 0);
+	r->ranges_filled = ranges_filled(r);
+	print_exercised(_metadata, r, "control (no registration)", NULL);
+	if (r->ranges_filled < r->nranges)
+		SKIP(return, "control: %s filled %u of %u huge ranges without any registration (last error: %s): this kernel does not collapse the scenario, nothing to test",
+		     agent_name(variant->agent), r->ranges_filled, r->nranges,
+		     r->last_errno ? strerror(r->last_errno) :
+		     scans == -ETIMEDOUT ? "khugepaged timed out" : "none");
+	run_reset(r);
+	rng_seed(&r->rng, r->seed);
+
+	/* The registered run. */
+	ASSERT_EQ(0, open_backing(r));
+	ASSERT_EQ(0, populate(r));
+	if (variant->geo == GEO_OTHER_PROC) {
+		ASSERT_EQ(0, pipe(ready));
+		ASSERT_EQ(0, pipe(go));
+		child = fork();
+		ASSERT_LE(0, child);
+		if (!child)
+			registered_child(r, ready[1], go[0]);
+		c = wait_byte(ready[0], 20000);
+		if (c != 'R') {
+			kill(child, SIGKILL);
+			waitpid(child, NULL, 0);
+			SKIP(return, "registration in the child failed (%d): see its log", c);
+		}
+	} else {
+		ASSERT_EQ(0, map_vmas(r));
+		ret = register_vmas(r, ACT_MAIN);
+		if (ret == -EINVAL || ret == -ENOSYS || ret == -EPERM || ret == -ENOENT)
+			SKIP(return, "%s", r->why);
+		ASSERT_EQ(0, ret) TH_LOG("%s", r->why);
+		r->holes_seen = probe_all(r, ACT_MAIN);
+		ASSERT_LE(0, r->holes_seen);
+	}
+
+	/* Wait at least one full scan longer than the control needed. */
+	ret = collapse(r, scans > 0 ? scans + 1 : 2);
+	if (variant->agent == AGENT_KHUGEPAGED && ret == -ETIMEDOUT)
+		SKIP(return, "khugepaged did not complete a scan within %d ms",
+		     KHUGEPAGED_TIMEOUT_MS);
+	r->ranges_filled = ranges_filled(r);
+
+	if (child) {
+		ASSERT_EQ(1, write(go[1], "G", 1));
+		ASSERT_EQ(child, waitpid(child, &status, 0));
+		ASSERT_TRUE(WIFEXITED(status));
+		ASSERT_NE(2, WEXITSTATUS(status));
+		r->holes_seen = WEXITSTATUS(status) == 0 ? 1 : 0;
+	} else {
+		probe_all(r, ACT_MAIN);
+		touch_all(r, ACT_MAIN);
+		stop_handlers(r);
+	}
+	read_all(r);
+
+	oo.mincore_hole_is_evidence = !system_has_swap();
+	oracle_judge(r->l, &oo, &vd);
+	print_exercised(_metadata, r, "registered run", &vd);
+	if (vd.total || vd.unjudgeable)
+		oracle_report(stderr, r->l, &oo, &vd);
+	ASSERT_FALSE(vd.unjudgeable);
+	ASSERT_EQ(0, vd.total);
+	if (!r->holes_seen)
+		SKIP(return, "no page was seen as a hole after registration: nothing to test");
+}
+
+/*
+ * The variant table: every axis value appears at least once with the
+ * others at their most common setting, plus the combinations that differ
+ * in how the kernel finds the registration (partial, several, spanning,
+ * another process).
+ */
+#define SCENARIO(name, bk, hg, ag, ge, ho, hw, rs) \
+	FIXTURE_VARIANT_ADD(contract, name) { \
+		.backing = bk, .huge = hg, .agent = ag, .geo = ge, \
+		.holes = ho, .how = hw, .resolve = rs, \
+	}
+
+SCENARIO(memfd_madv_other_whole_sparse, BK_MEMFD, NULL, AGENT_MADV_OTHER,
+	 GEO_WHOLE, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+SCENARIO(memfd_madv_other_whole_one, BK_MEMFD, NULL, AGENT_MADV_OTHER,
+	 GEO_WHOLE, HOLES_ONE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+SCENARIO(memfd_madv_other_whole_dense, BK_MEMFD, NULL, AGENT_MADV_OTHER,
+	 GEO_WHOLE, HOLES_DENSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+SCENARIO(memfd_madv_other_whole_tail, BK_MEMFD, NULL, AGENT_MADV_OTHER,
+	 GEO_WHOLE, HOLES_TAIL, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+SCENARIO(memfd_madv_self_whole_sparse, BK_MEMFD, NULL, AGENT_MADV_SELF,
+	 GEO_WHOLE, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+SCENARIO(memfd_madv_process_whole_sparse, BK_MEMFD, NULL, AGENT_MADV_PROCESS,
+	 GEO_WHOLE, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+SCENARIO(memfd_khugepaged_whole_sparse, BK_MEMFD, NULL, AGENT_KHUGEPAGED,
+	 GEO_WHOLE, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+SCENARIO(memfd_madv_other_partial_sparse, BK_MEMFD, NULL, AGENT_MADV_OTHER,
+	 GEO_PARTIAL, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+SCENARIO(memfd_madv_other_several_dense, BK_MEMFD, NULL, AGENT_MADV_OTHER,
+	 GEO_SEVERAL, HOLES_DENSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+SCENARIO(memfd_madv_other_span_sparse, BK_MEMFD, NULL, AGENT_MADV_OTHER,
+	 GEO_SPAN, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+SCENARIO(memfd_madv_other_otherproc_sparse, BK_MEMFD, NULL, AGENT_MADV_OTHER,
+	 GEO_OTHER_PROC, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+SCENARIO(memfd_madv_process_otherproc_one, BK_MEMFD, NULL, AGENT_MADV_PROCESS,
+	 GEO_OTHER_PROC, HOLES_ONE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+SCENARIO(memfd_dev_zeropage_whole_sparse, BK_MEMFD, NULL, AGENT_MADV_OTHER,
+	 GEO_WHOLE, HOLES_SPARSE, UFFD_VIA_DEV, RESOLVE_ZEROPAGE);
+SCENARIO(tmpfs_advise_madv_other_whole_sparse, BK_TMPFS, "advise", AGENT_MADV_OTHER,
+	 GEO_WHOLE, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+SCENARIO(tmpfs_within_size_madv_other_whole_tail, BK_TMPFS, "within_size",
+	 AGENT_MADV_OTHER, GEO_WHOLE, HOLES_TAIL, UFFD_VIA_DEV, RESOLVE_COPY);
+SCENARIO(tmpfs_always_madv_self_whole_dense, BK_TMPFS, "always", AGENT_MADV_SELF,
+	 GEO_WHOLE, HOLES_DENSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+SCENARIO(tmpfs_advise_khugepaged_partial_one, BK_TMPFS, "advise", AGENT_KHUGEPAGED,
+	 GEO_PARTIAL, HOLES_ONE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+SCENARIO(shm_anon_madv_other_whole_sparse, BK_SHM_ANON, NULL, AGENT_MADV_OTHER,
+	 GEO_WHOLE, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+SCENARIO(shm_anon_madv_self_whole_dense, BK_SHM_ANON, NULL, AGENT_MADV_SELF,
+	 GEO_WHOLE, HOLES_DENSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+SCENARIO(shm_anon_khugepaged_several_tail, BK_SHM_ANON, NULL, AGENT_KHUGEPAGED,
+	 GEO_SEVERAL, HOLES_TAIL, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+SCENARIO(private_anon_madv_self_whole_sparse, BK_ANON_PRIVATE, NULL, AGENT_MADV_SELF,
+	 GEO_WHOLE, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+SCENARIO(private_anon_khugepaged_whole_dense, BK_ANON_PRIVATE, NULL, AGENT_KHUGEPAGED,
+	 GEO_WHOLE, HOLES_DENSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+
+int main(int argc, char **argv)
+{
+	/* Saved once here, restored at exit or on a signal, whatever the tests do. */
+	thp_save();
+	return test_harness_run(argc, argv);
+}

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "content.h"
+#include "uffd_util.h"
+
+static int uffd_raw_open(enum uffd_how how)
+{
+	int dev, fd;
+
+	if (how == UFFD_VIA_SYSCALL) {
+		fd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+		return fd < 0 ? -errno : fd;
+	}
+	dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return -errno;
+	fd = ioctl(dev, USERFAULTFD_IOC_NEW, O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		fd = -errno;
+	close(dev);
+	return fd;
+}
+
+int uffd_open(enum uffd_how how, uint64_t want, uint64_t *got)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int fd, ret;
+
+	/* UFFDIO_API works once per fd: ask what exists on a scratch fd. */
+	fd = uffd_raw_open(how);
+	if (fd < 0)
+		return fd;
+	if (ioctl(fd, UFFDIO_API, &api)) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	close(fd);
+
+	fd = uffd_raw_open(how);
+	if (fd < 0)
+		return fd;
+	api.api = UFFD_API;
+	api.features = want & api.features;
+	if (ioctl(fd, UFFDIO_API, &api)) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	if (got)
+		*got = api.features;
+	return fd;
+}
+
+static int log_reg(int kind, int uffd, void *addr, size_t len, uint32_t first_page,
+		   uint16_t map, struct ledger *l, uint16_t actor)
+{
+	struct ev e = { .kind = kind, .page = first_page,
+			.npages = len / getpagesize(), .map = map, .actor = actor };
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)addr, .len = len },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	struct uffdio_range range = { .start = (uintptr_t)addr, .len = len };
+	int ret;
+
+	e.t0 = ledger_stamp(l);
+	if (kind == EV_REGISTER)
+		ret = ioctl(uffd, UFFDIO_REGISTER, &reg);
+	else
+		ret = ioctl(uffd, UFFDIO_UNREGISTER, &range);
+	e.err = ret ? errno : 0;
+	e.t1 = ledger_stamp(l);
+	ledger_add(l, &e);
+	return -e.err;
+}
+
+int uffd_register_missing(int uffd, void *addr, size_t len, uint32_t first_page,
+			  uint16_t map, struct ledger *l, uint16_t actor)
+{
+	return log_reg(EV_REGISTER, uffd, addr, len, first_page, map, l, actor);
+}
+
+int uffd_unregister(int uffd, void *addr, size_t len, uint32_t first_page,
+		    uint16_t map, struct ledger *l, uint16_t actor)
+{
+	return log_reg(EV_UNREGISTER, uffd, addr, len, first_page, map, l, actor);
+}
+
+int uffd_handler_add_region(struct uffd_handler *h, void *addr, size_t len,
+			    uint32_t first_page, uint16_t map)
+{
+	if (h->nregions >= UFFD_MAX_REGIONS)
+		return -ENOSPC;
+	h->region[h->nregions++] = (struct uffd_region){
+		.addr = addr, .len = len, .first_page = first_page, .map = map,
+	};
+	return 0;
+}
+
+static const struct uffd_region *find_region(struct uffd_handler *h, uint64_t addr)
+{
+	int i;
+
+	for (i = 0; i < h->nregions; i++)
+		if (addr >= (uintptr_t)h->region[i].addr &&
+		    addr < (uintptr_t)h->region[i].addr + h->region[i].len)
+			return &h->region[i];
+	return NULL;
+}
+
+static void resolve(struct uffd_handler *h, const struct uffd_region *r,
+		    uint64_t addr, void *buf)
+{
+	uint64_t dst = addr & ~((uint64_t)h->page_size - 1);
+	uint32_t page = r->first_page + (dst - (uintptr_t)r->addr) / h->page_size;
+	struct ev e = { .kind = EV_FILL, .page = page, .npages = 1, .map = r->map,
+			.actor = h->actor };
+	struct uffdio_range wake = { .start = dst, .len = h->page_size };
+	int ret;
+
+	if (h->resolve == RESOLVE_COPY) {
+		struct uffdio_copy copy = { .dst = dst, .src = (uintptr_t)buf,
+					    .len = h->page_size };
+
+		content_fill(buf, h->page_size, page, h->resolve_gen);
+		e.aux = FILL_UFFD_COPY;
+		e.value = h->resolve_gen;
+		e.t0 = ledger_stamp(h->l);
+		ret = ioctl(h->uffd, UFFDIO_COPY, &copy);
+		e.err = ret ? errno : 0;
+		e.t1 = ledger_stamp(h->l);
+		h->copies += !ret;
+	} else {
+		struct uffdio_zeropage zp = { .range = wake };
+
+		e.aux = FILL_UFFD_ZEROPAGE;
+		e.t0 = ledger_stamp(h->l);
+		ret = ioctl(h->uffd, UFFDIO_ZEROPAGE, &zp);
+		e.err = ret ? errno : 0;
+		e.t1 = ledger_stamp(h->l);
+		h->zeropages += !ret;
+	}
+	ledger_add(h->l, &e);
+	if (ret && e.err == EEXIST) {
+		/* Somebody filled it: the faulting thread still needs waking. */
+		h->eexist++;
+		ioctl(h->uffd, UFFDIO_WAKE, &wake);
+	} else if (ret) {
+		h->errors++;
+		ioctl(h->uffd, UFFDIO_WAKE, &wake);
+	}
+}
+
+static void *handler_main(void *arg)
+{
+	struct uffd_handler *h = arg;
+	struct pollfd pfd[2] = {
+		{ .fd = h->uffd, .events = POLLIN },
+		{ .fd = h->stopfd, .events = POLLIN },
+	};
+	struct uffd_msg msg[16];
+	bool stopping = false;
+	void *buf;
+
+	buf = aligned_alloc(h->page_size, h->page_size);
+	if (!buf)
+		return NULL;
+	for (;;) {
+		struct ev e = { .kind = EV_FAULT, .npages = 1, .actor = h->actor };
+		ssize_t n;
+		int i;
+
+		/* Bounded: a stop request is seen within 100 ms. */
+		if (poll(pfd, 2, 100) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents & POLLIN)
+			stopping = true;
+		e.t0 = ledger_stamp(h->l);
+		n = read(h->uffd, msg, sizeof(msg));
+		e.t1 = ledger_stamp(h->l);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR) {
+				h->errors++;
+				break;
+			}
+			if (stopping)
+				break;
+			continue;
+		}
+		for (i = 0; i < n / (ssize_t)sizeof(msg[0]); i++) {
+			const struct uffd_region *r;
+			uint64_t addr;
+
+			if (msg[i].event != UFFD_EVENT_PAGEFAULT) {
+				h->other_msgs++;
+				continue;
+			}
+			addr = msg[i].arg.pagefault.address;
+			r = find_region(h, addr);
+			if (!r) {
+				h->stray++;
+				continue;
+			}
+			h->faults++;
+			e.page = r->first_page + (addr - (uintptr_t)r->addr) / h->page_size;
+			e.map = r->map;
+			ledger_add(h->l, &e);
+			resolve(h, r, addr, buf);
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+int uffd_handler_start(struct uffd_handler *h)
+{
+	int ret;
+
+	if (!h->page_size)
+		h->page_size = getpagesize();
+	h->stopfd = eventfd(0, EFD_CLOEXEC);
+	if (h->stopfd < 0)
+		return -errno;
+	ret = pthread_create(&h->thread, NULL, handler_main, h);
+	if (ret) {
+		close(h->stopfd);
+		return -ret;
+	}
+	h->running = true;
+	return 0;
+}
+
+void uffd_handler_stop(struct uffd_handler *h)
+{
+	uint64_t one = 1;
+
+	if (!h->running)
+		return;
+	if (write(h->stopfd, &one, sizeof(one)) < 0)
+		h->errors++;
+	pthread_join(h->thread, NULL);
+	close(h->stopfd);
+	h->running = false;
+}

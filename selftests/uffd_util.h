@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * userfaultfd: open (syscall or /dev/userfaultfd), API negotiation,
+ * register/unregister with ledger records, and a handler thread that logs
+ * every message and resolves MISSING faults.
+ */
+#ifndef UFFDC_UFFD_UTIL_H
+#define UFFDC_UFFD_UTIL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ledger.h"
+
+enum uffd_how {
+	UFFD_VIA_SYSCALL,
+	UFFD_VIA_DEV,		/* /dev/userfaultfd, USERFAULTFD_IOC_NEW */
+};
+
+/*
+ * Open a userfaultfd and negotiate: the features wanted that the kernel
+ * has are enabled; *got says which.  Returns the fd or -errno.
+ */
+int uffd_open(enum uffd_how how, uint64_t want, uint64_t *got);
+
+/* Register [addr, addr + len) MODE_MISSING, logging EV_REGISTER. */
+int uffd_register_missing(int uffd, void *addr, size_t len, uint32_t first_page,
+			  uint16_t map, struct ledger *l, uint16_t actor);
+int uffd_unregister(int uffd, void *addr, size_t len, uint32_t first_page,
+		    uint16_t map, struct ledger *l, uint16_t actor);
+
+enum uffd_resolve {
+	RESOLVE_COPY,		/* UFFDIO_COPY a pattern of resolve_gen */
+	RESOLVE_ZEROPAGE,	/* UFFDIO_ZEROPAGE */
+};
+
+#define UFFD_MAX_REGIONS 8
+
+struct uffd_region {
+	char *addr;
+	size_t len;
+	uint32_t first_page;	/* file page index of addr */
+	uint16_t map;
+};
+
+struct uffd_handler {
+	int uffd;
+	struct ledger *l;
+	uint16_t actor;
+	enum uffd_resolve resolve;
+	int32_t resolve_gen;
+	size_t page_size;
+	int nregions;
+	struct uffd_region region[UFFD_MAX_REGIONS];
+
+	/* results, valid after uffd_handler_stop() */
+	uint64_t faults, copies, zeropages, eexist, errors, other_msgs, stray;
+
+	/* private */
+	pthread_t thread;
+	int stopfd;
+	bool running;
+};
+
+int uffd_handler_add_region(struct uffd_handler *h, void *addr, size_t len,
+			    uint32_t first_page, uint16_t map);
+int uffd_handler_start(struct uffd_handler *h);
+/* Drain what is pending, then stop the thread. */
+void uffd_handler_stop(struct uffd_handler *h);
+
+#endif
