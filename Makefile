@@ -16,7 +16,7 @@ KERNEL ?= 6.12
 
 HARNESS_DIR := $(BUILD)/kselftest
 CFLAGS ?= -O2 -g
-CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -pthread \
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-clobbered -pthread \
 	  -Iselftests -I$(HARNESS_DIR)
 LDFLAGS += $(STATIC) -pthread
 

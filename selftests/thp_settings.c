@@ -164,7 +164,8 @@ int thp_save(void)
 
 	if (!thp_available())
 		return -ENOENT;
-	if (saver_pid)
+	/* A forked child may become a saver of its own. */
+	if (saver_pid == getpid())
 		return 0;
 	nr_saved = 0;
 	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)

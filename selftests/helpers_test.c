@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The helpers on the running kernel: patterns decode, the ledger is shared
+ * with forked actors, THP settings come back after SIGTERM, probes tell
+ * holes from data, and the fault handler logs and resolves a real fault.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#include "content.h"
+#include "ledger.h"
+#include "probe.h"
+#include "shmem_backing.h"
+#include "thp_settings.h"
+#include "uffd_util.h"
+
+TEST(content_round_trip)
+{
+	size_t ps = getpagesize();
+	char *a = malloc(ps);
+
+	content_fill(a, ps, 12, 3);
+	EXPECT_EQ(3, content_decode(a, ps, 12));
+	/* The same bytes are not page 13's. */
+	EXPECT_EQ(CONTENT_CORRUPT, content_decode(a, ps, 13));
+	a[ps - 1] ^= 1;
+	EXPECT_EQ(CONTENT_CORRUPT, content_decode(a, ps, 12));
+	memset(a, 0, ps);
+	EXPECT_EQ(CONTENT_ZERO, content_decode(a, ps, 12));
+	a[100] = 1;
+	EXPECT_EQ(CONTENT_CORRUPT, content_decode(a, ps, 12));
+	free(a);
+}
+
+TEST(ledger_shared_with_children)
+{
+	struct ledger *l = ledger_create(4);
+	struct ev e = { .kind = EV_PROBE };
+	uint64_t a, b;
+	pid_t pid;
+
+	ASSERT_NE(NULL, l);
+	a = ledger_stamp(l);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		e.t0 = ledger_stamp(l);
+		ledger_add(l, &e);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	b = ledger_stamp(l);
+	ASSERT_EQ(1, ledger_count(l));
+	/* The child's stamp lies between the parent's two. */
+	EXPECT_LT(a, l->ev[0].t0);
+	EXPECT_GT(b, l->ev[0].t0);
+	EXPECT_TRUE(ledger_add(l, &e));
+	EXPECT_TRUE(ledger_add(l, &e));
+	EXPECT_TRUE(ledger_add(l, &e));
+	EXPECT_FALSE(ledger_add(l, &e));
+	EXPECT_TRUE(ledger_overflowed(l));
+	ledger_destroy(l);
+}
+
+/* A test killed by SIGTERM still puts sysfs back. */
+TEST(thp_settings_restored_on_sigterm)
+{
+	const char *knob = "khugepaged/pages_to_scan";
+	char before[64], after[64];
+	int status;
+	pid_t pid;
+
+	if (!thp_available())
+		SKIP(return, "no THP sysfs");
+	ASSERT_EQ(0, thp_read(knob, before, sizeof(before)));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		char now[64];
+
+		if (thp_save() || thp_write(knob, strcmp(before, "777") ? "777" : "778"))
+			_exit(2);
+		if (thp_read(knob, now, sizeof(now)) || !strcmp(now, before))
+			_exit(3);
+		raise(SIGTERM);
+		_exit(4);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(SIGTERM, WTERMSIG(status));
+	ASSERT_EQ(0, thp_read(knob, after, sizeof(after)));
+	EXPECT_STREQ(before, after);
+}
+
+/* "a [b] c" choices read back as the selected word. */
+TEST(thp_read_selected_word)
+{
+	char buf[64];
+
+	if (!thp_available())
+		SKIP(return, "no THP sysfs");
+	ASSERT_EQ(0, thp_read("enabled", buf, sizeof(buf)));
+	EXPECT_EQ(NULL, strchr(buf, '['));
+	EXPECT_TRUE(!strcmp(buf, "always") || !strcmp(buf, "madvise") ||
+		    !strcmp(buf, "never"));
+}
+
+static struct ledger *scratch(void)
+{
+	return ledger_create(1 << 12);
+}
+
+TEST(probes_tell_hole_from_data)
+{
+	struct ledger *l = scratch();
+	struct probe_target t;
+	struct backing b;
+	char why[128];
+	char *m;
+	int m_;
+
+	if (!thp_pmd_size())
+		SKIP(return, "no THP: backings need the PMD size");
+	ASSERT_EQ(0, backing_open(&b, BK_MEMFD, NULL, 2 * thp_pmd_size(), why, sizeof(why)));
+	ASSERT_EQ(0, backing_fill(&b, 3, 1, l, 1));
+	m = backing_map(&b, 0, thp_pmd_size());
+	ASSERT_NE(NULL, m);
+	EXPECT_EQ(0, (uintptr_t)m % thp_pmd_size());
+	probe_open(&t, b.fd, m, 0, 1);
+	for (m_ = PM_SEEK_DATA; m_ <= PM_MINCORE; m_++) {
+		EXPECT_EQ(PROBE_DATA, probe_page(&t, m_, 3, l, 1));
+		EXPECT_EQ(PROBE_HOLE, probe_page(&t, m_, 2, l, 1));
+		EXPECT_EQ(PROBE_HOLE, probe_page(&t, m_, 4, l, 1));
+	}
+	EXPECT_EQ(2, probe_range(&t, PROBE_SEEK, 2, 2, l, 1));
+	probe_close(&t);
+	EXPECT_FALSE(range_has_no_hole(b.fd, 0, thp_pmd_size()));
+	EXPECT_EQ(1, backing_read(&b, 3, l, 1));
+	EXPECT_EQ(CONTENT_ZERO, backing_read(&b, 2, l, 1));
+	munmap(m, thp_pmd_size());
+	backing_close(&b);
+	ledger_destroy(l);
+}
+
+TEST(mapping_at_unaligned_offset_keeps_congruence)
+{
+	struct backing b;
+	char why[128];
+	char *m;
+
+	if (!thp_pmd_size())
+		SKIP(return, "no THP");
+	ASSERT_EQ(0, backing_open(&b, BK_MEMFD, NULL, 2 * thp_pmd_size(), why, sizeof(why)));
+	m = backing_map(&b, 37 * getpagesize(), thp_pmd_size());
+	ASSERT_NE(NULL, m);
+	EXPECT_EQ(37 * getpagesize(), (uintptr_t)m % thp_pmd_size());
+	munmap(m, thp_pmd_size());
+	backing_close(&b);
+}
+
+TEST(tmpfs_backing_leaves_no_mount)
+{
+	struct backing b;
+	char why[128], dir[64];
+
+	if (!thp_pmd_size())
+		SKIP(return, "no THP");
+	if (backing_open(&b, BK_TMPFS, "within_size", 2 * thp_pmd_size(), why, sizeof(why)))
+		SKIP(return, "tmpfs: %s", why);
+	snprintf(dir, sizeof(dir), "%s", b.dir);
+	EXPECT_EQ(0, access(dir, F_OK));
+	EXPECT_EQ(0, backing_ready(&b));
+	EXPECT_NE(0, access(dir, F_OK));
+	/* The file outlives its detached mount. */
+	EXPECT_EQ(4, pwrite(b.fd, "abcd", 4, 0));
+	backing_close(&b);
+}
+
+/* A real MISSING fault: logged with its page and map, resolved by copy. */
+TEST(handler_logs_and_resolves)
+{
+	struct ledger *l = scratch();
+	struct uffd_handler h = { 0 };
+	size_t ps = getpagesize();
+	struct backing b;
+	uint64_t i, faults = 0, copies = 0;
+	char why[128];
+	char *m;
+	int uffd;
+
+	if (!thp_pmd_size())
+		SKIP(return, "no THP");
+	ASSERT_EQ(0, backing_open(&b, BK_MEMFD, NULL, 2 * thp_pmd_size(), why, sizeof(why)));
+	m = backing_map(&b, 0, 16 * ps);
+	ASSERT_NE(NULL, m);
+	uffd = uffd_open(UFFD_VIA_SYSCALL, UFFD_FEATURE_MISSING_SHMEM, NULL);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(-uffd));
+	ASSERT_EQ(0, uffd_register_missing(uffd, m, 16 * ps, 0, 9, l, 1));
+	h = (struct uffd_handler){ .uffd = uffd, .l = l, .resolve = RESOLVE_COPY,
+				   .resolve_gen = 5, .page_size = ps, .actor = 2 };
+	ASSERT_EQ(0, uffd_handler_add_region(&h, m, 16 * ps, 0, 9));
+	ASSERT_EQ(0, uffd_handler_start(&h));
+	EXPECT_EQ(5, content_decode(m + 6 * ps, ps, 6));
+	uffd_handler_stop(&h);
+	EXPECT_EQ(1, h.faults);
+	EXPECT_EQ(1, h.copies);
+	for (i = 0; i < ledger_count(l); i++) {
+		const struct ev *e = &l->ev[i];
+
+		if (e->kind == EV_FAULT && e->page == 6 && e->map == 9)
+			faults++;
+		if (e->kind == EV_FILL && e->aux == FILL_UFFD_COPY && e->page == 6 &&
+		    !e->err && e->value == 5)
+			copies++;
+	}
+	EXPECT_EQ(1, faults);
+	EXPECT_EQ(1, copies);
+	close(uffd);
+	munmap(m, 16 * ps);
+	backing_close(&b);
+	ledger_destroy(l);
+}
+
+int main(int argc, char **argv)
+{
+	thp_save();
+	return test_harness_run(argc, argv);
+}

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The oracle on hand-written ledgers: each violation kind is flagged alone
+ * where the ledger proves it, and nothing is flagged where the order of
+ * events is ambiguous or where we ourselves explain what was seen.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+
+#include "kselftest_harness.h"
+
+#include "ledger.h"
+#include "oracle.h"
+
+#define MAP 1
+#define P 5
+
+FIXTURE(oracle) {
+	struct ledger *l;
+	struct oracle_opts o;
+	struct verdict v;
+};
+
+FIXTURE_SETUP(oracle)
+{
+	self->l = ledger_create(256);
+	ASSERT_NE(NULL, self->l);
+	self->o = (struct oracle_opts){ .mincore_hole_is_evidence = true,
+					.page_size = 4096 };
+}
+
+FIXTURE_TEARDOWN(oracle)
+{
+	ledger_destroy(self->l);
+}
+
+static void ev(struct ledger *l, int kind, uint64_t t0, uint64_t t1, uint32_t page,
+	       uint32_t npages, int aux, int map, int value, int err)
+{
+	struct ev e = { .kind = kind, .t0 = t0, .t1 = t1, .page = page,
+			.npages = npages, .aux = aux, .map = map, .value = value,
+			.err = err, .actor = 1 };
+
+	ledger_add(l, &e);
+}
+
+/* Shorthands; every stamp is explicit so each test reads as a timeline. */
+#define REG(t0, t1)		ev(self->l, EV_REGISTER, t0, t1, 0, 16, 0, MAP, 0, 0)
+#define UNREG(t0, t1)		ev(self->l, EV_UNREGISTER, t0, t1, 0, 16, 0, MAP, 0, 0)
+#define PROBE(t0, t1, m, v)	ev(self->l, EV_PROBE, t0, t1, P, 1, m, 0, v, 0)
+#define TOUCH(t0, t1, v)	ev(self->l, EV_TOUCH, t0, t1, P, 1, 0, MAP, v, 0)
+#define READ(t0, t1, v)		ev(self->l, EV_READ, t0, t1, P, 1, 0, 0, v, 0)
+#define FAULT(t)		ev(self->l, EV_FAULT, t, t, P, 1, 0, MAP, 0, 0)
+#define COPY(t0, t1, g, err)	ev(self->l, EV_FILL, t0, t1, P, 1, FILL_UFFD_COPY, MAP, g, err)
+#define PWRITE(t0, t1, g)	ev(self->l, EV_FILL, t0, t1, P, 1, FILL_PWRITE, 0, g, 0)
+#define PUNCH(t0, t1)		ev(self->l, EV_REMOVE, t0, t1, 0, 16, REMOVE_PUNCH, 0, 0, 0)
+
+static unsigned int judge(FIXTURE_DATA(oracle) *self)
+{
+	return oracle_judge(self->l, &self->o, &self->v);
+}
+
+#define EXPECT_ONLY(kind) do { \
+	ASSERT_EQ(1, judge(self)); \
+	EXPECT_EQ(1, self->v.count[kind]); \
+	EXPECT_EQ(P, self->v.v[0].page); \
+	if (self->v.total) \
+		oracle_report(stderr, self->l, &self->o, &self->v); \
+} while (0)
+
+#define EXPECT_CLEAN() do { \
+	if (judge(self)) \
+		oracle_report(stderr, self->l, &self->o, &self->v); \
+	ASSERT_EQ(0, self->v.total); \
+	ASSERT_FALSE(self->v.unjudgeable); \
+} while (0)
+
+/* The contract kept: hole seen, touched, faulted, copied, read back. */
+TEST_F(oracle, clean_fault_and_copy)
+{
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+	FAULT(11);
+	COPY(12, 13, 7, 0);
+	TOUCH(10, 14, 7);
+	READ(15, 16, 7);
+	EXPECT_CLEAN();
+}
+
+/* 6.1's bug: hole seen after registration, touch reads zeros, no fault. */
+TEST_F(oracle, lost_fault)
+{
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_HOLE, PROBE_HOLE);
+	TOUCH(10, 11, CONTENT_ZERO);
+	EXPECT_ONLY(V_LOST_FAULT);
+}
+
+/* A probe overlapping UFFDIO_REGISTER is not "after registration". */
+TEST_F(oracle, lost_fault_needs_probe_after_registration)
+{
+	REG(2, 5);
+	PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+	TOUCH(10, 11, CONTENT_ZERO);
+	EXPECT_CLEAN();
+}
+
+/* We filled the page ourselves between probe and touch: no fault due. */
+TEST_F(oracle, lost_fault_not_when_we_filled)
+{
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+	PWRITE(5, 6, 3);
+	TOUCH(10, 11, 3);
+	EXPECT_CLEAN();
+}
+
+/* A pwrite racing the probe still explains the data. */
+TEST_F(oracle, lost_fault_not_when_fill_overlaps_probe)
+{
+	REG(1, 2);
+	PWRITE(3, 9, 3);
+	PROBE(4, 5, PM_SEEK_DATA, PROBE_HOLE);
+	TOUCH(10, 11, 3);
+	EXPECT_CLEAN();
+}
+
+/* The touch may have run after unregistration took effect. */
+TEST_F(oracle, lost_fault_not_after_unregister)
+{
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+	UNREG(8, 9);
+	TOUCH(10, 11, CONTENT_ZERO);
+	EXPECT_CLEAN();
+}
+
+/* mincore's HOLE means "not resident": evidence only without swap. */
+TEST_F(oracle, mincore_hole_needs_no_swap)
+{
+	self->o.mincore_hole_is_evidence = false;
+	REG(1, 2);
+	PROBE(3, 4, PM_MINCORE, PROBE_HOLE);
+	TOUCH(10, 11, CONTENT_ZERO);
+	EXPECT_CLEAN();
+	self->o.mincore_hole_is_evidence = true;
+	EXPECT_ONLY(V_LOST_FAULT);
+}
+
+/* The review thread's race: DATA after registration, then a fault. */
+TEST_F(oracle, spurious_fault)
+{
+	PWRITE(1, 2, 1);
+	REG(3, 4);
+	PROBE(5, 6, PM_SEEK_DATA, PROBE_DATA);
+	FAULT(11);
+	COPY(12, 13, 7, EEXIST);
+	TOUCH(10, 14, 1);
+	ASSERT_EQ(1, judge(self));
+	EXPECT_EQ(1, self->v.count[V_SPURIOUS_FAULT]);
+}
+
+/* Without our own fill, only the DATA probe after registration proves it. */
+TEST_F(oracle, spurious_fault_from_probe_alone)
+{
+	REG(1, 2);
+	PROBE(5, 6, PM_SEEK_HOLE, PROBE_DATA);
+	FAULT(11);
+	COPY(12, 13, 7, 0);
+	TOUCH(10, 14, 7);
+	EXPECT_ONLY(V_SPURIOUS_FAULT);
+}
+
+/* The touch began before the DATA probe ended: its fault may be older. */
+TEST_F(oracle, spurious_fault_ambiguous_order_is_not_evidence)
+{
+	REG(1, 2);
+	PROBE(5, 8, PM_SEEK_DATA, PROBE_DATA);
+	FAULT(11);
+	COPY(12, 13, 7, 0);
+	TOUCH(6, 14, 7);
+	EXPECT_CLEAN();
+}
+
+/* A DATA probe before registration says nothing about the registration. */
+TEST_F(oracle, data_probe_before_registration_is_not_evidence)
+{
+	PROBE(1, 2, PM_SEEK_DATA, PROBE_DATA);
+	REG(3, 4);
+	FAULT(11);
+	COPY(12, 13, 7, 0);
+	TOUCH(10, 14, 7);
+	EXPECT_CLEAN();
+}
+
+/* We punched the page after seeing it: a fault is due again. */
+TEST_F(oracle, fault_after_our_punch_is_fine)
+{
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_DATA, PROBE_DATA);
+	PUNCH(5, 6);
+	FAULT(11);
+	COPY(12, 13, 7, 0);
+	TOUCH(10, 14, 7);
+	EXPECT_CLEAN();
+}
+
+/* One touch, two faults: the second one is for a page we just filled. */
+TEST_F(oracle, duplicate_fault)
+{
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+	FAULT(11);
+	COPY(12, 13, 7, 0);
+	TOUCH(10, 14, 7);
+	FAULT(21);
+	COPY(22, 23, 7, EEXIST);
+	TOUCH(20, 24, 7);
+	EXPECT_ONLY(V_SPURIOUS_FAULT);
+}
+
+/* 6.1's second bug: data reads as a hole while a collapse runs. */
+TEST_F(oracle, data_vanished)
+{
+	PWRITE(1, 2, 1);
+	PROBE(5, 6, PM_SEEK_DATA, PROBE_HOLE);
+	EXPECT_ONLY(V_DATA_VANISHED);
+}
+
+TEST_F(oracle, data_vanished_after_data_probe)
+{
+	PROBE(1, 2, PM_MINCORE, PROBE_DATA);
+	PROBE(5, 6, PM_SEEK_HOLE, PROBE_HOLE);
+	EXPECT_ONLY(V_DATA_VANISHED);
+}
+
+TEST_F(oracle, hole_after_our_punch_is_fine)
+{
+	PWRITE(1, 2, 1);
+	PUNCH(3, 4);
+	PROBE(5, 6, PM_SEEK_DATA, PROBE_HOLE);
+	EXPECT_CLEAN();
+}
+
+/* A punch still in flight when the probe ran explains the hole. */
+TEST_F(oracle, hole_during_our_punch_is_fine)
+{
+	PWRITE(1, 2, 1);
+	PUNCH(3, 8);
+	PROBE(5, 6, PM_SEEK_DATA, PROBE_HOLE);
+	EXPECT_CLEAN();
+}
+
+TEST_F(oracle, content_last_write)
+{
+	PWRITE(1, 2, 1);
+	PWRITE(3, 4, 2);
+	READ(5, 6, 2);
+	EXPECT_CLEAN();
+}
+
+TEST_F(oracle, content_stale_write)
+{
+	PWRITE(1, 2, 1);
+	PWRITE(3, 4, 2);
+	READ(5, 6, 1);
+	EXPECT_ONLY(V_CONTENT);
+}
+
+/* A write racing the read may or may not be seen: both are legal. */
+TEST_F(oracle, content_racing_write)
+{
+	PWRITE(1, 2, 1);
+	PWRITE(4, 8, 2);
+	READ(5, 6, 1);
+	READ(5, 7, 2);
+	EXPECT_CLEAN();
+}
+
+TEST_F(oracle, content_zeros_where_data_was)
+{
+	PWRITE(1, 2, 1);
+	READ(5, 6, CONTENT_ZERO);
+	EXPECT_ONLY(V_CONTENT);
+}
+
+TEST_F(oracle, content_corrupt)
+{
+	PWRITE(1, 2, 1);
+	READ(5, 6, CONTENT_CORRUPT);
+	EXPECT_ONLY(V_CONTENT);
+}
+
+/* A torn read racing a write is not corruption. */
+TEST_F(oracle, content_torn_read_racing_write)
+{
+	PWRITE(1, 2, 1);
+	PWRITE(4, 8, 2);
+	READ(5, 6, CONTENT_CORRUPT);
+	EXPECT_CLEAN();
+}
+
+/* Never written: zeros are the only legal content. */
+TEST_F(oracle, content_never_written)
+{
+	READ(5, 6, CONTENT_ZERO);
+	EXPECT_CLEAN();
+	READ(7, 8, 3);
+	EXPECT_ONLY(V_CONTENT);
+}
+
+/* The kernel reported the page missing, then filled it behind our back. */
+TEST_F(oracle, copy_eexist)
+{
+	REG(1, 2);
+	FAULT(11);
+	COPY(12, 13, 7, EEXIST);
+	TOUCH(10, 14, CONTENT_ZERO);
+	EXPECT_ONLY(V_COPY_EEXIST);
+}
+
+TEST_F(oracle, copy_eexist_after_our_write_is_fine)
+{
+	REG(1, 2);
+	FAULT(11);
+	PWRITE(11, 12, 3);
+	COPY(13, 14, 7, EEXIST);
+	TOUCH(10, 15, 3);
+	EXPECT_CLEAN();
+}
+
+TEST_F(oracle, overflow_is_unjudgeable)
+{
+	int i;
+
+	for (i = 0; i < 300; i++)
+		PWRITE(2 * i + 1, 2 * i + 2, 1);
+	EXPECT_EQ(0, judge(self));
+	EXPECT_TRUE(self->v.unjudgeable);
+}
+
+/* The report names the page, the invariant and the evidence. */
+TEST_F(oracle, report_names_page_invariant_and_evidence)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_HOLE, PROBE_HOLE);
+	TOUCH(10, 11, CONTENT_ZERO);
+	ASSERT_EQ(1, judge(self));
+	oracle_report(f, self->l, &self->o, &self->v);
+	fclose(f);
+	EXPECT_NE(NULL, strstr(buf, "VIOLATION lost-fault: page 5 (file offset 0x5000)"));
+	EXPECT_NE(NULL, strstr(buf, "because: [seq 3..4 actor 1] SEEK_HOLE page 5: HOLE"));
+	EXPECT_NE(NULL, strstr(buf, "UFFDIO_REGISTER MISSING map 1 pages 0-15"));
+	EXPECT_NE(NULL, strstr(buf, "touch page 5 via map 1 saw zeros"));
+	free(buf);
+}
+
+TEST_HARNESS_MAIN
