@@ -47,7 +47,7 @@ run: all
 	cd $(BUILD) && ./uffd_collapse_contract
 
 check: all
-	scripts/check
+	scripts/check $(CHECK_FLAGS)
 
 vmtest: all
 	scripts/vmtest --kernel $(KERNEL) -- ./uffd_collapse_contract
