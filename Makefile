@@ -20,7 +20,7 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-clobbered -
 	  -Iselftests -I$(HARNESS_DIR)
 LDFLAGS += $(STATIC) -pthread
 
-LIB_SRCS := content.c khugepaged_ctl.c ledger.c oracle.c probe.c \
+LIB_SRCS := actors.c content.c khugepaged_ctl.c ledger.c oracle.c probe.c \
 	    shmem_backing.c thp_settings.c uffd_util.c
 LIB_OBJS := $(addprefix $(BUILD)/obj/,$(LIB_SRCS:.c=.o))
 

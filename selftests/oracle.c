@@ -34,7 +34,13 @@ static void pidx_free(struct page_index *pi)
 	free(pi->idx);
 }
 
-static int pidx_build(const struct ledger *l, struct page_index *pi)
+/* Probes can be thousands per page; "rare" indexes leave them out. */
+static bool indexed(const struct ev *e, bool rare)
+{
+	return !rare || e->kind != EV_PROBE;
+}
+
+static int pidx_build(const struct ledger *l, struct page_index *pi, bool rare)
 {
 	uint64_t i, n = ledger_count(l), total = 0;
 	uint64_t *fill;
@@ -53,6 +59,8 @@ static int pidx_build(const struct ledger *l, struct page_index *pi)
 	for (i = 0; i < n; i++) {
 		const struct ev *e = &l->ev[i];
 
+		if (!indexed(e, rare))
+			continue;
 		for (p = e->page; p < e->page + (e->npages ?: 1); p++)
 			pi->start[p + 1]++;
 	}
@@ -69,6 +77,8 @@ static int pidx_build(const struct ledger *l, struct page_index *pi)
 	for (i = 0; i < n; i++) {
 		const struct ev *e = &l->ev[i];
 
+		if (!indexed(e, rare))
+			continue;
 		for (p = e->page; p < e->page + (e->npages ?: 1); p++)
 			pi->idx[pi->start[p] + fill[p]++] = i;
 	}
@@ -83,7 +93,8 @@ static int pidx_build(const struct ledger *l, struct page_index *pi)
 struct judge {
 	const struct ledger *l;
 	const struct oracle_opts *o;
-	struct page_index pi;
+	struct page_index pi;	/* every event of a page */
+	struct page_index rare;	/* the same without probes */
 	struct verdict *out;
 };
 
@@ -98,13 +109,13 @@ static const struct ev *registered_over(struct judge *j, uint32_t page,
 	const struct ev *r, *u;
 	uint64_t k, m, end;
 
-	for_each_page_ev(&j->pi, j->l, page, k, r) {
+	for_each_page_ev(&j->rare, j->l, page, k, r) {
 		if (r->kind != EV_REGISTER || r->err || r->map != map)
 			continue;
 		if (r->t1 >= a)
 			continue;
 		end = T_INF;
-		for_each_page_ev(&j->pi, j->l, page, m, u) {
+		for_each_page_ev(&j->rare, j->l, page, m, u) {
 			if (u->kind == EV_UNREGISTER && u->map == map &&
 			    u->t1 > r->t0 && u->t0 < end)
 				end = u->t0;
@@ -130,7 +141,7 @@ static bool we_filled_between(struct judge *j, uint32_t page, uint64_t a, uint64
 	const struct ev *f;
 	uint64_t k;
 
-	for_each_page_ev(&j->pi, j->l, page, k, f)
+	for_each_page_ev(&j->rare, j->l, page, k, f)
 		if (f->kind == EV_FILL && !f->err && f->t1 > a && f->t0 < b)
 			return true;
 	return false;
@@ -142,7 +153,7 @@ static bool we_removed_between(struct judge *j, uint32_t page, uint64_t a, uint6
 	const struct ev *r;
 	uint64_t k;
 
-	for_each_page_ev(&j->pi, j->l, page, k, r)
+	for_each_page_ev(&j->rare, j->l, page, k, r)
 		if (r->kind == EV_REMOVE && !r->err && r->t1 > a && r->t0 < b)
 			return true;
 	return false;
@@ -160,7 +171,7 @@ static uint64_t fault_lower_bound(struct judge *j, const struct ev *f)
 	const struct ev *x;
 	uint64_t k, lb = T_INF;
 
-	for_each_page_ev(&j->pi, j->l, f->page, k, x) {
+	for_each_page_ev(&j->rare, j->l, f->page, k, x) {
 		if (x->kind != EV_TOUCH || x->map != f->map)
 			continue;
 		if (x->t0 < f->t1 && x->t1 > f->t1 && x->t0 < lb)
@@ -208,7 +219,7 @@ static void check_lost_faults(struct judge *j, uint32_t page)
 	const struct ev *x, *p, *f, *r, *best_p, *best_r;
 	uint64_t k, m;
 
-	for_each_page_ev(&j->pi, j->l, page, k, x) {
+	for_each_page_ev(&j->rare, j->l, page, k, x) {
 		if (x->kind != EV_TOUCH || x->value == CONTENT_NONE)
 			continue;
 		best_p = best_r = NULL;
@@ -227,10 +238,10 @@ static void check_lost_faults(struct judge *j, uint32_t page)
 			continue;
 		if (we_filled_between(j, page, best_p->t0, x->t1))
 			continue;
-		for_each_page_ev(&j->pi, j->l, page, m, f)
+		for_each_page_ev(&j->rare, j->l, page, m, f)
 			if (f->kind == EV_FAULT && f->map == x->map && f->t1 > best_p->t0)
 				break;
-		if (m < j->pi.start[page + 1])
+		if (m < j->rare.start[page + 1])
 			continue;
 		add(j, V_LOST_FAULT, page, x->map, (const struct ev *[]){ best_r, best_p, x }, 3,
 		    "page seen as a hole by %s after UFFDIO_REGISTER completed, then touched through the registered mapping: no MISSING fault was delivered and the touch read %s",
@@ -273,7 +284,7 @@ static void check_faults(struct judge *j, uint32_t page)
 	const struct ev *f, *e, *c, *g;
 	uint64_t k, m, lb;
 
-	for_each_page_ev(&j->pi, j->l, page, k, f) {
+	for_each_page_ev(&j->rare, j->l, page, k, f) {
 		if (f->kind != EV_FAULT)
 			continue;
 		lb = fault_lower_bound(j, f);
@@ -289,13 +300,13 @@ static void check_faults(struct judge *j, uint32_t page)
 	}
 
 	/* Copies that found the page already filled although it faulted. */
-	for_each_page_ev(&j->pi, j->l, page, k, c) {
+	for_each_page_ev(&j->rare, j->l, page, k, c) {
 		const struct ev *fault = NULL;
 
 		if (c->kind != EV_FILL || c->err != EEXIST ||
 		    (c->aux != FILL_UFFD_COPY && c->aux != FILL_UFFD_ZEROPAGE))
 			continue;
-		for_each_page_ev(&j->pi, j->l, page, m, g)
+		for_each_page_ev(&j->rare, j->l, page, m, g)
 			if (g->kind == EV_FAULT && g->map == c->map &&
 			    g->t1 < c->t0 && (!fault || g->t1 > fault->t1))
 				fault = g;
@@ -316,21 +327,74 @@ static void check_faults(struct judge *j, uint32_t page)
 	}
 }
 
+struct evidence {
+	uint64_t t1;		/* sort key */
+	uint64_t best_t0;	/* max t0 over this and every earlier entry */
+	const struct ev *best;
+};
+
+static int evidence_cmp(const void *a, const void *b)
+{
+	const struct evidence *x = a, *y = b;
+
+	return x->t1 < y->t1 ? -1 : x->t1 > y->t1;
+}
+
+/*
+ * Data vanished: a HOLE probe of a page known to be data.  Probes can
+ * number in the thousands per page in a stress round, so the evidence is
+ * sorted by end stamp with a running maximum of start stamps: the
+ * evidence that began last is the one least likely to be undone by one of
+ * our removals, so it alone decides.
+ */
 static void check_vanished(struct judge *j, uint32_t page)
 {
-	const struct ev *h, *e;
-	uint64_t k;
+	uint64_t k, n = 0, cap = j->pi.start[page + 1] - j->pi.start[page];
+	struct evidence *ev;
+	const struct ev *e, *h;
+	long lo, hi, mid;
 
+	ev = malloc((cap ?: 1) * sizeof(*ev));
+	if (!ev) {
+		j->out->unjudgeable = true;
+		snprintf(j->out->reason, sizeof(j->out->reason), "out of memory");
+		return;
+	}
+	for_each_page_ev(&j->pi, j->l, page, k, e) {
+		if ((e->kind == EV_PROBE && e->value == PROBE_DATA) ||
+		    (e->kind == EV_FILL && !e->err))
+			ev[n++] = (struct evidence){ .t1 = e->t1, .best_t0 = e->t0, .best = e };
+	}
+	qsort(ev, n, sizeof(*ev), evidence_cmp);
+	for (k = 1; k < n; k++)
+		if (ev[k - 1].best_t0 > ev[k].best_t0) {
+			ev[k].best_t0 = ev[k - 1].best_t0;
+			ev[k].best = ev[k - 1].best;
+		}
 	for_each_page_ev(&j->pi, j->l, page, k, h) {
 		if (!hole_probe_is_evidence(j, h))
 			continue;
-		e = known_data_before(j, page, h->t0, h->t1, -1);
-		if (e)
-			add(j, V_DATA_VANISHED, page, h->map, (const struct ev *[]){ e, h }, 2,
-			    "%s reported a hole for a page that was data (%s) and that nobody removed",
-			    probe_method_name(h->aux),
-			    e->kind == EV_PROBE ? "seen as data" : "filled by us");
+		/* The last evidence that ended before the probe began. */
+		lo = 0;
+		hi = (long)n - 1;
+		while (lo <= hi) {
+			mid = (lo + hi) / 2;
+			if (ev[mid].t1 < h->t0)
+				lo = mid + 1;
+			else
+				hi = mid - 1;
+		}
+		if (hi < 0)
+			continue;
+		e = ev[hi].best;
+		if (we_removed_between(j, page, e->t0, h->t1))
+			continue;
+		add(j, V_DATA_VANISHED, page, h->map, (const struct ev *[]){ e, h }, 2,
+		    "%s reported a hole for a page that was data (%s) and that nobody removed",
+		    probe_method_name(h->aux),
+		    e->kind == EV_PROBE ? "seen as data" : "filled by us");
 	}
+	free(ev);
 }
 
 static bool writer(const struct ev *w)
@@ -355,13 +419,13 @@ static void check_content(struct judge *j, uint32_t page)
 	const struct ev *c, *w, *w2, *last;
 	uint64_t k, m, n;
 
-	for_each_page_ev(&j->pi, j->l, page, k, c) {
+	for_each_page_ev(&j->rare, j->l, page, k, c) {
 		bool ok = false, any_done = false, overlap = false;
 
 		if ((c->kind != EV_TOUCH && c->kind != EV_READ) || c->value == CONTENT_NONE)
 			continue;
 		last = NULL;
-		for_each_page_ev(&j->pi, j->l, page, m, w) {
+		for_each_page_ev(&j->rare, j->l, page, m, w) {
 			bool superseded = false;
 
 			if (!writer(w) || w->t0 >= c->t1)
@@ -370,7 +434,7 @@ static void check_content(struct judge *j, uint32_t page)
 				any_done = true;
 			if (w->t1 > c->t0)
 				overlap = true;
-			for_each_page_ev(&j->pi, j->l, page, n, w2)
+			for_each_page_ev(&j->rare, j->l, page, n, w2)
 				if (writer(w2) && w2->t0 > w->t1 && w2->t1 < c->t0)
 					superseded = true;
 			if (superseded)
@@ -411,7 +475,8 @@ unsigned int oracle_judge(const struct ledger *l, const struct oracle_opts *o,
 			 (unsigned long long)l->len, (unsigned long long)l->cap);
 		return 0;
 	}
-	if (pidx_build(l, &j.pi)) {
+	if (pidx_build(l, &j.pi, false) || pidx_build(l, &j.rare, true)) {
+		pidx_free(&j.pi);
 		out->unjudgeable = true;
 		snprintf(out->reason, sizeof(out->reason), "out of memory");
 		return 0;
@@ -423,6 +488,7 @@ unsigned int oracle_judge(const struct ledger *l, const struct oracle_opts *o,
 		check_content(&j, p);
 	}
 	pidx_free(&j.pi);
+	pidx_free(&j.rare);
 	return out->total;
 }
 

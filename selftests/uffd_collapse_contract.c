@@ -33,6 +33,7 @@
 
 #include "kselftest_harness.h"
 
+#include "actors.h"
 #include "content.h"
 #include "khugepaged_ctl.h"
 #include "ledger.h"
@@ -42,10 +43,6 @@
 #include "shmem_backing.h"
 #include "thp_settings.h"
 #include "uffd_util.h"
-
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
 
 enum geometry {
 	GEO_WHOLE,	/* one VMA covering the huge range */
@@ -332,53 +329,28 @@ static long probe_all(struct run *r, uint16_t actor)
 
 static void touch_all(struct run *r, uint16_t actor)
 {
-	char *buf = malloc(r->ps);
-	uint32_t p;
 	int i;
 
-	for (i = 0; i < r->nvma; i++) {
-		for (p = 0; p < r->vma[i].npages; p++) {
-			struct ev e = { .kind = EV_TOUCH, .npages = 1,
-					.page = r->vma[i].first + p,
-					.map = i + 1, .actor = actor };
-
-			e.t0 = ledger_stamp(r->l);
-			memcpy(buf, r->vaddr[i] + (size_t)p * r->ps, r->ps);
-			e.t1 = ledger_stamp(r->l);
-			e.value = content_decode(buf, r->ps, e.page);
-			ledger_add(r->l, &e);
-		}
-	}
-	free(buf);
+	for (i = 0; i < r->nvma; i++)
+		touch_range(r->l, r->vaddr[i], r->vma[i].first, r->vma[i].npages,
+			    i + 1, actor);
 }
 
 static void read_all(struct run *r)
 {
-	uint32_t p;
-
-	if (!backing_is_file(&r->b))
-		return;
-	for (p = 0; p < r->nranges * r->hp; p++)
-		backing_read(&r->b, p, r->l, ACT_MAIN);
+	read_range(r->l, &r->b, 0, r->nranges * r->hp, ACT_MAIN);
 }
 
 static int madv_collapse(struct run *r, char *addr, uint32_t range, uint16_t actor,
 			 enum collapse_agent agent)
 {
-	struct ev e = { .kind = EV_COLLAPSE, .aux = agent, .page = range * r->hp,
-			.npages = r->hp, .actor = actor };
-	int ret;
+	int err = collapse_range(r->l, addr, r->hp * r->ps, range * r->hp, agent, actor);
 
-	e.t0 = ledger_stamp(r->l);
-	ret = madvise(addr, r->hp * r->ps, MADV_COLLAPSE);
-	e.err = ret ? errno : 0;
-	e.t1 = ledger_stamp(r->l);
-	ledger_add(r->l, &e);
 	r->collapse_tries++;
-	r->collapse_ok += !ret;
-	if (ret)
-		r->last_errno = e.err;
-	return e.err;
+	r->collapse_ok += !err;
+	if (err)
+		r->last_errno = err;
+	return err;
 }
 
 static char *other_mapping(struct run *r)
