@@ -24,7 +24,7 @@ LIB_SRCS := actors.c content.c khugepaged_ctl.c ledger.c oracle.c probe.c \
 	    shmem_backing.c thp_settings.c uffd_util.c
 LIB_OBJS := $(addprefix $(BUILD)/obj/,$(LIB_SRCS:.c=.o))
 
-TESTS := uffd_collapse_contract
+TESTS := uffd_collapse_contract uffd_collapse_stress
 UNIT_TESTS := oracle_test helpers_test
 PROGS := $(addprefix $(BUILD)/,$(TESTS) $(UNIT_TESTS))
 
@@ -43,14 +43,17 @@ $(BUILD)/%: $(BUILD)/obj/%.o $(LIB_OBJS)
 $(BUILD)/settings: selftests/settings
 	cp $< $@
 
+STRESS_FLAGS ?= --duration 1
+
 run: all
-	cd $(BUILD) && ./uffd_collapse_contract
+	cd $(BUILD) && ./uffd_collapse_contract && ./uffd_collapse_stress $(STRESS_FLAGS)
 
 check: all
 	scripts/check $(CHECK_FLAGS)
 
 vmtest: all
-	scripts/vmtest --kernel $(KERNEL) -- ./uffd_collapse_contract
+	scripts/vmtest --kernel $(KERNEL) -- ./uffd_collapse_contract \
+		"./uffd_collapse_stress $(STRESS_FLAGS)"
 
 clean:
 	rm -rf $(BUILD)
