@@ -73,6 +73,7 @@ enum {
 #define MAX_VMAS	3
 #define LEDGER_CAP	(1 << 18)
 #define KHUGEPAGED_TIMEOUT_MS 10000
+#define COLLAPSE_EAGAIN_TRIES 8
 
 struct vma_spec {
 	uint32_t first, npages;	/* file pages */
@@ -344,9 +345,18 @@ static void read_all(struct run *r)
 static int madv_collapse(struct run *r, char *addr, uint32_t range, uint16_t actor,
 			 enum collapse_agent agent)
 {
-	int err = collapse_range(r->l, addr, r->hp * r->ps, range * r->hp, agent, actor);
+	int err, tries = 0;
 
-	r->collapse_tries++;
+	/*
+	 * EAGAIN is transient (a page not yet on the LRU, an elevated
+	 * refcount): retry a few times rather than SKIP a scenario for it.
+	 */
+	do {
+		if (tries)
+			usleep(2000);
+		err = collapse_range(r->l, addr, r->hp * r->ps, range * r->hp, agent, actor);
+		r->collapse_tries++;
+	} while (err == EAGAIN && ++tries < COLLAPSE_EAGAIN_TRIES);
 	r->collapse_ok += !err;
 	if (err)
 		r->last_errno = err;
@@ -382,7 +392,7 @@ static int collapse_in_child(struct run *r)
 	}
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
-	r->collapse_tries += r->nranges;
+	r->collapse_tries += r->nranges;	/* at least; the child counts its own */
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -ECHILD;
 }
 
