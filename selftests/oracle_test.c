@@ -56,10 +56,7 @@ static void ev(struct ledger *l, int kind, uint64_t t0, uint64_t t1, uint32_t pa
 #define PWRITE(t0, t1, g)	ev(self->l, EV_FILL, t0, t1, P, 1, FILL_PWRITE, 0, g, 0)
 #define PUNCH(t0, t1)		ev(self->l, EV_REMOVE, t0, t1, 0, 16, REMOVE_PUNCH, 0, 0, 0)
 
-static unsigned int judge(FIXTURE_DATA(oracle) *self)
-{
-	return oracle_judge(self->l, &self->o, &self->v);
-}
+#define judge(self) oracle_judge((self)->l, &(self)->o, &(self)->v)
 
 #define EXPECT_ONLY(kind) do { \
 	ASSERT_EQ(1, judge(self)); \

@@ -9,6 +9,10 @@
 
 #include "thp_settings.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
 /* The PMD-size per-size knobs are added at save time (their name has the size). */
 static const char * const knobs[] = {
 	"enabled",
@@ -168,7 +172,7 @@ int thp_save(void)
 	if (saver_pid == getpid())
 		return 0;
 	nr_saved = 0;
-	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(knobs); i++)
 		save_one(knobs[i]);
 	snprintf(knob, sizeof(knob), "hugepages-%zukB/enabled", thp_pmd_size() >> 10);
 	save_one(knob);
@@ -176,7 +180,7 @@ int thp_save(void)
 	save_one(knob);
 	saver_pid = getpid();
 	atexit(thp_restore);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(sigs); i++) {
 		struct sigaction sa = { .sa_handler = guard_signal };
 
 		sigaction(sigs[i], &sa, NULL);

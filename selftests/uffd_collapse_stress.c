@@ -108,11 +108,12 @@ struct stress {
 	pthread_barrier_t start, end;
 	int nactors;
 	struct actor actors[4 + MAX_PROBERS];
-	volatile int stop;		/* ends the run */
-	volatile int collapse_first;	/* this round: one attempt made */
-	volatile int collapse_done;	/* this round: collapser finished */
-	volatile int registrar_done;
-	volatile int touching;		/* registrar is filling holes itself */
+	/* Flags, only touched with __atomic builtins. */
+	int stop;		/* ends the run */
+	int collapse_first;	/* this round: one attempt made */
+	int collapse_done;	/* this round: collapser finished */
+	int registrar_done;
+	int touching;		/* registrar is filling holes itself */
 
 	/* per round choices */
 	uint64_t round;
@@ -186,7 +187,7 @@ static void *collapser(void *arg)
 	pin(0);
 	for (;;) {
 		pthread_barrier_wait(&s->start);
-		if (s->stop)
+		if (__atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
 			break;
 		spin_ns(s->delay_collapse_ns);
 		/*
@@ -284,7 +285,7 @@ static void *registrar(void *arg)
 	pin(1);
 	for (;;) {
 		pthread_barrier_wait(&s->start);
-		if (s->stop)
+		if (__atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
 			break;
 		registrar_round(a);
 		__atomic_store_n(&s->registrar_done, 1, __ATOMIC_SEQ_CST);
@@ -312,7 +313,7 @@ static void *prober(void *arg)
 	pin(a->index);
 	for (;;) {
 		pthread_barrier_wait(&s->start);
-		if (s->stop)
+		if (__atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
 			break;
 		probe_open(&t, s->b.fd, s->other, 0, 0);
 		for (n = 0; n < PROBES_PER_ROUND; n++) {
@@ -339,7 +340,7 @@ static void *writer(void *arg)
 	pin(2);
 	for (;;) {
 		pthread_barrier_wait(&s->start);
-		if (s->stop)
+		if (__atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
 			break;
 		spin_ns(s->delay_write_ns);
 		for (i = 0; i < 8; i++) {
@@ -510,7 +511,7 @@ FIXTURE_TEARDOWN(stress)
 	int i;
 
 	if (s->nactors) {
-		s->stop = 1;
+		__atomic_store_n(&s->stop, 1, __ATOMIC_SEQ_CST);
 		pthread_barrier_wait(&s->start);
 		for (i = 0; i < s->nactors; i++)
 			pthread_join(s->actors[i].thread, NULL);
@@ -609,6 +610,64 @@ FIXTURE_VARIANT_ADD(stress, shm_anon_madv) {
 	.data_pct_min = 80, .data_pct_max = 99,
 };
 
+/*
+ * The benchmark's yardstick: MADV_COLLAPSE in a bare loop on the same kind
+ * of range the collapser works on (holes, a MISSING registration on another
+ * mapping), refilled whenever a collapse succeeds, so every attempt does
+ * the same kernel work as the collapser's.
+ */
+static int bare_collapse_loop(double secs)
+{
+	struct ledger *l = ledger_create(1 << 16);
+	uint64_t res[ERRS_NR] = { 0 }, tries = 0, refills = 0;
+	size_t ps = getpagesize(), pmd = thp_pmd_size();
+	long start, end;
+	struct backing b;
+	char why[128];
+	char *other, *reg;
+	uint32_t p;
+	int uffd, err, i;
+
+	if (!l || !pmd || backing_open(&b, BK_MEMFD, NULL, pmd, why, sizeof(why))) {
+		fprintf(stderr, "bare loop: cannot set up: %s\n", pmd ? why : "no THP");
+		return 4;
+	}
+	thp_write("shmem_enabled", "advise");
+	other = backing_map(&b, 0, pmd);
+	reg = backing_map(&b, 0, pmd);
+	uffd = uffd_open(UFFD_VIA_SYSCALL, UFFD_FEATURE_MISSING_SHMEM, NULL);
+	if (!other || !reg || uffd < 0 ||
+	    uffd_register_missing(uffd, reg, pmd, 0, 1, l, 1)) {
+		fprintf(stderr, "bare loop: cannot map or register\n");
+		return 4;
+	}
+	start = now_ns();
+	end = start + (long)(secs * 1e9);
+	while (now_ns() < end) {
+		if (range_has_no_hole(b.fd, 0, pmd) || !tries) {
+			ledger_reset(l);
+			punch_range(l, &b, 0, pmd / ps, 1);
+			for (p = 0; p < pmd / ps; p += 2)
+				backing_fill(&b, p, 1, l, 1);
+			refills++;
+		}
+		ledger_reset(l);
+		err = collapse_range(l, other, pmd, 0, AGENT_MADV_OTHER, 1);
+		res[errs_bucket(err)]++;
+		tries++;
+	}
+	secs = (now_ns() - start) / 1e9;
+	printf("# bare MADV_COLLAPSE loop: attempts=%llu in %.2fs: %.0f/s (refills %llu;",
+	       (unsigned long long)tries, secs, tries / secs, (unsigned long long)refills);
+	for (i = 0; i < ERRS_NR; i++)
+		printf(" %s=%llu", errs_names[i], (unsigned long long)res[i]);
+	printf(")\n");
+	close(uffd);
+	backing_close(&b);
+	ledger_destroy(l);
+	return 0;
+}
+
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
@@ -621,6 +680,8 @@ static void usage(FILE *f, const char *prog)
 		"  --rounds N     at most N rounds per test (default %ld)\n"
 		"  --threads N    prober threads, 1-%d (default %d)\n"
 		"  --json FILE    append one JSON summary line per test to FILE\n"
+		"  --bare-collapse  no tests: time a bare MADV_COLLAPSE loop for --duration\n"
+		"                 (the benchmark's yardstick for the collapser's rate)\n"
 		"  -v             more output\n"
 		"  -h, --help     this text\n\n"
 		"Harness options after --, e.g. -- -v memfd_madv (run one variant), -- -l (list).\n"
@@ -652,9 +713,11 @@ int main(int argc, char **argv)
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "bare-collapse", no_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool bare = false;
 	char *end;
 	double v;
 	int c;
@@ -687,6 +750,9 @@ int main(int argc, char **argv)
 		case 'j':
 			opt.json = optarg;
 			break;
+		case 'b':
+			bare = true;
+			break;
 		case 'v':
 			opt.verbose++;
 			break;
@@ -704,5 +770,7 @@ int main(int argc, char **argv)
 	argv += optind - 1;
 	optind = 0;	/* the harness parses its own options with getopt too */
 	thp_save();
+	if (bare)
+		return bare_collapse_loop(opt.duration);
 	return test_harness_run(argc, argv);
 }
