@@ -49,7 +49,7 @@
 #define LEDGER_CAP	(1 << 20)
 #define PROBES_PER_ROUND 4096	/* per prober: bounds the ledger */
 #define REG_MAP		1
-#define MAX_COLLAPSES_PER_ROUND 64
+#define MAX_COLLAPSES_PER_ROUND 1024
 
 /* Options, shared by every test of the run. */
 static struct {
