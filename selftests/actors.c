@@ -36,6 +36,24 @@ void touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
 	free(buf);
 }
 
+void store_page(struct ledger *l, char *addr, uint32_t page, int32_t gen,
+		uint16_t actor)
+{
+	size_t ps = getpagesize();
+	struct ev e = { .kind = EV_FILL, .aux = FILL_STORE, .page = page,
+			.npages = 1, .value = gen, .actor = actor };
+	char *buf = malloc(ps);
+
+	if (!buf)
+		return;
+	content_fill(buf, ps, page, gen);
+	e.t0 = ledger_stamp(l);
+	memcpy(addr, buf, ps);
+	e.t1 = ledger_stamp(l);
+	ledger_add(l, &e);
+	free(buf);
+}
+
 int collapse_range(struct ledger *l, char *addr, size_t len, uint32_t first_page,
 		   enum collapse_agent agent, uint16_t actor)
 {

@@ -16,6 +16,10 @@
 void touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
 		 uint16_t map, uint16_t actor);
 
+/* Store pattern gen into the page at addr through a mapping (EV_FILL). */
+void store_page(struct ledger *l, char *addr, uint32_t page, int32_t gen,
+		uint16_t actor);
+
 /* MADV_COLLAPSE of one huge range at addr (EV_COLLAPSE).  Returns errno. */
 int collapse_range(struct ledger *l, char *addr, size_t len, uint32_t first_page,
 		   enum collapse_agent agent, uint16_t actor);

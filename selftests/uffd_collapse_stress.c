@@ -178,6 +178,32 @@ static int errs_bucket(int err)
 	return ERRS_OTHER;
 }
 
+/*
+ * khugepaged collapses on its own schedule (fast scan settings, the mm
+ * enlisted at setup): this actor only records, while the registrar works,
+ * whether the range got filled before our own touches could fill it.
+ */
+static void khugepaged_round(struct stress *s)
+{
+	struct ev e = { .kind = EV_COLLAPSE, .aux = AGENT_KHUGEPAGED,
+			.npages = s->hp, .actor = ACT_COLLAPSER };
+	long scans = khugepaged_counter("full_scans");
+	bool filled = false;
+
+	e.t0 = ledger_stamp(s->l);
+	__atomic_store_n(&s->collapse_first, 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&s->touching, __ATOMIC_SEQ_CST) &&
+	       !__atomic_load_n(&s->registrar_done, __ATOMIC_SEQ_CST))
+		filled |= range_has_no_hole(s->b.fd, 0, s->hp * s->ps);
+	e.t1 = ledger_stamp(s->l);
+	e.value = khugepaged_counter("full_scans") - scans;
+	ledger_add(s->l, &e);
+	s->c.collapse_tries++;
+	s->c.ranges_filled += filled;
+	__atomic_store_n(&s->collapse_done, 1, __ATOMIC_SEQ_CST);
+	pthread_barrier_wait(&s->end);
+}
+
 static void *collapser(void *arg)
 {
 	struct actor *a = arg;
@@ -189,6 +215,10 @@ static void *collapser(void *arg)
 		pthread_barrier_wait(&s->start);
 		if (__atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
 			break;
+		if (s->v->agent == AGENT_KHUGEPAGED) {
+			khugepaged_round(s);
+			continue;
+		}
 		spin_ns(s->delay_collapse_ns);
 		/*
 		 * Keep collapsing while the registrar works: a refused or
@@ -263,6 +293,8 @@ static void registrar_round(struct actor *a)
 	holes = probe_range(&t, 1u << PM_SEEK_DATA, 0, s->hp, s->l, ACT_REGISTRAR);
 	while (!__atomic_load_n(&s->collapse_first, __ATOMIC_SEQ_CST))
 		;
+	if (s->v->agent == AGENT_KHUGEPAGED)
+		khugepaged_wait_scans(khugepaged_counter("full_scans"), 2, 200);
 	holes += probe_range(&t, 1u << PM_SEEK_HOLE, 0, s->hp, s->l, ACT_REGISTRAR);
 	probe_close(&t);
 	s->c.holes_seen_registered += holes > 0;
@@ -337,18 +369,25 @@ static void *writer(void *arg)
 	struct stress *s = a->s;
 	uint32_t page, i;
 
+	int32_t gen;
+
 	pin(2);
 	for (;;) {
 		pthread_barrier_wait(&s->start);
 		if (__atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
 			break;
 		spin_ns(s->delay_write_ns);
-		for (i = 0; i < 8; i++) {
+		for (i = 0; s->v->writer && i < 8; i++) {
 			page = rng_below(&a->rng, s->hp);
 			if (s->data[page])
 				continue;
-			backing_fill(&s->b, page, 2 + (int32_t)(s->round % 1000) * 8 + i,
-				     s->l, ACT_WRITER);
+			/* A generation per round and write: stale bytes show. */
+			gen = 2 + (int32_t)(s->round % 100000) * 8 + i;
+			if (i & 1)
+				store_page(s->l, s->other + (size_t)page * s->ps, page,
+					   gen, ACT_WRITER);
+			else
+				backing_fill(&s->b, page, gen, s->l, ACT_WRITER);
 			s->c.writes++;
 		}
 		pthread_barrier_wait(&s->end);
@@ -373,7 +412,9 @@ static int start_actor(struct stress *s, void *(*fn)(void *), int index)
  */
 static void plan_round(struct stress *s, struct rng *rng)
 {
-	long window = 2 * (s->collapse_ns_avg ?: 200000);
+	/* khugepaged wakes every millisecond: sweep across a few scans. */
+	long window = s->v->agent == AGENT_KHUGEPAGED ? 20000000 :
+		      2 * (s->collapse_ns_avg ?: 200000);
 	long step = window / 32, pos = (long)(s->round % 33) * step - window / 2;
 
 	s->delay_collapse_ns = window / 2;
@@ -492,6 +533,12 @@ FIXTURE_SETUP(stress)
 	s->reg = backing_map(&s->b, 0, thp_pmd_size());
 	ASSERT_NE(NULL, s->other);
 	ASSERT_NE(NULL, s->reg);
+	if (variant->agent == AGENT_KHUGEPAGED) {
+		ASSERT_EQ(0, madvise(s->other, thp_pmd_size(), MADV_HUGEPAGE));
+		ASSERT_EQ(0, khugepaged_enlist());
+		ASSERT_EQ(0, khugepaged_fast());
+		ASSERT_EQ(0, thp_write("khugepaged/scan_sleep_millisecs", "1"));
+	}
 	s->data = calloc(s->hp, 1);
 	s->l = ledger_create(LEDGER_CAP);
 	ASSERT_NE(NULL, s->l);
@@ -603,6 +650,11 @@ FIXTURE_VARIANT_ADD(stress, memfd_madv_writer) {
 FIXTURE_VARIANT_ADD(stress, tmpfs_advise_madv) {
 	.backing = BK_TMPFS, .huge = "advise", .agent = AGENT_MADV_OTHER,
 	.writer = true, .data_pct_min = 5, .data_pct_max = 95,
+};
+
+FIXTURE_VARIANT_ADD(stress, memfd_khugepaged) {
+	.backing = BK_MEMFD, .agent = AGENT_KHUGEPAGED,
+	.data_pct_min = 5, .data_pct_max = 95,
 };
 
 FIXTURE_VARIANT_ADD(stress, shm_anon_madv) {
