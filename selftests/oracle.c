@@ -135,28 +135,29 @@ static bool hole_probe_is_evidence(struct judge *j, const struct ev *p)
 	return true;
 }
 
-/* Did we (not the kernel) put data in page at some time in (a, b)? */
-static bool we_filled_between(struct judge *j, uint32_t page, uint64_t a, uint64_t b)
+/* Did one of our own operations of this kind act on page in (a, b)? */
+static bool we_did_between(struct judge *j, enum ev_kind kind, uint32_t page,
+			   uint64_t a, uint64_t b)
 {
-	const struct ev *f;
+	const struct ev *e;
 	uint64_t k;
 
-	for_each_page_ev(&j->rare, j->l, page, k, f)
-		if (f->kind == EV_FILL && !f->err && f->t1 > a && f->t0 < b)
+	for_each_page_ev(&j->rare, j->l, page, k, e)
+		if (e->kind == kind && !e->err && e->t1 > a && e->t0 < b)
 			return true;
 	return false;
 }
 
-/* Did we make page a hole at some time in (a, b)? */
+/* We, not the kernel, put data in page at some time in (a, b). */
+static bool we_filled_between(struct judge *j, uint32_t page, uint64_t a, uint64_t b)
+{
+	return we_did_between(j, EV_FILL, page, a, b);
+}
+
+/* We made page a hole at some time in (a, b). */
 static bool we_removed_between(struct judge *j, uint32_t page, uint64_t a, uint64_t b)
 {
-	const struct ev *r;
-	uint64_t k;
-
-	for_each_page_ev(&j->rare, j->l, page, k, r)
-		if (r->kind == EV_REMOVE && !r->err && r->t1 > a && r->t0 < b)
-			return true;
-	return false;
+	return we_did_between(j, EV_REMOVE, page, a, b);
 }
 
 /*
