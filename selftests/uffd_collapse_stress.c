@@ -130,6 +130,7 @@ FIXTURE(stress) {
 };
 
 FIXTURE_VARIANT(stress) {
+	const char *name;	/* for the JSON summary */
 	enum backing_kind backing;
 	const char *huge;
 	enum collapse_agent agent;
@@ -623,7 +624,7 @@ TEST_F_TIMEOUT(stress, race, 3600)
 		}
 	}
 	print_counters(_metadata, s, (now_ns() - start) / 1e9);
-	write_json(_metadata->name, s, vd.total || vd.unjudgeable);
+	write_json(variant->name, s, vd.total || vd.unjudgeable);
 	if (s->setup_err)
 		SKIP(return, "%s", s->why);
 	ASSERT_FALSE(vd.unjudgeable);
@@ -638,26 +639,31 @@ TEST_F_TIMEOUT(stress, race, 3600)
 }
 
 FIXTURE_VARIANT_ADD(stress, memfd_madv) {
+	.name = "memfd_madv",
 	.backing = BK_MEMFD, .agent = AGENT_MADV_OTHER,
 	.data_pct_min = 5, .data_pct_max = 95,
 };
 
 FIXTURE_VARIANT_ADD(stress, memfd_madv_writer) {
+	.name = "memfd_madv_writer",
 	.backing = BK_MEMFD, .agent = AGENT_MADV_OTHER, .writer = true,
 	.data_pct_min = 50, .data_pct_max = 99,
 };
 
 FIXTURE_VARIANT_ADD(stress, tmpfs_advise_madv) {
+	.name = "tmpfs_advise_madv",
 	.backing = BK_TMPFS, .huge = "advise", .agent = AGENT_MADV_OTHER,
 	.writer = true, .data_pct_min = 5, .data_pct_max = 95,
 };
 
 FIXTURE_VARIANT_ADD(stress, memfd_khugepaged) {
+	.name = "memfd_khugepaged",
 	.backing = BK_MEMFD, .agent = AGENT_KHUGEPAGED,
 	.data_pct_min = 5, .data_pct_max = 95,
 };
 
 FIXTURE_VARIANT_ADD(stress, shm_anon_madv) {
+	.name = "shm_anon_madv",
 	.backing = BK_SHM_ANON, .agent = AGENT_MADV_OTHER, .writer = true,
 	.data_pct_min = 80, .data_pct_max = 99,
 };
