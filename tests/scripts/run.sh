@@ -51,9 +51,9 @@ check() {
 	fi
 }
 
-has() { printf '%s\n' "$out" | grep -qF -- "$1"; }
+has() { grep -F -- "$1" <<<"$out" >/dev/null; }
 hasnt() { ! has "$1"; }
-lastline_has() { printf '%s\n' "$out" | tail -n 1 | grep -qF -- "$1"; }
+lastline_has() { local last=${out##*$'\n'}; [[ "$last" == *"$1"* ]]; }
 
 verdict() {
 	local f=$1
@@ -348,7 +348,7 @@ check "vmtest --accel auto: working kvm is used and cached" \
 vm pass --accel kvm ./t_pass
 check "vmtest --accel kvm without a usable kvm device -> 125" [ "$code" = 125 ]
 
-if dyn=/usr/bin/true && readelf -lW "$(readlink -f "$dyn")" 2>/dev/null | grep -q 'program interpreter'; then
+if dyn=/usr/bin/true && readelf -lW "$(readlink -f "$dyn")" 2>/dev/null | grep 'program interpreter' >/dev/null; then
 	cp "$(readlink -f "$dyn")" "$T/bin/dyn_true"
 	vm pass ./t_pass
 	check "vmtest: warns about a dynamically linked binary in --bin" has "dyn_true is dynamically linked"
