@@ -25,6 +25,9 @@
 #include <linux/userfaultfd.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +91,17 @@ struct counters {
 
 struct stress;
 
+/*
+ * MAP_SHARED, so that a registrar running as a child process (its own mm,
+ * like a VMM's) sees and sets them too.
+ */
+struct shared {
+	int collapse_first;	/* this round: one collapse attempt made */
+	int touching;		/* the registrar is filling holes itself */
+	int setup_err;
+	char why[256];
+};
+
 struct actor {
 	struct stress *s;
 	pthread_t thread;
@@ -110,10 +124,9 @@ struct stress {
 	struct actor actors[4 + MAX_PROBERS];
 	/* Flags, only touched with __atomic builtins. */
 	int stop;		/* ends the run */
-	int collapse_first;	/* this round: one attempt made */
 	int collapse_done;	/* this round: collapser finished */
 	int registrar_done;
-	int touching;		/* registrar is filling holes itself */
+	struct shared *sh;	/* what a registrar process shares with us */
 
 	/* per round choices */
 	uint64_t round;
@@ -121,7 +134,6 @@ struct stress {
 	long collapse_ns_avg;	/* measured length of a collapse */
 
 	struct counters c;
-	int setup_err;
 	char why[256];
 };
 
@@ -135,6 +147,7 @@ FIXTURE_VARIANT(stress) {
 	const char *huge;
 	enum collapse_agent agent;
 	bool writer;		/* pwrite new generations into holes mid-round */
+	bool registrar_process;	/* register from a child process */
 	int data_pct_min, data_pct_max;	/* populated share of the range */
 };
 
@@ -192,8 +205,8 @@ static void khugepaged_round(struct stress *s)
 	bool filled = false;
 
 	e.t0 = ledger_stamp(s->l);
-	__atomic_store_n(&s->collapse_first, 1, __ATOMIC_SEQ_CST);
-	while (!__atomic_load_n(&s->touching, __ATOMIC_SEQ_CST) &&
+	__atomic_store_n(&s->sh->collapse_first, 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&s->sh->touching, __ATOMIC_SEQ_CST) &&
 	       !__atomic_load_n(&s->registrar_done, __ATOMIC_SEQ_CST))
 		filled |= range_has_no_hole(s->b.fd, 0, s->hp * s->ps);
 	e.t1 = ledger_stamp(s->l);
@@ -239,13 +252,13 @@ static void *collapser(void *arg)
 			 * Judged by the file (6.1 can collapse and still say
 			 * EINVAL), while our own touches cannot have filled it.
 			 */
-			if (!__atomic_load_n(&s->touching, __ATOMIC_SEQ_CST))
+			if (!__atomic_load_n(&s->sh->touching, __ATOMIC_SEQ_CST))
 				s->c.ranges_filled += range_has_no_hole(s->b.fd, 0,
 									s->hp * s->ps);
 			s->collapse_ns_avg += (t - s->collapse_ns_avg) / 8;
 			s->c.collapse_tries++;
 			s->c.collapse_res[errs_bucket(err)]++;
-			__atomic_store_n(&s->collapse_first, 1, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&s->sh->collapse_first, 1, __ATOMIC_SEQ_CST);
 		}
 		__atomic_store_n(&s->collapse_done, 1, __ATOMIC_SEQ_CST);
 		pthread_barrier_wait(&s->end);
@@ -265,49 +278,72 @@ static void registrar_round(struct actor *a)
 	/* A fresh userfaultfd every round: registration state starts clean. */
 	uffd = uffd_open(UFFD_VIA_SYSCALL, UFFD_FEATURE_MISSING_SHMEM, NULL);
 	if (uffd < 0) {
-		s->setup_err = uffd;
-		snprintf(s->why, sizeof(s->why), "userfaultfd: %s", strerror(-uffd));
+		s->sh->setup_err = uffd;
+		snprintf(s->sh->why, sizeof(s->sh->why), "userfaultfd: %s", strerror(-uffd));
 		return;
 	}
 	ret = uffd_register_missing(uffd, s->reg, s->hp * s->ps, 0, REG_MAP, s->l,
 				    ACT_REGISTRAR);
 	if (ret) {
-		s->setup_err = ret;
-		snprintf(s->why, sizeof(s->why), "UFFDIO_REGISTER: %s", strerror(-ret));
+		s->sh->setup_err = ret;
+		snprintf(s->sh->why, sizeof(s->sh->why), "UFFDIO_REGISTER: %s", strerror(-ret));
 		close(uffd);
 		return;
 	}
-	s->c.registrations++;
 	h = (struct uffd_handler){ .uffd = uffd, .l = s->l, .resolve = RESOLVE_COPY,
 				   .resolve_gen = 1000 + (int32_t)(s->round % 1000000),
 				   .page_size = s->ps, .actor = ACT_HANDLER };
 	uffd_handler_add_region(&h, s->reg, s->hp * s->ps, 0, REG_MAP);
 	ret = uffd_handler_start(&h);
 	if (ret) {
-		s->setup_err = ret;
-		snprintf(s->why, sizeof(s->why), "handler thread: %s", strerror(-ret));
+		s->sh->setup_err = ret;
+		snprintf(s->sh->why, sizeof(s->sh->why), "handler thread: %s", strerror(-ret));
 		close(uffd);
 		return;
 	}
 	/* What userspace sees right after registering: the evidence. */
 	probe_open(&t, s->b.fd, s->reg, 0, REG_MAP);
 	holes = probe_range(&t, 1u << PM_SEEK_DATA, 0, s->hp, s->l, ACT_REGISTRAR);
-	while (!__atomic_load_n(&s->collapse_first, __ATOMIC_SEQ_CST))
+	while (!__atomic_load_n(&s->sh->collapse_first, __ATOMIC_SEQ_CST))
 		;
 	if (s->v->agent == AGENT_KHUGEPAGED)
 		khugepaged_wait_scans(khugepaged_counter("full_scans"), 2, 200);
 	holes += probe_range(&t, 1u << PM_SEEK_HOLE, 0, s->hp, s->l, ACT_REGISTRAR);
 	probe_close(&t);
-	s->c.holes_seen_registered += holes > 0;
-	__atomic_store_n(&s->touching, 1, __ATOMIC_SEQ_CST);
+	(void)holes;
+	__atomic_store_n(&s->sh->touching, 1, __ATOMIC_SEQ_CST);
 	touch_range(s->l, s->reg, 0, s->hp, REG_MAP, ACT_REGISTRAR);
-	s->c.touches += s->hp;
 	uffd_handler_stop(&h);
-	s->c.faults += h.faults;
-	s->c.copies += h.copies;
-	s->c.eexist += h.eexist;
 	uffd_unregister(uffd, s->reg, s->hp * s->ps, 0, REG_MAP, s->l, ACT_REGISTRAR);
 	close(uffd);
+}
+
+/*
+ * The registration from another process, as a VMM's would be: the kernel
+ * must find it through the file's i_mmap, not in the collapser's mm.
+ */
+static void registrar_in_child(struct actor *a)
+{
+	struct stress *s = a->s;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0) {
+		s->sh->setup_err = -errno;
+		snprintf(s->sh->why, sizeof(s->sh->why), "fork: %s", strerror(errno));
+		return;
+	}
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		registrar_round(a);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		s->sh->setup_err = -ECHILD;
+		snprintf(s->sh->why, sizeof(s->sh->why), "registrar process died (status 0x%x)",
+			 status);
+	}
 }
 
 static void *registrar(void *arg)
@@ -320,7 +356,10 @@ static void *registrar(void *arg)
 		pthread_barrier_wait(&s->start);
 		if (__atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
 			break;
-		registrar_round(a);
+		if (s->v->registrar_process)
+			registrar_in_child(a);
+		else
+			registrar_round(a);
 		__atomic_store_n(&s->registrar_done, 1, __ATOMIC_SEQ_CST);
 		pthread_barrier_wait(&s->end);
 	}
@@ -449,6 +488,39 @@ static int reset_range(struct stress *s, struct rng *rng)
 	return 0;
 }
 
+/* Registrar-side counts come from the ledger: it may have been a child. */
+static void count_round(struct stress *s)
+{
+	uint64_t i, n = ledger_count(s->l);
+	bool hole_seen = false;
+
+	for (i = 0; i < n; i++) {
+		const struct ev *e = &s->l->ev[i];
+
+		switch (e->kind) {
+		case EV_REGISTER:
+			s->c.registrations += !e->err;
+			break;
+		case EV_FAULT:
+			s->c.faults++;
+			break;
+		case EV_TOUCH:
+			s->c.touches++;
+			break;
+		case EV_FILL:
+			if (e->aux == FILL_UFFD_COPY) {
+				s->c.copies += !e->err;
+				s->c.eexist += e->err == EEXIST;
+			}
+			break;
+		case EV_PROBE:
+			hole_seen |= e->actor == ACT_REGISTRAR && e->value == PROBE_HOLE;
+			break;
+		}
+	}
+	s->c.holes_seen_registered += hole_seen;
+}
+
 static void print_counters(struct __test_metadata *_metadata, struct stress *s,
 			   double secs)
 {
@@ -519,6 +591,9 @@ FIXTURE_SETUP(stress)
 
 	memset(s, 0, sizeof(*s));
 	s->v = variant;
+	s->sh = mmap(NULL, sizeof(*s->sh), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, s->sh);
 	s->b.fd = -1;
 	s->ps = getpagesize();
 	if (!thp_available())
@@ -565,6 +640,7 @@ FIXTURE_TEARDOWN(stress)
 			pthread_join(s->actors[i].thread, NULL);
 	}
 	ledger_destroy(s->l);
+	munmap(s->sh, sizeof(*s->sh));
 	free(s->data);
 	backing_close(&s->b);
 }
@@ -590,17 +666,18 @@ TEST_F_TIMEOUT(stress, race, 3600)
 		ledger_reset(s->l);
 		ASSERT_EQ(0, reset_range(s, &rng));
 		plan_round(s, &rng);
-		s->collapse_first = 0;
-		s->touching = 0;
+		s->sh->collapse_first = 0;
+		s->sh->touching = 0;
 		s->collapse_done = 0;
 		s->registrar_done = 0;
 		if (!variant->writer)
 			s->delay_write_ns = 0;
 		pthread_barrier_wait(&s->start);
 		pthread_barrier_wait(&s->end);
-		if (s->setup_err)
+		if (s->sh->setup_err)
 			break;
 		s->c.rounds++;
+		count_round(s);
 		read_range(s->l, &s->b, 0, s->hp, ACT_MAIN);
 
 		oracle_judge(s->l, &oo, &vd);
@@ -625,8 +702,8 @@ TEST_F_TIMEOUT(stress, race, 3600)
 	}
 	print_counters(_metadata, s, (now_ns() - start) / 1e9);
 	write_json(variant->name, s, vd.total || vd.unjudgeable);
-	if (s->setup_err)
-		SKIP(return, "%s", s->why);
+	if (s->sh->setup_err)
+		SKIP(return, "%s", s->sh->why);
 	ASSERT_FALSE(vd.unjudgeable);
 	ASSERT_EQ(0, vd.total);
 	/* No vacuous pass: the races must have been run for real. */
@@ -654,6 +731,12 @@ FIXTURE_VARIANT_ADD(stress, tmpfs_advise_madv) {
 	.name = "tmpfs_advise_madv",
 	.backing = BK_TMPFS, .huge = "advise", .agent = AGENT_MADV_OTHER,
 	.writer = true, .data_pct_min = 5, .data_pct_max = 95,
+};
+
+FIXTURE_VARIANT_ADD(stress, memfd_madv_registrar_process) {
+	.name = "memfd_madv_registrar_process",
+	.backing = BK_MEMFD, .agent = AGENT_MADV_OTHER, .registrar_process = true,
+	.data_pct_min = 5, .data_pct_max = 95,
 };
 
 FIXTURE_VARIANT_ADD(stress, memfd_khugepaged) {
