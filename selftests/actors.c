@@ -36,6 +36,29 @@ void touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
 	free(buf);
 }
 
+void store_touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
+		       uint16_t map, uint16_t actor, int32_t gen)
+{
+	size_t ps = getpagesize();
+	char *buf = malloc(ps);
+	uint32_t p;
+
+	if (!buf)
+		return;
+	for (p = 0; p < n; p++) {
+		struct ev e = { .kind = EV_TOUCH, .aux = TOUCH_STORE, .npages = 1,
+				.page = first_page + p, .map = map, .actor = actor,
+				.value = gen };
+
+		content_fill(buf, ps, e.page, gen);
+		e.t0 = ledger_stamp(l);
+		memcpy(addr + (size_t)p * ps, buf, ps);
+		e.t1 = ledger_stamp(l);
+		ledger_add(l, &e);
+	}
+	free(buf);
+}
+
 void store_page(struct ledger *l, char *addr, uint32_t page, int32_t gen,
 		uint16_t actor)
 {

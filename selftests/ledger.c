@@ -196,7 +196,10 @@ void ev_format(const struct ev *e, char *buf, size_t len)
 	case EV_TOUCH:
 	case EV_READ:
 		content_format(e->value, c, sizeof(c));
-		if (e->kind == EV_TOUCH)
+		if (e->kind == EV_TOUCH && e->aux == TOUCH_STORE)
+			snprintf(buf, len, "store to page %u via map %u of gen %d",
+				 e->page, e->map, e->value);
+		else if (e->kind == EV_TOUCH)
 			snprintf(buf, len, "touch page %u via map %u saw %s",
 				 e->page, e->map, c);
 		else

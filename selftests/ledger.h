@@ -22,7 +22,8 @@ enum ev_kind {
 	EV_FAULT,	/* MISSING fault message for page via map, read at t1 */
 	EV_FILL,	/* we made page data: value is the content gen, aux: how */
 	EV_REMOVE,	/* we made [page, page + npages) a hole again, aux: how */
-	EV_TOUCH,	/* access through map; value: content seen (enum content) */
+	EV_TOUCH,	/* access through map; aux: enum touch_how; value: content
+			 * seen by a load, gen written by a store */
 	EV_READ,	/* pread of page; value: content seen */
 	EV_COLLAPSE,	/* collapse attempt of [page, page + npages); err: result */
 	EV_NR_KINDS,
@@ -47,6 +48,12 @@ enum fill_how {
 	FILL_STORE,
 	FILL_UFFD_COPY,
 	FILL_UFFD_ZEROPAGE,
+};
+
+/* A touch reads or writes the whole page through the mapping. */
+enum touch_how {
+	TOUCH_LOAD,
+	TOUCH_STORE,
 };
 
 /* How a hole was made; only for the report. */

@@ -126,6 +126,12 @@ static const struct ev *registered_over(struct judge *j, uint32_t page,
 	return NULL;
 }
 
+/* A store through a mapping: an access first, then a write of its gen. */
+static bool is_store(const struct ev *e)
+{
+	return e->kind == EV_TOUCH && e->aux == TOUCH_STORE && e->value != CONTENT_NONE;
+}
+
 static bool hole_probe_is_evidence(struct judge *j, const struct ev *p)
 {
 	if (p->kind != EV_PROBE || p->value != PROBE_HOLE)
@@ -245,9 +251,10 @@ static void check_lost_faults(struct judge *j, uint32_t page)
 		if (m < j->rare.start[page + 1])
 			continue;
 		add(j, V_LOST_FAULT, page, x->map, (const struct ev *[]){ best_r, best_p, x }, 3,
-		    "page seen as a hole by %s after UFFDIO_REGISTER completed, then touched through the registered mapping: no MISSING fault was delivered and the touch read %s",
+		    "page seen as a hole by %s after UFFDIO_REGISTER completed, then touched through the registered mapping: no MISSING fault was delivered and %s",
 		    probe_method_name(best_p->aux),
-		    x->value == CONTENT_ZERO ? "zeros" : "data");
+		    x->aux == TOUCH_STORE ? "the store went through" :
+		    x->value == CONTENT_ZERO ? "the touch read zeros" : "the touch read data");
 	}
 }
 
@@ -264,7 +271,7 @@ static const struct ev *known_data_before(struct judge *j, uint32_t page,
 
 	for_each_page_ev(&j->pi, j->l, page, k, e) {
 		bool data_probe = e->kind == EV_PROBE && e->value == PROBE_DATA;
-		bool filled = e->kind == EV_FILL && !e->err;
+		bool filled = (e->kind == EV_FILL && !e->err) || is_store(e);
 
 		if (!data_probe && !filled)
 			continue;
@@ -363,7 +370,7 @@ static void check_vanished(struct judge *j, uint32_t page)
 	}
 	for_each_page_ev(&j->pi, j->l, page, k, e) {
 		if ((e->kind == EV_PROBE && e->value == PROBE_DATA) ||
-		    (e->kind == EV_FILL && !e->err))
+		    (e->kind == EV_FILL && !e->err) || is_store(e))
 			ev[n++] = (struct evidence){ .t1 = e->t1, .best_t0 = e->t0, .best = e };
 	}
 	qsort(ev, n, sizeof(*ev), evidence_cmp);
@@ -400,7 +407,7 @@ static void check_vanished(struct judge *j, uint32_t page)
 
 static bool writer(const struct ev *w)
 {
-	return (w->kind == EV_FILL || w->kind == EV_REMOVE) && !w->err;
+	return ((w->kind == EV_FILL || w->kind == EV_REMOVE) && !w->err) || is_store(w);
 }
 
 static int32_t written_value(const struct ev *w)
@@ -423,7 +430,8 @@ static void check_content(struct judge *j, uint32_t page)
 	for_each_page_ev(&j->rare, j->l, page, k, c) {
 		bool ok = false, any_done = false, overlap = false;
 
-		if ((c->kind != EV_TOUCH && c->kind != EV_READ) || c->value == CONTENT_NONE)
+		if ((c->kind != EV_TOUCH && c->kind != EV_READ) || c->value == CONTENT_NONE ||
+		    is_store(c))
 			continue;
 		last = NULL;
 		for_each_page_ev(&j->rare, j->l, page, m, w) {

@@ -50,6 +50,7 @@ static void ev(struct ledger *l, int kind, uint64_t t0, uint64_t t1, uint32_t pa
 #define UNREG(t0, t1)		ev(self->l, EV_UNREGISTER, t0, t1, 0, 16, 0, MAP, 0, 0)
 #define PROBE(t0, t1, m, v)	ev(self->l, EV_PROBE, t0, t1, P, 1, m, 0, v, 0)
 #define TOUCH(t0, t1, v)	ev(self->l, EV_TOUCH, t0, t1, P, 1, 0, MAP, v, 0)
+#define STORE(t0, t1, g)	ev(self->l, EV_TOUCH, t0, t1, P, 1, TOUCH_STORE, MAP, g, 0)
 #define READ(t0, t1, v)		ev(self->l, EV_READ, t0, t1, P, 1, 0, 0, v, 0)
 #define FAULT(t)		ev(self->l, EV_FAULT, t, t, P, 1, 0, MAP, 0, 0)
 #define COPY(t0, t1, g, err)	ev(self->l, EV_FILL, t0, t1, P, 1, FILL_UFFD_COPY, MAP, g, err)
@@ -92,6 +93,39 @@ TEST_F(oracle, lost_fault)
 	PROBE(3, 4, PM_SEEK_HOLE, PROBE_HOLE);
 	TOUCH(10, 11, CONTENT_ZERO);
 	EXPECT_ONLY(V_LOST_FAULT);
+}
+
+/* A store into a hole through the registered mapping must fault too. */
+TEST_F(oracle, lost_fault_on_store)
+{
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+	STORE(10, 11, 9);
+	READ(12, 13, 9);
+	EXPECT_ONLY(V_LOST_FAULT);
+}
+
+/* The store faulted, was resolved, and its bytes are what a read sees. */
+TEST_F(oracle, store_after_fault_is_clean_and_its_bytes_count)
+{
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+	FAULT(11);
+	COPY(12, 13, 7, 0);
+	STORE(10, 14, 9);
+	READ(15, 16, 9);
+	EXPECT_CLEAN();
+	READ(17, 18, 3);
+	EXPECT_ONLY(V_CONTENT);
+}
+
+/* After our store the page is data: a hole reading is data vanishing. */
+TEST_F(oracle, hole_after_store_is_data_vanished)
+{
+	REG(1, 2);
+	STORE(3, 4, 9);
+	PROBE(5, 6, PM_SEEK_HOLE, PROBE_HOLE);
+	EXPECT_ONLY(V_DATA_VANISHED);
 }
 
 /* A probe overlapping UFFDIO_REGISTER is not "after registration". */

@@ -70,6 +70,7 @@ enum {
 
 #define GEN_POPULATE	1
 #define GEN_COPY	7
+#define GEN_STORE	9
 #define MAX_VMAS	3
 #define LEDGER_CAP	(1 << 18)
 #define KHUGEPAGED_TIMEOUT_MS 10000
@@ -119,6 +120,7 @@ FIXTURE_VARIANT(contract) {
 	enum holes holes;
 	enum uffd_how how;
 	enum uffd_resolve resolve;
+	bool store;			/* touch by storing, not loading */
 };
 
 static const char * const geo_names[] = {
@@ -332,9 +334,14 @@ static void touch_all(struct run *r, uint16_t actor)
 {
 	int i;
 
-	for (i = 0; i < r->nvma; i++)
-		touch_range(r->l, r->vaddr[i], r->vma[i].first, r->vma[i].npages,
-			    i + 1, actor);
+	for (i = 0; i < r->nvma; i++) {
+		if (r->v->store)
+			store_touch_range(r->l, r->vaddr[i], r->vma[i].first,
+					  r->vma[i].npages, i + 1, actor, GEN_STORE);
+		else
+			touch_range(r->l, r->vaddr[i], r->vma[i].first,
+				    r->vma[i].npages, i + 1, actor);
+	}
 }
 
 static void read_all(struct run *r)
@@ -722,6 +729,11 @@ SCENARIO(memfd_madv_other_otherproc_sparse, BK_MEMFD, NULL, AGENT_MADV_OTHER,
 	 GEO_OTHER_PROC, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
 SCENARIO(memfd_madv_process_otherproc_one, BK_MEMFD, NULL, AGENT_MADV_PROCESS,
 	 GEO_OTHER_PROC, HOLES_ONE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+FIXTURE_VARIANT_ADD(contract, memfd_madv_other_whole_sparse_store) {
+	.backing = BK_MEMFD, .agent = AGENT_MADV_OTHER, .geo = GEO_WHOLE,
+	.holes = HOLES_SPARSE, .how = UFFD_VIA_SYSCALL, .resolve = RESOLVE_COPY,
+	.store = true,
+};
 SCENARIO(memfd_dev_zeropage_whole_sparse, BK_MEMFD, NULL, AGENT_MADV_OTHER,
 	 GEO_WHOLE, HOLES_SPARSE, UFFD_VIA_DEV, RESOLVE_ZEROPAGE);
 SCENARIO(tmpfs_advise_madv_other_whole_sparse, BK_TMPFS, "advise", AGENT_MADV_OTHER,

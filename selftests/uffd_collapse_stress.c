@@ -53,6 +53,7 @@
 #define PROBES_PER_ROUND 4096	/* per prober: bounds the ledger */
 #define REG_MAP		1
 #define MAX_COLLAPSES_PER_ROUND 1024
+#define GEN_STORE_BASE	2000000
 
 /* Options, shared by every test of the run. */
 static struct {
@@ -312,7 +313,12 @@ static void registrar_round(struct actor *a)
 	probe_close(&t);
 	(void)holes;
 	__atomic_store_n(&s->sh->touching, 1, __ATOMIC_SEQ_CST);
-	touch_range(s->l, s->reg, 0, s->hp, REG_MAP, ACT_REGISTRAR);
+	/* Loads one round, stores the next: both must fault on a hole. */
+	if (s->round & 1)
+		store_touch_range(s->l, s->reg, 0, s->hp, REG_MAP, ACT_REGISTRAR,
+				  GEN_STORE_BASE + (int32_t)(s->round % 100000));
+	else
+		touch_range(s->l, s->reg, 0, s->hp, REG_MAP, ACT_REGISTRAR);
 	uffd_handler_stop(&h);
 	uffd_unregister(uffd, s->reg, s->hp * s->ps, 0, REG_MAP, s->l, ACT_REGISTRAR);
 	close(uffd);
