@@ -5,6 +5,7 @@
 # make check      the project's own tests, the suite here, and the
 #                 differential gate in QEMU (6.1.192 must fail, 6.12 pass)
 # make vmtest KERNEL=6.12|/path/to/linux|/path/to/bzImage
+# make check-bisect  git bisect run scripts/bisect-run on a planted history
 #
 # KSRC=/path/to/linux takes the kselftest harness from that tree; without
 # it the harness headers come from Debian's linux-source package.
@@ -51,6 +52,10 @@ run: all
 check: all
 	scripts/check $(CHECK_FLAGS)
 
+# The end-to-end bisect test: about 15 minutes, hence not in check.
+check-bisect: all
+	scripts/check-bisect
+
 vmtest: all
 	scripts/vmtest --kernel $(KERNEL) -- ./uffd_collapse_contract \
 		"./uffd_collapse_stress $(STRESS_FLAGS)"
@@ -58,5 +63,5 @@ vmtest: all
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all run check vmtest clean
+.PHONY: all run check check-bisect vmtest clean
 .SECONDARY:
