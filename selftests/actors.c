@@ -15,7 +15,7 @@
 #endif
 
 void touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
-		 uint16_t map, uint16_t actor)
+		 uint16_t map, uint16_t actor, enum touch_how how, int32_t gen)
 {
 	size_t ps = getpagesize();
 	char *buf = malloc(ps);
@@ -24,36 +24,21 @@ void touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
 	if (!buf)
 		return;
 	for (p = 0; p < n; p++) {
-		struct ev e = { .kind = EV_TOUCH, .npages = 1, .page = first_page + p,
-				.map = map, .actor = actor };
-
-		e.t0 = ledger_stamp(l);
-		memcpy(buf, addr + (size_t)p * ps, ps);
-		e.t1 = ledger_stamp(l);
-		e.value = content_decode(buf, ps, e.page);
-		ledger_add(l, &e);
-	}
-	free(buf);
-}
-
-void store_touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
-		       uint16_t map, uint16_t actor, int32_t gen)
-{
-	size_t ps = getpagesize();
-	char *buf = malloc(ps);
-	uint32_t p;
-
-	if (!buf)
-		return;
-	for (p = 0; p < n; p++) {
-		struct ev e = { .kind = EV_TOUCH, .aux = TOUCH_STORE, .npages = 1,
+		struct ev e = { .kind = EV_TOUCH, .aux = how, .npages = 1,
 				.page = first_page + p, .map = map, .actor = actor,
 				.value = gen };
+		char *page = addr + (size_t)p * ps;
 
-		content_fill(buf, ps, e.page, gen);
+		if (how == TOUCH_STORE)
+			content_fill(buf, ps, e.page, gen);
 		e.t0 = ledger_stamp(l);
-		memcpy(addr + (size_t)p * ps, buf, ps);
+		if (how == TOUCH_STORE)
+			memcpy(page, buf, ps);
+		else
+			memcpy(buf, page, ps);
 		e.t1 = ledger_stamp(l);
+		if (how == TOUCH_LOAD)
+			e.value = content_decode(buf, ps, e.page);
 		ledger_add(l, &e);
 	}
 	free(buf);

@@ -12,16 +12,13 @@
 #include "ledger.h"
 #include "shmem_backing.h"
 
-/* Read every page of [addr, addr + n pages) through the mapping (EV_TOUCH). */
-void touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
-		 uint16_t map, uint16_t actor);
-
 /*
- * Store pattern gen over every page of the range through the mapping
- * (EV_TOUCH, TOUCH_STORE): an access that must fault where there is a hole.
+ * Touch every page of [addr, addr + n pages) through the mapping
+ * (EV_TOUCH): a load that decodes what it saw, or a store of pattern gen.
+ * Either must fault where there is a hole in a registered range.
  */
-void store_touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
-		       uint16_t map, uint16_t actor, int32_t gen);
+void touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
+		 uint16_t map, uint16_t actor, enum touch_how how, int32_t gen);
 
 /* Store pattern gen into the page at addr through a mapping (EV_FILL). */
 void store_page(struct ledger *l, char *addr, uint32_t page, int32_t gen,

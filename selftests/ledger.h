@@ -22,8 +22,8 @@ enum ev_kind {
 	EV_FAULT,	/* MISSING fault message for page via map, read at t1 */
 	EV_FILL,	/* we made page data: value is the content gen, aux: how */
 	EV_REMOVE,	/* we made [page, page + npages) a hole again, aux: how */
-	EV_TOUCH,	/* access through map; aux: enum touch_how; value: content
-			 * seen by a load, gen written by a store */
+	/* access through map; aux: enum touch_how; value: content seen by a load, gen stored */
+	EV_TOUCH,
 	EV_READ,	/* pread of page; value: content seen */
 	EV_COLLAPSE,	/* collapse attempt of [page, page + npages); err: result */
 	EV_NR_KINDS,

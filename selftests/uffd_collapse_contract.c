@@ -334,14 +334,9 @@ static void touch_all(struct run *r, uint16_t actor)
 {
 	int i;
 
-	for (i = 0; i < r->nvma; i++) {
-		if (r->v->store)
-			store_touch_range(r->l, r->vaddr[i], r->vma[i].first,
-					  r->vma[i].npages, i + 1, actor, GEN_STORE);
-		else
-			touch_range(r->l, r->vaddr[i], r->vma[i].first,
-				    r->vma[i].npages, i + 1, actor);
-	}
+	for (i = 0; i < r->nvma; i++)
+		touch_range(r->l, r->vaddr[i], r->vma[i].first, r->vma[i].npages, i + 1,
+			    actor, r->v->store ? TOUCH_STORE : TOUCH_LOAD, GEN_STORE);
 }
 
 static void read_all(struct run *r)

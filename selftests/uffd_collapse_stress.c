@@ -314,11 +314,9 @@ static void registrar_round(struct actor *a)
 	(void)holes;
 	__atomic_store_n(&s->sh->touching, 1, __ATOMIC_SEQ_CST);
 	/* Loads one round, stores the next: both must fault on a hole. */
-	if (s->round & 1)
-		store_touch_range(s->l, s->reg, 0, s->hp, REG_MAP, ACT_REGISTRAR,
-				  GEN_STORE_BASE + (int32_t)(s->round % 100000));
-	else
-		touch_range(s->l, s->reg, 0, s->hp, REG_MAP, ACT_REGISTRAR);
+	touch_range(s->l, s->reg, 0, s->hp, REG_MAP, ACT_REGISTRAR,
+		    s->round & 1 ? TOUCH_STORE : TOUCH_LOAD,
+		    GEN_STORE_BASE + (int32_t)(s->round % 100000));
 	uffd_handler_stop(&h);
 	uffd_unregister(uffd, s->reg, s->hp * s->ps, 0, REG_MAP, s->l, ACT_REGISTRAR);
 	close(uffd);
