@@ -97,7 +97,6 @@ struct run {
 	char *other;		/* unregistered mapping of the file */
 	int uffd[2];
 	struct uffd_handler h[2];
-	uint64_t features;
 	bool registered;
 
 	/* what happened, for the report */
@@ -259,7 +258,7 @@ static int register_vmas(struct run *r, uint16_t actor)
 	int i, u, ret;
 
 	for (u = 0; u < 2; u++) {
-		r->uffd[u] = uffd_open(r->v->how, want, &r->features);
+		r->uffd[u] = uffd_open(r->v->how, want, NULL);
 		if (r->uffd[u] < 0) {
 			snprintf(r->why, sizeof(r->why), "userfaultfd (%s): %s",
 				 r->v->how == UFFD_VIA_DEV ? "/dev/userfaultfd" : "syscall",

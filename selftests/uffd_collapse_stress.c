@@ -135,7 +135,6 @@ struct stress {
 	long collapse_ns_avg;	/* measured length of a collapse */
 
 	struct counters c;
-	char why[256];
 };
 
 FIXTURE(stress) {
@@ -606,8 +605,8 @@ FIXTURE_SETUP(stress)
 		SKIP(return, "cannot write THP sysfs settings (not root?)");
 	s->hp = thp_pmd_size() / s->ps;
 	if (backing_open(&s->b, variant->backing, variant->huge, thp_pmd_size(),
-			 s->why, sizeof(s->why)))
-		SKIP(return, "%s backing: %s", backing_name(variant->backing), s->why);
+			 s->sh->why, sizeof(s->sh->why)))
+		SKIP(return, "%s backing: %s", backing_name(variant->backing), s->sh->why);
 	ASSERT_EQ(0, backing_ready(&s->b));
 	s->other = backing_map(&s->b, 0, thp_pmd_size());
 	s->reg = backing_map(&s->b, 0, thp_pmd_size());
