@@ -29,7 +29,34 @@ TESTS := uffd_collapse_contract uffd_collapse_stress
 UNIT_TESTS := oracle_test helpers_test
 PROGS := $(addprefix $(BUILD)/,$(TESTS) $(UNIT_TESTS))
 
-all: $(PROGS) $(BUILD)/settings
+# The sequence fuzzer (fuzz/): liburing and libnuma, linked statically.
+FUZZ_SRCS := fz_cover.c fz_exec.c fz_gen.c fz_minimize.c fz_model.c fz_ops.c \
+	     fz_replay.c fz_repro.c fz_sys.c
+FUZZ_OBJS := $(addprefix $(BUILD)/obj/fuzz/,$(FUZZ_SRCS:.c=.o)) $(BUILD)/obj/fuzz/repro_lib.o \
+	     $(addprefix $(BUILD)/obj/,content.o khugepaged_ctl.o thp_settings.o)
+# What a reproducer carries: everything a replay needs, in dependency order.
+REPRO_LIB := selftests/ledger.h selftests/content.h selftests/content.c \
+	     selftests/thp_settings.h selftests/thp_settings.c \
+	     selftests/khugepaged_ctl.h selftests/khugepaged_ctl.c fuzz/fz.h \
+	     fuzz/fz_ops.c fuzz/fz_model.c fuzz/fz_sys.c fuzz/fz_exec.c fuzz/fz_replay.c
+FUZZ_PROGS := $(BUILD)/uffd_collapse_fuzz $(BUILD)/fuzz_test
+FUZZ_LIBS := -luring -lnuma
+
+all: $(PROGS) $(FUZZ_PROGS) $(BUILD)/settings
+
+$(BUILD)/obj/fuzz/repro_lib.c: fuzz/embed-lib $(REPRO_LIB)
+	@mkdir -p $(dir $@)
+	fuzz/embed-lib $@ $(REPRO_LIB)
+
+$(BUILD)/obj/fuzz/%.o: fuzz/%.c fuzz/fz.h $(wildcard selftests/*.h) $(HARNESS_DIR)/kselftest_harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ifuzz -DFZ_HAVE_LIBURING -c -o $@ $<
+
+$(BUILD)/obj/fuzz/repro_lib.o: $(BUILD)/obj/fuzz/repro_lib.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/uffd_collapse_fuzz $(BUILD)/fuzz_test: $(BUILD)/%: $(BUILD)/obj/fuzz/%.o $(FUZZ_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(FUZZ_LIBS)
 
 $(HARNESS_DIR)/kselftest_harness.h:
 	scripts/get-harness $(HARNESS_DIR)

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The sequence fuzzer's shared vocabulary: operations, the record of what
+ * the kernel answered, and the entry points of each module.
+ *
+ * Data flows one way: fz_gen makes a sequence from a seed, fz_exec runs it
+ * in a fresh process and fills a record (observations and fault messages)
+ * in shared memory, fz_model judges the record, fz_minimize shrinks a
+ * sequence that fails and fz_repro writes it out as a C program.
+ *
+ * Every page number is a file page index.  An operation that cannot apply
+ * in the current structural state (slot not mapped, no child, page outside
+ * the slot) is a no-op for both the executor and the model, decided by the
+ * same function: removing any operation from a sequence leaves a valid
+ * sequence, which is what the minimizer needs.
+ */
+#ifndef UFFDC_FZ_H
+#define UFFDC_FZ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define FZ_FILES	2
+#define FZ_PMDS		2		/* per file at its largest */
+#define FZ_PMD_PAGES	512		/* 2 MiB of 4 KiB pages */
+#define FZ_FILE_PAGES	(FZ_PMDS * FZ_PMD_PAGES)
+#define FZ_SLOTS	4		/* mapping slots per process */
+#define FZ_PROCS	2		/* main (actors 0, 1), child (actor 2) */
+#define FZ_ACTORS	3
+#define FZ_MAX_OPS	256
+#define FZ_MAX_FAULTS	1024
+#define FZ_MINCORE_MAX	64
+
+enum fz_kind {
+	OP_NOP,
+	OP_MMAP,	/* slot, file; page: first page (PMD aligned); npages */
+	OP_MUNMAP,	/* slot */
+	OP_MREMAP,	/* slot: move between its two homes */
+	OP_MADVISE,	/* slot, page, npages, sub: enum fz_advice */
+	OP_FALLOCATE,	/* file, page, npages, sub: enum fz_falloc */
+	OP_FTRUNCATE,	/* file, npages: the new size */
+	OP_PWRITE,	/* file, page, npages, gen */
+	OP_PREAD,	/* file, page */
+	OP_TOUCH,	/* slot, page, sub: enum fz_via, arg: FZ_TOUCH_*, gen */
+	OP_REGISTER,	/* slot, page, npages, sub: FZ_REG_* bits */
+	OP_UNREGISTER,	/* slot, page, npages */
+	OP_UFFDIO,	/* slot, page, sub: enum fz_uffdio, gen */
+	OP_PROBE,	/* file or slot, page, npages, sub: enum fz_probe */
+	OP_KHUGEPAGED,	/* wait for khugepaged to finish a scan */
+	OP_FORK,	/* (re)create the child process from main */
+	OP_NUMA,	/* slot, page, npages, sub: enum fz_numa, arg: node */
+	OP_JOIN,	/* wait for the asynchronous operations */
+	OP_NR_KINDS,
+};
+
+enum fz_advice {
+	ADV_HUGEPAGE,
+	ADV_NOHUGEPAGE,
+	ADV_COLLAPSE,	/* always the whole PMD of page */
+	ADV_DONTNEED,
+	ADV_REMOVE,
+	ADV_PAGEOUT,
+	ADV_NR,
+};
+
+enum fz_falloc {
+	FALLOC_PUNCH,
+	FALLOC_ALLOC,
+	FALLOC_NR,
+};
+
+/* How a touch reaches the page. */
+enum fz_via {
+	VIA_USER,	/* loads and stores from this thread */
+	VIA_SYSCALL,	/* write(2) from it (load), read(2) into it (store) */
+	VIA_PVM,	/* process_vm_readv / process_vm_writev */
+	VIA_URING,	/* io_uring write from it (load), read into it (store) */
+	VIA_NR,
+};
+
+#define FZ_TOUCH_STORE		0x1	/* else a load */
+#define FZ_TOUCH_ZEROPAGE	0x2	/* resolve MISSING by ZEROPAGE, else COPY gen */
+
+#define FZ_REG_MISSING	0x1
+#define FZ_REG_WP	0x2
+#define FZ_REG_MINOR	0x4
+
+enum fz_uffdio {
+	UIO_COPY,
+	UIO_ZEROPAGE,
+	UIO_CONTINUE,
+	UIO_WAKE,
+	UIO_NR,
+};
+
+enum fz_probe {
+	PRB_SEEK_DATA,	/* on the file, from page */
+	PRB_SEEK_HOLE,
+	PRB_MINCORE,	/* through the slot, [page, page + npages) */
+	PRB_NR,
+};
+
+enum fz_numa {
+	NUMA_MBIND,
+	NUMA_SET_MEMPOLICY,
+	NUMA_MOVE_PAGES,
+	NUMA_MIGRATE_PAGES,
+	NUMA_NR,
+};
+
+struct fz_op {
+	uint8_t kind;
+	uint8_t actor;		/* 0 main thread, 1 worker thread, 2 child */
+	uint8_t async;		/* run on the worker, main goes on (OP_JOIN waits) */
+	uint8_t slot;
+	uint8_t file;
+	uint8_t sub;
+	uint8_t arg;
+	uint8_t pad;
+	uint16_t page;
+	uint16_t npages;
+	uint32_t gen;
+};
+
+/* What the kernel answered to one operation. */
+struct fz_obs {
+	int32_t ret;		/* 0, or -errno */
+	int32_t val;		/* content seen, probe result page, ... */
+	uint64_t bits;		/* mincore residency; collapse: range full */
+	uint8_t done;
+	uint8_t nop;
+	uint8_t sigbus;
+	uint8_t pad;
+};
+
+#define FZ_FAULT_MISSING	0x1
+#define FZ_FAULT_WP		0x2
+#define FZ_FAULT_MINOR		0x4
+#define FZ_FAULT_WRITE		0x8
+
+struct fz_fault {
+	uint16_t op;		/* operation running when it was read */
+	uint8_t proc;
+	uint8_t slot;		/* 0xff: address in no slot */
+	uint16_t page;
+	uint8_t flags;
+	uint8_t how;		/* resolution: enum fz_uffdio */
+	int32_t res;		/* resolution result, 0 or -errno */
+};
+
+/* Run-wide counters the executor keeps (coverage of the search). */
+struct fz_exec_stats {
+	uint32_t uffd_features_ok;	/* MINOR/WP on shmem negotiated */
+	uint32_t numa_nodes;
+	uint32_t uring_ok;
+	uint32_t uring_ops;
+	uint32_t numa_ops_ok;
+	uint32_t remap_events;
+	uint32_t stray_msgs;
+	uint32_t kh_scans;
+};
+
+struct fz_record {
+	uint32_t nops;
+	volatile uint32_t cur_op;	/* the synchronous operation running */
+	volatile uint32_t cur_gen;	/* how its MISSING faults are resolved */
+	volatile uint32_t cur_zeropage;
+	uint32_t nfaults;
+	int32_t setup_err;		/* the run could not start: -errno */
+	char abort[160];		/* why the run stopped early, if it did */
+	struct fz_exec_stats st;
+	struct fz_op op[FZ_MAX_OPS];
+	struct fz_obs obs[FZ_MAX_OPS];
+	struct fz_fault fault[FZ_MAX_FAULTS];
+};
+
+/* fz_ops.c: names, text form, structural preconditions */
+const char *fz_kind_name(enum fz_kind k);
+void fz_op_format(const struct fz_op *op, char *buf, size_t len);
+int fz_op_parse(const char *line, struct fz_op *op);
+int fz_seq_write(FILE *f, const struct fz_op *ops, unsigned int n);
+int fz_seq_read(FILE *f, struct fz_op *ops, unsigned int max);
+
+/*
+ * The structural state: which slots are mapped where and how, file sizes,
+ * whether the child exists.  Both the executor and the model keep one and
+ * advance it with the same calls, so they agree on what is a no-op.
+ */
+struct fz_slot {
+	bool mapped;
+	bool alt;		/* at its second home (after an odd mremap) */
+	bool hugepage;		/* VM_HUGEPAGE */
+	uint8_t file;
+	uint16_t first, npages;
+	uint8_t reg[FZ_FILE_PAGES];	/* FZ_REG_* per file page */
+};
+
+struct fz_struct {
+	uint32_t size[FZ_FILES];	/* pages */
+	bool child;
+	struct fz_slot slot[FZ_PROCS][FZ_SLOTS];
+};
+
+static inline int fz_proc_of(unsigned int actor)
+{
+	return actor == 2 ? 1 : 0;
+}
+
+void fz_struct_init(struct fz_struct *s);
+/* Clamps op's page range in place; returns false when op is a no-op. */
+bool fz_struct_applies(const struct fz_struct *s, struct fz_op *op);
+/* Advance the structure after op ran with result ob (op already clamped). */
+void fz_struct_advance(struct fz_struct *s, const struct fz_op *op,
+		       const struct fz_obs *ob);
+/* The slot's page range holds file page `page`. */
+bool fz_slot_has(const struct fz_slot *sl, unsigned int page);
+
+/* fz_gen.c */
+unsigned int fz_generate(uint64_t seed, unsigned int nops, struct fz_op *ops);
+uint64_t fz_iter_seed(uint64_t seed, uint64_t iter);
+
+/* fz_model.c */
+enum fz_verdict_kind {
+	FV_NONE,
+	FV_LOST_FAULT,		/* hole under MISSING became data with no fault */
+	FV_SPURIOUS_FAULT,	/* fault for a page that cannot be missing */
+	FV_DATA_VANISHED,	/* a data page read as a hole */
+	FV_CONTENT,		/* bytes no write explains */
+	FV_COPY_EEXIST,		/* kernel said missing, then filled it itself */
+	FV_PHANTOM,		/* hole became data, nobody wrote it */
+	FV_SIGBUS,		/* SIGBUS inside the file */
+	FV_HANG,		/* an operation did not finish */
+	FV_INTERNAL,		/* the model and the executor disagree: our bug */
+	FV_NR,
+};
+
+struct fz_finding {
+	enum fz_verdict_kind kind;
+	int op;			/* index of the operation that disagreed */
+	int page;
+	char why[256];
+};
+
+struct fz_model_opts {
+	bool mincore_hole_is_evidence;	/* false when the system has swap */
+};
+
+const char *fz_verdict_name(enum fz_verdict_kind k);
+/* Returns the first disagreement (kind FV_NONE if none). */
+struct fz_finding fz_judge(const struct fz_record *r, const struct fz_model_opts *o);
+
+/* Coverage, counted from a judged record. */
+enum fz_collapse_result {
+	CR_FILLED,	/* range had no hole after it */
+	CR_OK_HOLES,	/* returned 0, holes remain */
+	CR_EINVAL,
+	CR_EAGAIN,
+	CR_EBUSY,
+	CR_OTHER,
+	CR_NR,
+};
+
+struct fz_cov {
+	uint64_t execs, ops, nops;
+	uint64_t kind[OP_NR_KINDS];
+	uint64_t kind_err[OP_NR_KINDS];
+	uint64_t via[VIA_NR];
+	uint64_t numa[NUMA_NR];
+	uint64_t collapse[CR_NR][2];	/* [result][MISSING registered on PMD] */
+	uint64_t faults_missing, faults_minor, faults_wp;
+	uint64_t registered_holes_probed;
+	uint64_t async_ops;
+	uint64_t child_ops;
+	uint64_t worker_ops;
+};
+
+void fz_cover(const struct fz_record *r, struct fz_cov *c);
+void fz_cov_print(FILE *f, const struct fz_cov *c, const struct fz_exec_stats *st);
+
+/* fz_exec.c */
+struct fz_exec_opts {
+	unsigned int timeout_ms;	/* bound on the whole sequence */
+};
+
+/*
+ * Runs ops in a fresh process; fills r (MAP_SHARED, from fz_record_alloc).
+ * Returns 0, or -ETIMEDOUT when the run hung (r->abort says where).
+ */
+int fz_run(struct fz_record *r, const struct fz_op *ops, unsigned int n,
+	   const struct fz_exec_opts *o);
+struct fz_record *fz_record_alloc(void);
+void fz_record_free(struct fz_record *r);
+
+/* fz_sys.c: io_uring and NUMA, behind small wrappers */
+int fz_uring_setup(void);
+int fz_uring_rw(int fd, void *buf, unsigned int len, bool read_into_buf);
+void fz_uring_teardown(void);
+int fz_numa_nodes(void);
+long fz_mbind(void *addr, unsigned long len, int mode, unsigned long nodemask);
+long fz_set_mempolicy(int mode, unsigned long nodemask);
+long fz_move_pages(int pid, unsigned long n, void **pages, const int *nodes,
+		   int *status);
+long fz_migrate_pages(int pid, unsigned long from, unsigned long to);
+
+/* fz_replay.c */
+bool fz_has_swap(void);
+const char *fz_env_setup(void);
+int fz_replay(const struct fz_op *ops, unsigned int n, unsigned int runs, bool verbose);
+
+/* fz_minimize.c */
+typedef bool (*fz_pred)(const struct fz_op *ops, unsigned int n, void *ctx);
+unsigned int fz_minimize(struct fz_op *ops, unsigned int n, fz_pred pred,
+			 void *ctx, unsigned int *runs);
+
+/* fz_repro.c */
+int fz_repro_write(FILE *f, const struct fz_op *ops, unsigned int n,
+		   const struct fz_finding *fd, uint64_t seed);
+extern const char fz_repro_lib[];
+
+#endif

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Coverage of the search: what the sequences made the kernel do, counted
+ * from the records.  A fuzzer that never got a collapse in while a range
+ * was registered has searched nothing that matters, and must say so.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "fz.h"
+
+static const char * const via_names[VIA_NR] = { "user", "syscall", "pvm", "io_uring" };
+static const char * const numa_names[NUMA_NR] = {
+	"mbind", "set_mempolicy", "move_pages", "migrate_pages",
+};
+static const char * const cr_names[CR_NR] = {
+	"filled", "ok-holes-left", "EINVAL", "EAGAIN", "EBUSY", "other",
+};
+
+static bool pmd_registered(const struct fz_struct *s, int file, int pmd)
+{
+	int p, sl, i;
+
+	for (p = 0; p < FZ_PROCS; p++)
+		for (sl = 0; sl < FZ_SLOTS; sl++) {
+			const struct fz_slot *x = &s->slot[p][sl];
+
+			if (!x->mapped || x->file != file)
+				continue;
+			for (i = pmd * FZ_PMD_PAGES; i < (pmd + 1) * FZ_PMD_PAGES; i++)
+				if (fz_slot_has(x, i) && (x->reg[i] & FZ_REG_MISSING))
+					return true;
+		}
+	return false;
+}
+
+static enum fz_collapse_result collapse_result(const struct fz_obs *ob)
+{
+	if (ob->bits)
+		return CR_FILLED;
+	switch (ob->ret) {
+	case 0:
+		return CR_OK_HOLES;
+	case -EINVAL:
+		return CR_EINVAL;
+	case -EAGAIN:
+		return CR_EAGAIN;
+	case -EBUSY:
+		return CR_EBUSY;
+	default:
+		return CR_OTHER;
+	}
+}
+
+void fz_cover(const struct fz_record *r, struct fz_cov *c)
+{
+	struct fz_struct s;
+	unsigned int i;
+
+	c->execs++;
+	fz_struct_init(&s);
+	for (i = 0; i < r->nops; i++) {
+		struct fz_op op = r->op[i];
+		const struct fz_obs *ob = &r->obs[i];
+
+		if (!ob->done)
+			break;
+		if (ob->nop || !fz_struct_applies(&s, &op)) {
+			c->nops++;
+			continue;
+		}
+		c->ops++;
+		c->kind[op.kind]++;
+		if (ob->ret < 0)
+			c->kind_err[op.kind]++;
+		if (op.async)
+			c->async_ops++;
+		if (op.actor == 2)
+			c->child_ops++;
+		if (op.actor == 1)
+			c->worker_ops++;
+		if (op.kind == OP_TOUCH && !ob->ret)
+			c->via[op.sub]++;
+		if (op.kind == OP_NUMA && ob->ret >= 0)
+			c->numa[op.sub]++;
+		if (op.kind == OP_MADVISE && op.sub == ADV_COLLAPSE) {
+			int file = s.slot[fz_proc_of(op.actor)][op.slot].file;
+
+			c->collapse[collapse_result(ob)][pmd_registered(&s, file,
+							op.page / FZ_PMD_PAGES)]++;
+		}
+		fz_struct_advance(&s, &op, ob);
+	}
+	for (i = 0; i < r->nfaults && i < FZ_MAX_FAULTS; i++) {
+		if (r->fault[i].flags & FZ_FAULT_WP)
+			c->faults_wp++;
+		else if (r->fault[i].flags & FZ_FAULT_MINOR)
+			c->faults_minor++;
+		else
+			c->faults_missing++;
+	}
+}
+
+void fz_cov_print(FILE *f, const struct fz_cov *c, const struct fz_exec_stats *st)
+{
+	unsigned int k, reg;
+
+	fprintf(f, "# coverage: %llu sequences, %llu operations run, %llu no-ops\n",
+		(unsigned long long)c->execs, (unsigned long long)c->ops,
+		(unsigned long long)c->nops);
+	fprintf(f, "# ops:");
+	for (k = 1; k < OP_NR_KINDS; k++)
+		fprintf(f, " %s=%llu(%llu err)", fz_kind_name(k),
+			(unsigned long long)c->kind[k], (unsigned long long)c->kind_err[k]);
+	fprintf(f, "\n# actors: worker-thread=%llu child=%llu async=%llu\n",
+		(unsigned long long)c->worker_ops, (unsigned long long)c->child_ops,
+		(unsigned long long)c->async_ops);
+	fprintf(f, "# touches done by:");
+	for (k = 0; k < VIA_NR; k++)
+		fprintf(f, " %s=%llu", via_names[k], (unsigned long long)c->via[k]);
+	fprintf(f, "\n# numa ops done:");
+	for (k = 0; k < NUMA_NR; k++)
+		fprintf(f, " %s=%llu", numa_names[k], (unsigned long long)c->numa[k]);
+	if (st)
+		fprintf(f, " (nodes=%u)\n# io_uring: %s, %u transfers; uffd MINOR/WP on shmem: %u of 2; REMAP events %u; khugepaged scans waited %u\n",
+			st->numa_nodes, st->uring_ok ? "available" : "unavailable",
+			st->uring_ops, st->uffd_features_ok, st->remap_events, st->kh_scans);
+	else
+		fprintf(f, "\n");
+	for (reg = 0; reg < 2; reg++) {
+		fprintf(f, "# collapses %s a MISSING registration on the PMD:",
+			reg ? "with" : "without");
+		for (k = 0; k < CR_NR; k++)
+			fprintf(f, " %s=%llu", cr_names[k], (unsigned long long)c->collapse[k][reg]);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "# faults: MISSING=%llu MINOR=%llu WP=%llu\n",
+		(unsigned long long)c->faults_missing, (unsigned long long)c->faults_minor,
+		(unsigned long long)c->faults_wp);
+}

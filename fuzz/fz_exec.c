@@ -1,0 +1,868 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The executor: runs a sequence in a fresh process and writes down what the
+ * kernel answered.  It judges nothing.
+ *
+ * Actors: actor 0 is the run's main thread, actor 1 a worker thread of the
+ * same process (it also runs the asynchronous operations, so that main goes
+ * on while a collapse or a migration is in flight), actor 2 a child forked
+ * by OP_FORK, with its own userfaultfd.  Each process has a fault handler
+ * thread that records every message against the operation running and
+ * resolves it the way that operation asked.
+ *
+ * Every mapping slot has two fixed, PMD-aligned homes inside one
+ * reservation, the same in parent and child, so an address names a slot
+ * and a file page without any lookup table to keep in sync.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fz.h"
+#include "content.h"
+#include "khugepaged_ctl.h"
+#include "ledger.h"
+
+#define PS		4096UL
+#define PMD_SIZE	(FZ_PMD_PAGES * PS)
+#define SLOT_STRIDE	(8UL << 20)	/* two PMDs, rounded up */
+#define ALT_OFFSET	(FZ_SLOTS * SLOT_STRIDE)
+#define RESERVE		(2 * ALT_OFFSET)
+#define OP_TIMEOUT_MS	20000
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+#ifndef UFFD_FEATURE_WP_HUGETLBFS_SHMEM
+#define UFFD_FEATURE_WP_HUGETLBFS_SHMEM 0
+#endif
+
+/* Per process: each process of a run has its own copy after fork. */
+static struct {
+	struct fz_record *r;
+	struct fz_struct *st;		/* shared: main advances, all read */
+	int proc;
+	int fd[FZ_FILES];
+	int scratch;
+	char *base;
+	int uffd;
+	int stop[2];
+	pthread_t handler;
+	bool handler_up;
+	int nodes;
+	/* worker (main process only) */
+	pthread_t worker;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned int q[FZ_MAX_OPS], qhead, qtail;
+	bool worker_up, worker_exit;
+	/* child (main process only) */
+	pid_t child;
+	int cmd[2], ack[2];
+} X;
+
+static __thread sigjmp_buf bus_jmp;
+static __thread volatile int bus_armed;
+
+static void on_sigbus(int sig)
+{
+	if (bus_armed)
+		siglongjmp(bus_jmp, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static char *slot_addr(int proc, int slot)
+{
+	const struct fz_slot *sl = &X.st->slot[proc][slot];
+
+	return X.base + slot * SLOT_STRIDE + (sl->alt ? ALT_OFFSET : 0);
+}
+
+static char *page_addr(int proc, int slot, unsigned int page)
+{
+	return slot_addr(proc, slot) + (page - X.st->slot[proc][slot].first) * PS;
+}
+
+static int ret_of(long r)
+{
+	return r < 0 ? -errno : 0;
+}
+
+/* The handler's half: which slot and file page an address belongs to. */
+static bool locate(unsigned long addr, uint8_t *slot, uint16_t *page)
+{
+	int s;
+
+	for (s = 0; s < FZ_SLOTS; s++) {
+		const struct fz_slot *sl = &X.st->slot[X.proc][s];
+		unsigned long a = (unsigned long)slot_addr(X.proc, s);
+
+		if (sl->mapped && addr >= a && addr < a + sl->npages * PS) {
+			*slot = s;
+			*page = sl->first + (addr - a) / PS;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int uffd_range_ioctl(unsigned long req, unsigned long addr)
+{
+	struct uffdio_range range = { .start = addr, .len = PS };
+
+	return ret_of(ioctl(X.uffd, req, &range));
+}
+
+static void resolve(const struct uffd_msg *msg)
+{
+	struct fz_record *r = X.r;
+	unsigned long addr = msg->arg.pagefault.address & ~(PS - 1);
+	uint64_t fl = msg->arg.pagefault.flags;
+	unsigned int k = atomic_fetch_add((_Atomic uint32_t *)&r->nfaults, 1);
+	struct fz_fault f = { .op = r->cur_op, .proc = X.proc, .slot = 0xff };
+	static char src[PS] __attribute__((aligned(4096)));
+	int res;
+
+	locate(addr, &f.slot, &f.page);
+	f.flags = fl & UFFD_PAGEFAULT_FLAG_WP ? FZ_FAULT_WP :
+#ifdef UFFD_PAGEFAULT_FLAG_MINOR
+		  fl & UFFD_PAGEFAULT_FLAG_MINOR ? FZ_FAULT_MINOR :
+#endif
+		  FZ_FAULT_MISSING;
+	if (fl & UFFD_PAGEFAULT_FLAG_WRITE)
+		f.flags |= FZ_FAULT_WRITE;
+
+	if (f.flags & FZ_FAULT_WP) {
+		struct uffdio_writeprotect wp = { .range = { addr, PS }, .mode = 0 };
+
+		f.how = UIO_WAKE;
+		res = ret_of(ioctl(X.uffd, UFFDIO_WRITEPROTECT, &wp));
+	} else if (f.flags & FZ_FAULT_MINOR) {
+		struct uffdio_continue c = { .range = { addr, PS } };
+
+		f.how = UIO_CONTINUE;
+		res = ret_of(ioctl(X.uffd, UFFDIO_CONTINUE, &c));
+	} else if (r->cur_zeropage) {
+		struct uffdio_zeropage z = { .range = { addr, PS } };
+
+		f.how = UIO_ZEROPAGE;
+		res = ret_of(ioctl(X.uffd, UFFDIO_ZEROPAGE, &z));
+	} else {
+		struct uffdio_copy c = { .dst = addr, .src = (unsigned long)src, .len = PS };
+
+		f.how = UIO_COPY;
+		content_fill(src, PS, f.page, r->cur_gen);
+		res = ret_of(ioctl(X.uffd, UFFDIO_COPY, &c));
+	}
+	/* Whatever happened, the faulting thread must retry rather than hang. */
+	if (res)
+		uffd_range_ioctl(UFFDIO_WAKE, addr);
+	f.res = res;
+	if (k < FZ_MAX_FAULTS)
+		r->fault[k] = f;
+}
+
+static void *handler_main(void *arg)
+{
+	struct pollfd p[2] = { { X.uffd, POLLIN, 0 }, { X.stop[0], POLLIN, 0 } };
+	struct uffd_msg msg;
+
+	for (;;) {
+		if (poll(p, 2, 1000) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			break;
+		if (!(p[0].revents & POLLIN))
+			continue;
+		if (read(X.uffd, &msg, sizeof(msg)) != sizeof(msg))
+			continue;
+		if (msg.event == UFFD_EVENT_PAGEFAULT)
+			resolve(&msg);
+		else if (msg.event == UFFD_EVENT_REMAP)
+			X.r->st.remap_events++;
+		else
+			X.r->st.stray_msgs++;
+	}
+	return NULL;
+}
+
+/* A userfaultfd with what this kernel can do of what we want, and its handler. */
+static int uffd_setup(void)
+{
+	uint64_t want = UFFD_FEATURE_EVENT_REMAP | UFFD_FEATURE_MISSING_SHMEM |
+			UFFD_FEATURE_MINOR_SHMEM | UFFD_FEATURE_WP_HUGETLBFS_SHMEM;
+	struct uffdio_api api = { .api = UFFD_API };
+	int fd;
+
+	fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, UFFDIO_API, &api)) {
+		close(fd);
+		return -errno;
+	}
+	close(fd);
+	want &= api.features;
+	X.uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (X.uffd < 0)
+		return -errno;
+	api = (struct uffdio_api){ .api = UFFD_API, .features = want };
+	if (ioctl(X.uffd, UFFDIO_API, &api))
+		return -errno;
+	if (X.proc == 0)
+		X.r->st.uffd_features_ok = !!(want & UFFD_FEATURE_MINOR_SHMEM) +
+					   !!(want & UFFD_FEATURE_WP_HUGETLBFS_SHMEM);
+	if (pipe(X.stop))
+		return -errno;
+	if (pthread_create(&X.handler, NULL, handler_main, NULL))
+		return -EAGAIN;
+	X.handler_up = true;
+	return 0;
+}
+
+static void uffd_teardown(void)
+{
+	if (X.handler_up) {
+		if (write(X.stop[1], "x", 1) != 1)
+			return;
+		pthread_join(X.handler, NULL);
+		X.handler_up = false;
+	}
+}
+
+/* --- operations ------------------------------------------------------ */
+
+static int do_touch(const struct fz_op *op, struct fz_obs *ob)
+{
+	static __thread char buf[PS] __attribute__((aligned(4096)));
+	char *addr = page_addr(X.proc, op->slot, op->page);
+	bool store = op->arg & FZ_TOUCH_STORE;
+	struct iovec local = { buf, PS }, remote = { addr, PS };
+	long n;
+	int ret = 0;
+
+	if (store)
+		content_fill(buf, PS, op->page, op->gen);
+	switch (op->sub) {
+	case VIA_USER:
+		bus_armed = 1;
+		if (sigsetjmp(bus_jmp, 1)) {
+			bus_armed = 0;
+			ob->sigbus = 1;
+			return -EFAULT;
+		}
+		if (store)
+			memcpy(addr, buf, PS);
+		else
+			memcpy(buf, (const char *)addr, PS);
+		bus_armed = 0;
+		break;
+	case VIA_SYSCALL:
+		if (store) {
+			if (pwrite(X.scratch, buf, PS, 0) != PS)
+				return -EIO;
+			n = pread(X.scratch, addr, PS, 0);
+		} else {
+			n = pwrite(X.scratch, addr, PS, 0);
+		}
+		ret = n == PS ? 0 : n < 0 ? -errno : -EIO;
+		break;
+	case VIA_PVM:
+		n = store ? process_vm_writev(getpid(), &local, 1, &remote, 1, 0) :
+			    process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+		ret = n == PS ? 0 : n < 0 ? -errno : -EIO;
+		break;
+	case VIA_URING:
+		if (store && pwrite(X.scratch, buf, PS, 0) != PS)
+			return -EIO;
+		ret = fz_uring_rw(X.scratch, addr, PS, store);
+		if (ret == -ENOSYS || ret == -EPERM)
+			return ret;
+		X.r->st.uring_ops++;
+		break;
+	}
+	if (ret || store)
+		return ret;
+	if (op->sub == VIA_SYSCALL || op->sub == VIA_URING) {
+		if (pread(X.scratch, buf, PS, 0) != PS)
+			return -EIO;
+	}
+	ob->val = content_decode(buf, PS, op->page);
+	return 0;
+}
+
+static int do_collapse(const struct fz_op *op, struct fz_obs *ob)
+{
+	const struct fz_slot *sl = &X.st->slot[X.proc][op->slot];
+	char *addr = page_addr(X.proc, op->slot, op->page);
+	int ret, tries = 0;
+	off_t h;
+
+	do {
+		ret = ret_of(madvise(addr, PMD_SIZE, MADV_COLLAPSE));
+	} while (ret == -EAGAIN && ++tries < 4);
+	/* Judge by the file, not the return value: 6.1 says EINVAL and collapses. */
+	h = lseek(X.fd[sl->file], op->page * PS, SEEK_HOLE);
+	ob->bits = h >= (off_t)((op->page + FZ_PMD_PAGES) * PS);
+	return ret;
+}
+
+static int do_madvise(const struct fz_op *op, struct fz_obs *ob)
+{
+	static const int advice[ADV_NR] = {
+		MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_COLLAPSE, MADV_DONTNEED,
+		MADV_REMOVE, MADV_PAGEOUT,
+	};
+
+	if (op->sub == ADV_COLLAPSE)
+		return do_collapse(op, ob);
+	return ret_of(madvise(page_addr(X.proc, op->slot, op->page), op->npages * PS,
+			      advice[op->sub]));
+}
+
+static int do_uffdio(const struct fz_op *op)
+{
+	static __thread char src[PS] __attribute__((aligned(4096)));
+	unsigned long addr = (unsigned long)page_addr(X.proc, op->slot, op->page);
+	struct uffdio_copy c = { .dst = addr, .src = (unsigned long)src, .len = PS };
+	struct uffdio_zeropage z = { .range = { addr, PS } };
+	struct uffdio_continue cont = { .range = { addr, PS } };
+
+	switch (op->sub) {
+	case UIO_COPY:
+		content_fill(src, PS, op->page, op->gen);
+		return ret_of(ioctl(X.uffd, UFFDIO_COPY, &c));
+	case UIO_ZEROPAGE:
+		return ret_of(ioctl(X.uffd, UFFDIO_ZEROPAGE, &z));
+	case UIO_CONTINUE:
+		return ret_of(ioctl(X.uffd, UFFDIO_CONTINUE, &cont));
+	default:
+		return uffd_range_ioctl(UFFDIO_WAKE, addr);
+	}
+}
+
+static int do_register(const struct fz_op *op)
+{
+	struct uffdio_register reg = {
+		.range = { (unsigned long)page_addr(X.proc, op->slot, op->page),
+			   op->npages * PS },
+	};
+	struct uffdio_range range = reg.range;
+
+	if (op->kind == OP_UNREGISTER)
+		return ret_of(ioctl(X.uffd, UFFDIO_UNREGISTER, &range));
+	if (op->sub & FZ_REG_MISSING)
+		reg.mode |= UFFDIO_REGISTER_MODE_MISSING;
+	if (op->sub & FZ_REG_WP)
+		reg.mode |= UFFDIO_REGISTER_MODE_WP;
+#ifdef UFFDIO_REGISTER_MODE_MINOR
+	if (op->sub & FZ_REG_MINOR)
+		reg.mode |= UFFDIO_REGISTER_MODE_MINOR;
+#endif
+	return ret_of(ioctl(X.uffd, UFFDIO_REGISTER, &reg));
+}
+
+static int do_probe(const struct fz_op *op, struct fz_obs *ob)
+{
+	unsigned char vec[FZ_MINCORE_MAX];
+	unsigned int i;
+	off_t o;
+
+	if (op->sub == PRB_MINCORE) {
+		if (mincore(page_addr(X.proc, op->slot, op->page), op->npages * PS, vec))
+			return -errno;
+		for (i = 0; i < op->npages; i++)
+			ob->bits |= (uint64_t)(vec[i] & 1) << i;
+		return 0;
+	}
+	o = lseek(X.fd[op->file], op->page * PS,
+		  op->sub == PRB_SEEK_DATA ? SEEK_DATA : SEEK_HOLE);
+	if (o < 0)
+		return -errno;
+	ob->val = o / PS;
+	return 0;
+}
+
+static int do_numa(const struct fz_op *op)
+{
+	unsigned int node = op->arg % X.nodes, i;
+	unsigned long all = (1UL << X.nodes) - 1, one = 1UL << node;
+	void *pages[16];
+	int nodes[16], status[16];
+	long ret;
+
+	switch (op->sub) {
+	case NUMA_MBIND:
+		/* 2: MPOL_BIND, 3: MPOL_INTERLEAVE, 1: MPOL_PREFERRED */
+		ret = fz_mbind(page_addr(X.proc, op->slot, op->page), op->npages * PS,
+			       op->arg & 1 ? 3 : 2, op->arg & 1 ? all : one);
+		break;
+	case NUMA_SET_MEMPOLICY:
+		ret = fz_set_mempolicy(op->arg == 3 ? 0 : 1, one);
+		break;
+	case NUMA_MOVE_PAGES:
+		for (i = 0; i < op->npages && i < 16; i++) {
+			pages[i] = page_addr(X.proc, op->slot, op->page + i);
+			nodes[i] = node;
+		}
+		ret = fz_move_pages(0, i, pages, nodes, status);
+		break;
+	default:
+		ret = fz_migrate_pages(0, all, one);
+		break;
+	}
+	if (ret >= 0)
+		X.r->st.numa_ops_ok++;
+	return ret < 0 ? ret : 0;
+}
+
+static int do_mapping(const struct fz_op *op)
+{
+	struct fz_slot *sl = &X.st->slot[X.proc][op->slot];
+	char *old = slot_addr(X.proc, op->slot), *to;
+	void *p;
+	int ret;
+
+	switch (op->kind) {
+	case OP_MMAP:
+		p = mmap(old, op->npages * PS, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, X.fd[op->file], op->page * PS);
+		return p == MAP_FAILED ? -errno : 0;
+	case OP_MUNMAP:
+		/* Give the slot back to the reservation rather than unmap it. */
+		p = mmap(old, SLOT_STRIDE, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+		return p == MAP_FAILED ? -errno : 0;
+	default:
+		to = X.base + op->slot * SLOT_STRIDE + (sl->alt ? 0 : ALT_OFFSET);
+		p = mremap(old, sl->npages * PS, sl->npages * PS,
+			   MREMAP_MAYMOVE | MREMAP_FIXED, to);
+		if (p != MAP_FAILED) {
+			mmap(old, SLOT_STRIDE, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+			return 0;
+		}
+		/*
+		 * A slot split into several VMAs may be refused, or (6.17+) moved
+		 * in part.  Either way, start the slot afresh at its old home, so
+		 * that the structure stays known: fz_struct_advance() agrees.
+		 */
+		ret = -errno;
+		mmap(to, SLOT_STRIDE, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+		p = mmap(old, sl->npages * PS, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 X.fd[sl->file], sl->first * PS);
+		return p == MAP_FAILED ? -ENOMEM : ret;
+	}
+}
+
+static int do_file(const struct fz_op *op, struct fz_obs *ob)
+{
+	static __thread char buf[64 * PS] __attribute__((aligned(4096)));
+	int fd = X.fd[op->file];
+	unsigned int i;
+	ssize_t n;
+
+	switch (op->kind) {
+	case OP_FALLOCATE:
+		return ret_of(fallocate(fd, op->sub == FALLOC_PUNCH ?
+					FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE : 0,
+					op->page * PS, op->npages * PS));
+	case OP_FTRUNCATE:
+		return ret_of(ftruncate(fd, op->npages * PS));
+	case OP_PWRITE:
+		for (i = 0; i < op->npages; i++)
+			content_fill(buf + i * PS, PS, op->page + i, op->gen);
+		n = pwrite(fd, buf, op->npages * PS, op->page * PS);
+		return n < 0 ? -errno : n;
+	default:
+		n = pread(fd, buf, PS, op->page * PS);
+		if (n != PS)
+			return n < 0 ? -errno : -ENODATA;
+		ob->val = content_decode(buf, PS, op->page);
+		return 0;
+	}
+}
+
+static int do_khugepaged(void)
+{
+	long since = khugepaged_counter("full_scans");
+	int ret;
+
+	if (since < 0)
+		return since;
+	ret = khugepaged_wait_scans(since, 1, 2000);
+	if (!ret)
+		X.r->st.kh_scans++;
+	return ret;
+}
+
+static void exec_op(unsigned int i)
+{
+	const struct fz_op *op = &X.r->op[i];
+	struct fz_obs *ob = &X.r->obs[i];
+	int ret;
+
+	switch (op->kind) {
+	case OP_MMAP:
+	case OP_MUNMAP:
+	case OP_MREMAP:
+		ret = do_mapping(op);
+		break;
+	case OP_MADVISE:
+		ret = do_madvise(op, ob);
+		break;
+	case OP_FALLOCATE:
+	case OP_FTRUNCATE:
+	case OP_PWRITE:
+	case OP_PREAD:
+		ret = do_file(op, ob);
+		break;
+	case OP_TOUCH:
+		ret = do_touch(op, ob);
+		break;
+	case OP_REGISTER:
+	case OP_UNREGISTER:
+		ret = do_register(op);
+		break;
+	case OP_UFFDIO:
+		ret = do_uffdio(op);
+		break;
+	case OP_PROBE:
+		ret = do_probe(op, ob);
+		break;
+	case OP_KHUGEPAGED:
+		ret = do_khugepaged();
+		break;
+	case OP_NUMA:
+		ret = do_numa(op);
+		break;
+	default:
+		ret = 0;
+	}
+	ob->ret = ret;
+	atomic_thread_fence(memory_order_seq_cst);
+	ob->done = 1;
+}
+
+/* --- the worker thread and the child --------------------------------- */
+
+static void *worker_main(void *arg)
+{
+	pthread_mutex_lock(&X.lock);
+	for (;;) {
+		unsigned int i;
+
+		while (X.qhead == X.qtail && !X.worker_exit)
+			pthread_cond_wait(&X.cond, &X.lock);
+		if (X.qhead == X.qtail)
+			break;
+		i = X.q[X.qhead % FZ_MAX_OPS];
+		pthread_mutex_unlock(&X.lock);
+		exec_op(i);
+		pthread_mutex_lock(&X.lock);
+		X.qhead++;
+		pthread_cond_broadcast(&X.cond);
+	}
+	pthread_mutex_unlock(&X.lock);
+	return NULL;
+}
+
+static void deadline_in(struct timespec *ts, unsigned int ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Queue op i on the worker; wait for the queue to drain unless async. */
+static int worker_run(int i, bool wait)
+{
+	struct timespec ts;
+	int ret = 0;
+
+	pthread_mutex_lock(&X.lock);
+	if (i >= 0) {
+		X.q[X.qtail % FZ_MAX_OPS] = i;
+		X.qtail++;
+		pthread_cond_broadcast(&X.cond);
+	}
+	deadline_in(&ts, OP_TIMEOUT_MS);
+	while (wait && X.qhead != X.qtail && !ret)
+		ret = pthread_cond_timedwait(&X.cond, &X.lock, &ts);
+	pthread_mutex_unlock(&X.lock);
+	return ret ? -ETIMEDOUT : 0;
+}
+
+static void child_main(void)
+{
+	unsigned int i;
+
+	X.proc = 1;
+	close(X.cmd[1]);
+	close(X.ack[0]);
+	close(X.uffd);
+	X.handler_up = false;
+	X.worker_up = false;
+	if (uffd_setup()) {
+		_exit(3);
+	}
+	while (read(X.cmd[0], &i, sizeof(i)) == sizeof(i)) {
+		if (i >= FZ_MAX_OPS)
+			break;
+		exec_op(i);
+		if (write(X.ack[1], &i, sizeof(i)) != sizeof(i))
+			break;
+	}
+	uffd_teardown();
+	_exit(0);
+}
+
+static void child_stop(void)
+{
+	int i, status;
+
+	if (!X.child)
+		return;
+	close(X.cmd[1]);
+	close(X.ack[0]);
+	for (i = 0; i < 2000; i++) {
+		if (waitpid(X.child, &status, WNOHANG) == X.child)
+			break;
+		usleep(1000);
+	}
+	if (i == 2000) {
+		kill(X.child, SIGKILL);
+		waitpid(X.child, &status, 0);
+	}
+	X.child = 0;
+}
+
+static int do_fork(void)
+{
+	pid_t pid;
+
+	child_stop();
+	if (pipe(X.cmd) || pipe(X.ack))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid)
+		child_main();
+	close(X.cmd[0]);
+	close(X.ack[1]);
+	X.child = pid;
+	return 0;
+}
+
+static int child_run(unsigned int i)
+{
+	struct pollfd p = { X.ack[0], POLLIN, 0 };
+	unsigned int got;
+
+	if (write(X.cmd[1], &i, sizeof(i)) != sizeof(i))
+		return -EPIPE;
+	if (poll(&p, 1, OP_TIMEOUT_MS) != 1)
+		return -ETIMEDOUT;
+	if (read(X.ack[0], &got, sizeof(got)) != sizeof(got) || got != i)
+		return -EPIPE;
+	return 0;
+}
+
+/* --- the run --------------------------------------------------------- */
+
+static int setup(struct fz_record *r)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus };
+	unsigned long b;
+	int f, ret;
+
+	memset(&X, 0, sizeof(X));
+	X.r = r;
+	X.nodes = fz_numa_nodes();
+	r->st.numa_nodes = X.nodes;
+	sigaction(SIGBUS, &sa, NULL);
+	X.st = mmap(NULL, sizeof(*X.st), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (X.st == MAP_FAILED)
+		return -errno;
+	fz_struct_init(X.st);
+	for (f = 0; f < FZ_FILES; f++) {
+		X.fd[f] = memfd_create("uffdc-fuzz", 0);
+		if (X.fd[f] < 0 || ftruncate(X.fd[f], FZ_FILE_PAGES * PS))
+			return -errno;
+	}
+	X.scratch = memfd_create("uffdc-scratch", 0);
+	if (X.scratch < 0 || ftruncate(X.scratch, PS))
+		return -errno;
+	b = (unsigned long)mmap(NULL, RESERVE + PMD_SIZE, PROT_NONE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if ((void *)b == MAP_FAILED)
+		return -errno;
+	X.base = (char *)((b + PMD_SIZE - 1) & ~(PMD_SIZE - 1));
+	ret = uffd_setup();
+	if (ret)
+		return ret;
+	r->st.uring_ok = fz_uring_setup() == 0;
+	khugepaged_enlist();
+	pthread_mutex_init(&X.lock, NULL);
+	pthread_cond_init(&X.cond, NULL);
+	if (pthread_create(&X.worker, NULL, worker_main, NULL))
+		return -EAGAIN;
+	X.worker_up = true;
+	return 0;
+}
+
+static void abort_run(struct fz_record *r, unsigned int i, const char *what)
+{
+	char d[100];
+
+	fz_op_format(&r->op[i], d, sizeof(d));
+	snprintf(r->abort, sizeof(r->abort), "op %u (%s) %s", i, d, what);
+}
+
+static int run_main(struct fz_record *r)
+{
+	unsigned int i;
+	int ret;
+
+	ret = setup(r);
+	if (ret) {
+		r->setup_err = ret;
+		return 3;
+	}
+	for (i = 0; i < r->nops; i++) {
+		struct fz_op op = r->op[i];
+		struct fz_obs *ob = &r->obs[i];
+
+		if (!fz_struct_applies(X.st, &op)) {
+			ob->nop = 1;
+			ob->done = 1;
+			continue;
+		}
+		r->op[i] = op;
+		if (!op.async) {
+			r->cur_op = i;
+			r->cur_gen = op.gen;
+			r->cur_zeropage = !!(op.arg & FZ_TOUCH_ZEROPAGE);
+		}
+		ret = 0;
+		if (op.kind == OP_FORK) {
+			ob->ret = do_fork();
+			ob->done = 1;
+		} else if (op.kind == OP_JOIN) {
+			ret = worker_run(-1, true);
+			ob->done = 1;
+		} else if (op.actor == 1) {
+			ret = worker_run(i, !op.async);
+		} else if (op.actor == 2) {
+			ret = child_run(i);
+		} else {
+			exec_op(i);
+		}
+		if (ret) {
+			abort_run(r, i, ret == -ETIMEDOUT ? "did not finish in 20 s" :
+				  "lost its actor");
+			_exit(2);
+		}
+		fz_struct_advance(X.st, &op, ob);
+	}
+	if (worker_run(-1, true)) {
+		snprintf(r->abort, sizeof(r->abort),
+			 "asynchronous operations did not finish in 20 s");
+		_exit(2);
+	}
+	pthread_mutex_lock(&X.lock);
+	X.worker_exit = true;
+	pthread_cond_broadcast(&X.cond);
+	pthread_mutex_unlock(&X.lock);
+	pthread_join(X.worker, NULL);
+	child_stop();
+	uffd_teardown();
+	fz_uring_teardown();
+	return 0;
+}
+
+struct fz_record *fz_record_alloc(void)
+{
+	void *p = mmap(NULL, sizeof(struct fz_record), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void fz_record_free(struct fz_record *r)
+{
+	munmap(r, sizeof(*r));
+}
+
+int fz_run(struct fz_record *r, const struct fz_op *ops, unsigned int n,
+	   const struct fz_exec_opts *o)
+{
+	unsigned int waited = 0, timeout = o && o->timeout_ms ? o->timeout_ms : 60000;
+	int status;
+	pid_t pid;
+
+	if (n > FZ_MAX_OPS)
+		n = FZ_MAX_OPS;
+	memset(r, 0, sizeof(*r));
+	memcpy(r->op, ops, n * sizeof(*ops));
+	r->nops = n;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid)
+		_exit(run_main(r));
+	while (waitpid(pid, &status, WNOHANG) != pid) {
+		if (waited >= timeout) {
+			if (!r->abort[0])
+				abort_run(r, r->cur_op, "was running when the sequence timed out");
+			kill(pid, SIGKILL);
+			/* A task stuck in the kernel may never be reaped: stay bounded. */
+			for (waited = 0; waited < 5000; waited += 10) {
+				if (waitpid(pid, &status, WNOHANG) == pid)
+					break;
+				usleep(10000);
+			}
+			return -ETIMEDOUT;
+		}
+		usleep(waited < 100 ? 200 : 2000);
+		waited += waited < 100 ? 1 : 2;
+	}
+	if (r->abort[0])
+		return -ETIMEDOUT;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
+		return r->setup_err ? r->setup_err : -EIO;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		snprintf(r->abort, sizeof(r->abort), "run process died (status 0x%x) at op %u",
+			 status, r->cur_op);
+		return -ECHILD;
+	}
+	return 0;
+}

@@ -1,0 +1,581 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The reference model: what every page of every file may be, and so what
+ * each observation may show.
+ *
+ * A page is a set of possibilities, not one state, because the kernel may
+ * legally do several things: a collapse may or may not fill a hole, and
+ * khugepaged may run between any two operations.  An observation narrows
+ * the set to what it shows; an empty set is a finding.  The one rule the
+ * kernel must keep is the userfaultfd contract: while a live MODE_MISSING
+ * registration covers a hole, nothing but an explicit write (pwrite,
+ * fallocate, UFFDIO_COPY/ZEROPAGE, a store that faulted) turns it into data.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fz.h"
+#include "content.h"
+#include "ledger.h"
+
+/* Possibilities of one page, as bits. */
+#define S_HOLE		0x01	/* not in the page cache */
+#define S_FALLOC	0x02	/* allocated by fallocate, never written */
+#define S_ZERO		0x04	/* data, all zero */
+#define S_GEN		0x08	/* data, the pattern of generation gen */
+#define S_ANY		0x10	/* data, content unknown (a failed write) */
+#define S_DATA		(S_ZERO | S_GEN | S_ANY)
+#define S_PRESENT	(S_FALLOC | S_DATA)
+
+struct page_state {
+	uint8_t s;
+	uint32_t gen;
+};
+
+struct model {
+	struct fz_struct st;
+	struct page_state pg[FZ_FILES][FZ_FILE_PAGES];
+	/* khugepaged may collapse the PMD at any time: a VM_HUGEPAGE mapping had it */
+	bool kh_possible[FZ_FILES][FZ_PMDS];
+	/* some collapse may have left a huge folio there: a punch may only zero */
+	bool maybe_huge[FZ_FILES][FZ_PMDS];
+	/* asynchronous collapses not yet joined, per PMD */
+	int pending_collapse[FZ_FILES][FZ_PMDS];
+	bool async_pending;
+	const struct fz_model_opts *o;
+	struct fz_finding fd;
+};
+
+static const char * const verdict_names[FV_NR] = {
+	"none", "lost-fault", "spurious-fault", "data-vanished", "content",
+	"copy-eexist", "phantom-data", "sigbus", "hang", "internal",
+};
+
+const char *fz_verdict_name(enum fz_verdict_kind k)
+{
+	return k < FV_NR ? verdict_names[k] : "?";
+}
+
+static void states(uint8_t s, uint32_t gen, char *buf, size_t len)
+{
+	snprintf(buf, len, "{%s%s%s%s%s}", s & S_HOLE ? " hole" : "",
+		 s & S_FALLOC ? " fallocated" : "", s & S_ZERO ? " zeros" : "",
+		 s & S_GEN ? " gen" : "", s & S_ANY ? " any-data" : "");
+	if (s & S_GEN) {
+		size_t l = strlen(buf);
+
+		snprintf(buf + l - 1, len - l + 1, "%u }", gen);
+	}
+}
+
+static bool finding(struct model *m, enum fz_verdict_kind k, int op, int file,
+		    int page, const char *what)
+{
+	char st[80];
+
+	if (m->fd.kind != FV_NONE)
+		return true;
+	m->fd.kind = k;
+	m->fd.op = op;
+	m->fd.page = page;
+	states(m->pg[file][page].s, m->pg[file][page].gen, st, sizeof(st));
+	snprintf(m->fd.why, sizeof(m->fd.why), "file %d page %d: %s; model allowed %s",
+		 file, page, what, st);
+	return true;
+}
+
+/* A live MODE_MISSING registration covers the file page, in any process. */
+static bool missing_registered(const struct model *m, int file, int page)
+{
+	int p, s;
+
+	for (p = 0; p < FZ_PROCS; p++) {
+		if (p == 1 && !m->st.child)
+			continue;
+		for (s = 0; s < FZ_SLOTS; s++) {
+			const struct fz_slot *sl = &m->st.slot[p][s];
+
+			if (sl->file == file && fz_slot_has(sl, page) &&
+			    (sl->reg[page] & FZ_REG_MISSING))
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * A collapse of the PMD happening now: every hole or fallocated page that
+ * no MISSING registration protects may become zeros.
+ */
+static void collapse_may_fill(struct model *m, int file, int pmd)
+{
+	int i, first = pmd * FZ_PMD_PAGES;
+
+	/* A huge folio may reach past EOF: 6.18 collapses a PMD that i_size cuts. */
+	if (first >= m->st.size[file])
+		return;
+	m->maybe_huge[file][pmd] = true;
+	for (i = first; i < first + FZ_PMD_PAGES; i++) {
+		struct page_state *p = &m->pg[file][i];
+
+		if ((p->s & S_FALLOC) || ((p->s & S_HOLE) && !missing_registered(m, file, i)))
+			p->s |= S_ZERO;
+	}
+}
+
+/* Before every operation: khugepaged and unjoined collapses may have run. */
+static void background(struct model *m)
+{
+	int f, d;
+
+	for (f = 0; f < FZ_FILES; f++)
+		for (d = 0; d < FZ_PMDS; d++)
+			if (m->kh_possible[f][d] || m->pending_collapse[f][d])
+				collapse_may_fill(m, f, d);
+}
+
+static bool allows_gen(const struct page_state *p, int32_t c)
+{
+	if (c == CONTENT_ZERO)
+		return p->s & (S_ZERO | S_FALLOC | S_HOLE | S_ANY);
+	if (c > 0)
+		return (p->s & S_ANY) || ((p->s & S_GEN) && p->gen == (uint32_t)c);
+	return false;
+}
+
+/* A read saw c: keep only what explains it. */
+static void narrow_content(struct page_state *p, int32_t c)
+{
+	if (c == CONTENT_ZERO) {
+		p->s &= S_ZERO | S_FALLOC | S_HOLE | S_ANY;
+	} else {
+		p->s = S_GEN;
+		p->gen = c;
+	}
+}
+
+static void set_gen(struct page_state *p, uint32_t gen)
+{
+	p->s = gen ? S_GEN : S_ZERO;
+	p->gen = gen;
+}
+
+/* A probe said hole (is_hole) or data for the page. */
+static bool probe_says(struct model *m, int opi, int file, int page, bool is_hole,
+		       const char *how)
+{
+	struct page_state *p = &m->pg[file][page];
+	char what[120];
+
+	if (is_hole) {
+		if (!(p->s & (S_HOLE | S_FALLOC))) {
+			snprintf(what, sizeof(what), "%s reported a hole", how);
+			return finding(m, FV_DATA_VANISHED, opi, file, page, what);
+		}
+		p->s &= S_HOLE | S_FALLOC;
+		return false;
+	}
+	if (!(p->s & S_PRESENT)) {
+		bool reg = missing_registered(m, file, page);
+
+		snprintf(what, sizeof(what), "%s reported data%s", how,
+			 reg ? " under a live MISSING registration: its fault is lost" :
+			 ", and nothing wrote it");
+		return finding(m, reg ? FV_LOST_FAULT : FV_PHANTOM, opi, file, page, what);
+	}
+	/* fallocated pages read as holes or data, depending on the kernel */
+	p->s &= S_PRESENT;
+	return false;
+}
+
+static void judge_seek(struct model *m, int opi, const struct fz_op *op,
+		       const struct fz_obs *ob)
+{
+	bool data = op->sub == PRB_SEEK_DATA;
+	const char *how = data ? "lseek(SEEK_DATA)" : "lseek(SEEK_HOLE)";
+	unsigned int size = m->st.size[op->file], i, q;
+
+	if (op->page >= size || ob->ret == -ENXIO) {
+		if (op->page >= size || !data)
+			return;
+		/* no data from page on */
+		for (i = op->page; i < size; i++)
+			if (probe_says(m, opi, op->file, i, true, how))
+				return;
+		return;
+	}
+	if (ob->ret)
+		return;
+	q = ob->val;
+	if (q < op->page || q > size)
+		return;
+	for (i = op->page; i < q; i++)
+		if (probe_says(m, opi, op->file, i, data, how))
+			return;
+	if (q < size)
+		probe_says(m, opi, op->file, q, !data, how);
+}
+
+static void judge_mincore(struct model *m, int opi, const struct fz_op *op,
+			  const struct fz_obs *ob)
+{
+	const struct fz_slot *sl = &m->st.slot[fz_proc_of(op->actor)][op->slot];
+	unsigned int i;
+
+	if (ob->ret)
+		return;
+	for (i = 0; i < op->npages; i++) {
+		unsigned int page = op->page + i;
+		bool resident = ob->bits >> i & 1;
+
+		if (page >= m->st.size[sl->file])
+			continue;
+		if (!resident && !m->o->mincore_hole_is_evidence)
+			continue;
+		if (probe_says(m, opi, sl->file, page, !resident, "mincore"))
+			return;
+	}
+}
+
+/* Is the op's range the whole of a PMD that the file covers? */
+static int op_pmd(const struct fz_op *op)
+{
+	return op->page / FZ_PMD_PAGES;
+}
+
+static void judge_collapse(struct model *m, int opi, const struct fz_op *op,
+			   const struct fz_obs *ob, int file)
+{
+	int pmd = op_pmd(op), i, first = pmd * FZ_PMD_PAGES;
+
+	collapse_may_fill(m, file, pmd);
+	/* bits: the range read as all data right after the collapse returned */
+	if (!ob->bits || first + FZ_PMD_PAGES > m->st.size[file])
+		return;
+	for (i = first; i < first + FZ_PMD_PAGES; i++)
+		if (probe_says(m, opi, file, i, false, "after MADV_COLLAPSE, SEEK_HOLE"))
+			return;
+}
+
+/* Faults read while operation opi ran, for one page (or -1: any other page). */
+static void touch(struct model *m, int opi, const struct fz_record *r)
+{
+	const struct fz_op *op = &r->op[opi];
+	const struct fz_obs *ob = &r->obs[opi];
+	int proc = fz_proc_of(op->actor);
+	const struct fz_slot *sl = &m->st.slot[proc][op->slot];
+	int file = sl->file, page = op->page;
+	struct page_state *p = &m->pg[file][page];
+	bool store = op->arg & FZ_TOUCH_STORE;
+	uint8_t reg = sl->reg[page];
+	bool eexist = false, resolved = false;
+	unsigned int k;
+	char what[160];
+
+	if (page >= m->st.size[file]) {
+		/* beyond EOF the access must fail; nothing changes */
+		return;
+	}
+	if (ob->sigbus)
+		finding(m, FV_SIGBUS, opi, file, page, "SIGBUS inside the file");
+
+	for (k = 0; k < r->nfaults; k++) {
+		const struct fz_fault *f = &r->fault[k];
+
+		if (f->op != opi || f->proc != proc || f->slot != op->slot || f->page != page)
+			continue;
+		if (f->flags & FZ_FAULT_MISSING) {
+			if (!(reg & FZ_REG_MISSING))
+				finding(m, FV_SPURIOUS_FAULT, opi, file, page,
+					"MISSING fault through a mapping not registered MISSING");
+			if (!(p->s & S_HOLE))
+				finding(m, FV_SPURIOUS_FAULT, opi, file, page,
+					"MISSING fault for a page that is not missing");
+			if (!f->res) {
+				set_gen(p, f->how == UIO_ZEROPAGE ? 0 : r->op[opi].gen);
+				resolved = true;
+			} else if (f->res == -EEXIST) {
+				eexist = true;
+			}
+		} else if (f->flags & FZ_FAULT_MINOR) {
+			if (!(reg & FZ_REG_MINOR))
+				finding(m, FV_SPURIOUS_FAULT, opi, file, page,
+					"MINOR fault through a mapping not registered MINOR");
+			if (!(p->s & S_PRESENT))
+				finding(m, FV_SPURIOUS_FAULT, opi, file, page,
+					"MINOR fault for a page not in the page cache");
+			p->s &= S_PRESENT;
+		}
+	}
+	if (m->fd.kind != FV_NONE || ob->sigbus)
+		return;
+	if (ob->ret) {
+		/* the access failed part way: whatever it stored is unknown */
+		if (store && (p->s & S_PRESENT))
+			p->s |= S_ANY;
+		return;
+	}
+	if (reg & FZ_REG_MISSING) {
+		if (!(p->s & S_PRESENT)) {
+			snprintf(what, sizeof(what), "%s through the MISSING-registered slot %u %s",
+				 store ? "store" : "load", op->slot,
+				 eexist ? "faulted, UFFDIO_COPY said EEXIST, and the access then found data nobody wrote" :
+				 "completed with no MISSING fault for a missing page");
+			finding(m, eexist ? FV_COPY_EEXIST : FV_LOST_FAULT, opi, file, page, what);
+			return;
+		}
+		p->s &= S_PRESENT;
+	} else if (p->s & S_HOLE) {
+		/* the kernel allocates; through VM_HUGEPAGE maybe a whole PMD */
+		int pmd = page / FZ_PMD_PAGES, i, first = pmd * FZ_PMD_PAGES;
+
+		if (sl->hugepage && first < m->st.size[file] &&
+		    fz_slot_has(sl, first) && fz_slot_has(sl, first + FZ_PMD_PAGES - 1)) {
+			m->maybe_huge[file][pmd] = true;
+			for (i = first; i < first + FZ_PMD_PAGES; i++)
+				if (m->pg[file][i].s & S_HOLE)
+					m->pg[file][i].s |= S_ZERO;
+		}
+		p->s = (p->s & ~S_HOLE) | S_ZERO;
+	}
+	if (p->s & S_FALLOC)
+		p->s = (p->s & ~S_FALLOC) | S_ZERO;
+	if (store) {
+		set_gen(p, op->gen);
+		return;
+	}
+	if (!allows_gen(p, ob->val)) {
+		snprintf(what, sizeof(what), "load through slot %u read %s%s", op->slot,
+			 ob->val == CONTENT_CORRUPT ? "bytes of no generation" : "generation ",
+			 ob->val == CONTENT_CORRUPT ? "" : "");
+		if (ob->val >= 0) {
+			size_t l = strlen(what);
+
+			snprintf(what + l, sizeof(what) - l, "%d", ob->val);
+		}
+		finding(m, FV_CONTENT, opi, file, page, what);
+		return;
+	}
+	narrow_content(p, ob->val);
+	(void)resolved;
+}
+
+/* A collapse or khugepaged in flight could have locked the page: EEXIST may pass. */
+static bool collapse_in_flight(const struct model *m, int file, int pmd)
+{
+	return m->kh_possible[file][pmd] || m->pending_collapse[file][pmd];
+}
+
+static void judge_uffdio(struct model *m, int opi, const struct fz_op *op,
+			 const struct fz_obs *ob)
+{
+	const struct fz_slot *sl = &m->st.slot[fz_proc_of(op->actor)][op->slot];
+	int file = sl->file, page = op->page;
+	struct page_state *p = &m->pg[file][page];
+
+	if (page >= m->st.size[file] || op->sub == UIO_WAKE)
+		return;
+	if (op->sub == UIO_CONTINUE) {
+		if (!ob->ret && !(p->s & S_PRESENT))
+			finding(m, FV_PHANTOM, opi, file, page,
+				"UFFDIO_CONTINUE succeeded on a page not in the page cache");
+		else if (!ob->ret)
+			p->s &= S_PRESENT;
+		return;
+	}
+	if (!ob->ret) {
+		if (!(p->s & S_HOLE)) {
+			finding(m, FV_CONTENT, opi, file, page,
+				"UFFDIO_COPY/ZEROPAGE succeeded over a page that was present");
+			return;
+		}
+		set_gen(p, op->sub == UIO_ZEROPAGE ? 0 : op->gen);
+	} else if (ob->ret == -EEXIST) {
+		if (!(p->s & S_PRESENT) && !collapse_in_flight(m, file, page / FZ_PMD_PAGES)) {
+			finding(m, missing_registered(m, file, page) ? FV_LOST_FAULT : FV_PHANTOM,
+				opi, file, page, "UFFDIO_COPY/ZEROPAGE said EEXIST for a hole");
+			return;
+		}
+		if (!collapse_in_flight(m, file, page / FZ_PMD_PAGES))
+			p->s &= S_PRESENT;
+	}
+}
+
+static void punch(struct model *m, int file, unsigned int first, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = first; i < first + n && i < FZ_FILE_PAGES; i++) {
+		struct page_state *p = &m->pg[file][i];
+
+		/* part of a huge folio that cannot split is zeroed, not freed */
+		p->s = S_HOLE | (m->maybe_huge[file][i / FZ_PMD_PAGES] ? S_ZERO : 0);
+	}
+}
+
+static void judge_op(struct model *m, int opi, const struct fz_record *r)
+{
+	const struct fz_op *op = &r->op[opi];
+	const struct fz_obs *ob = &r->obs[opi];
+	int proc = fz_proc_of(op->actor), i;
+	struct fz_slot *sl = &m->st.slot[proc][op->slot];
+	unsigned int end = op->page + op->npages;
+	struct page_state *p;
+
+	switch (op->kind) {
+	case OP_MADVISE:
+		if (op->sub == ADV_HUGEPAGE && !ob->ret)
+			for (i = sl->first; i < sl->first + sl->npages; i += FZ_PMD_PAGES)
+				m->kh_possible[sl->file][i / FZ_PMD_PAGES] = true;
+		if (op->sub == ADV_REMOVE && !ob->ret)
+			punch(m, sl->file, op->page, op->npages);
+		/*
+		 * Reclaim may drop a page that holds nothing but zeros (6.18 does,
+		 * with no swap at all): such a page may be a hole again.
+		 */
+		if (op->sub == ADV_PAGEOUT)
+			for (i = op->page; i < end; i++)
+				if (m->pg[sl->file][i].s & (S_ZERO | S_FALLOC))
+					m->pg[sl->file][i].s |= S_HOLE;
+		if (op->sub == ADV_COLLAPSE) {
+			if (op->async)
+				m->pending_collapse[sl->file][op_pmd(op)]++;
+			else
+				judge_collapse(m, opi, op, ob, sl->file);
+		}
+		break;
+	case OP_FALLOCATE:
+		if (ob->ret)
+			break;
+		if (op->sub == FALLOC_PUNCH) {
+			punch(m, op->file, op->page, op->npages);
+		} else {
+			for (i = op->page; i < end; i++)
+				if (m->pg[op->file][i].s & S_HOLE)
+					m->pg[op->file][i].s = (m->pg[op->file][i].s & ~S_HOLE) |
+							       S_FALLOC;
+		}
+		break;
+	case OP_FTRUNCATE:
+		if (!ob->ret && op->npages < m->st.size[op->file])
+			for (i = op->npages; i < FZ_FILE_PAGES; i++)
+				m->pg[op->file][i].s = S_HOLE;
+		if (!ob->ret)
+			for (i = op->npages / FZ_PMD_PAGES; i < FZ_PMDS; i++)
+				if ((unsigned int)i * FZ_PMD_PAGES >= op->npages)
+					m->maybe_huge[op->file][i] = false;
+		break;
+	case OP_PWRITE:
+		if (ob->ret == (int)(op->npages * 4096)) {
+			for (i = op->page; i < end; i++)
+				set_gen(&m->pg[op->file][i], op->gen);
+		} else if (ob->ret != -EFBIG) {
+			for (i = op->page; i < end; i++)
+				m->pg[op->file][i].s |= S_ANY;
+		}
+		break;
+	case OP_PREAD:
+		p = &m->pg[op->file][op->page];
+		if (ob->ret || op->page >= m->st.size[op->file])
+			break;
+		if (!allows_gen(p, ob->val)) {
+			finding(m, FV_CONTENT, opi, op->file, op->page,
+				ob->val == CONTENT_CORRUPT ? "pread saw bytes of no generation" :
+				"pread saw another generation");
+			break;
+		}
+		narrow_content(p, ob->val);
+		break;
+	case OP_TOUCH:
+		touch(m, opi, r);
+		break;
+	case OP_UFFDIO:
+		judge_uffdio(m, opi, op, ob);
+		break;
+	case OP_PROBE:
+		if (op->sub == PRB_MINCORE)
+			judge_mincore(m, opi, op, ob);
+		else
+			judge_seek(m, opi, op, ob);
+		break;
+	case OP_JOIN:
+		memset(m->pending_collapse, 0, sizeof(m->pending_collapse));
+		m->async_pending = false;
+		break;
+	default:
+		break;
+	}
+	if (op->async)
+		m->async_pending = true;
+}
+
+/* Faults no touch explains: while a non-touch ran, or for another page. */
+static void stray_faults(struct model *m, const struct fz_record *r)
+{
+	unsigned int k;
+
+	for (k = 0; k < r->nfaults && m->fd.kind == FV_NONE; k++) {
+		const struct fz_fault *f = &r->fault[k];
+		const struct fz_op *op = f->op < r->nops ? &r->op[f->op] : NULL;
+		char what[120];
+
+		if (f->flags & FZ_FAULT_WP)
+			continue;
+		if (op && op->kind == OP_TOUCH && f->slot == op->slot &&
+		    f->page == op->page && f->proc == fz_proc_of(op->actor))
+			continue;
+		snprintf(what, sizeof(what), "%s fault (slot %u, process %u) during op %u, which did not access that page",
+			 f->flags & FZ_FAULT_MINOR ? "MINOR" : "MISSING", f->slot, f->proc, f->op);
+		m->fd.kind = FV_SPURIOUS_FAULT;
+		m->fd.op = f->op < r->nops ? f->op : 0;
+		m->fd.page = f->page;
+		snprintf(m->fd.why, sizeof(m->fd.why), "page %u: %s", f->page, what);
+	}
+}
+
+struct fz_finding fz_judge(const struct fz_record *r, const struct fz_model_opts *o)
+{
+	static struct model m;
+	unsigned int i;
+	int f;
+
+	memset(&m, 0, sizeof(m));
+	m.o = o;
+	fz_struct_init(&m.st);
+	for (f = 0; f < FZ_FILES; f++)
+		for (i = 0; i < FZ_FILE_PAGES; i++)
+			m.pg[f][i].s = S_HOLE;
+	m.fd.kind = FV_NONE;
+	m.fd.op = -1;
+	m.fd.page = -1;
+
+	for (i = 0; i < r->nops && m.fd.kind == FV_NONE; i++) {
+		struct fz_op op = r->op[i];
+		const struct fz_obs *ob = &r->obs[i];
+		bool applies = fz_struct_applies(&m.st, &op);
+
+		if (!ob->done)
+			break;
+		if (!applies != !!ob->nop) {
+			snprintf(m.fd.why, sizeof(m.fd.why),
+				 "internal: model and executor disagree on whether op %u applies", i);
+			m.fd.kind = FV_INTERNAL;
+			m.fd.op = i;
+			break;
+		}
+		if (!applies)
+			continue;
+		background(&m);
+		judge_op(&m, i, r);
+		fz_struct_advance(&m.st, &op, ob);
+	}
+	if (m.fd.kind == FV_NONE)
+		stray_faults(&m, r);
+	if (m.fd.kind == FV_NONE && r->abort[0]) {
+		m.fd.kind = FV_HANG;
+		m.fd.op = r->cur_op;
+		snprintf(m.fd.why, sizeof(m.fd.why), "%s", r->abort);
+	}
+	return m.fd;
+}

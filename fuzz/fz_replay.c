@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The environment a sequence runs in (THP sysfs settings, saved and
+ * restored) and a replay: run one sequence a few times in fresh processes
+ * and judge each run.  The fuzzer's --replay and every generated reproducer
+ * use this same code, so a reproducer fails exactly when the fuzzer would.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fz.h"
+#include "khugepaged_ctl.h"
+#include "thp_settings.h"
+
+/* Swap makes mincore's "not resident" mean nothing about holes. */
+bool fz_has_swap(void)
+{
+	FILE *f = fopen("/proc/swaps", "r");
+	char line[256];
+	int n = 0;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n > 1;
+}
+
+/* Returns 0, or a reason the kernel cannot run sequences (a SKIP). */
+const char *fz_env_setup(void)
+{
+	static const char * const base[] = {
+		"enabled", "madvise",
+		"defrag", "madvise",
+		"shmem_enabled", "advise",
+		"khugepaged/max_ptes_none", "511",
+		"khugepaged/pages_to_scan", "4096",
+		"khugepaged/scan_sleep_millisecs", "100",
+		"khugepaged/alloc_sleep_millisecs", "100",
+		NULL,
+	};
+	char knob[64];
+
+	if (getpagesize() != 4096 || thp_pmd_size() != 512 * 4096)
+		return "needs 4 KiB pages and 2 MiB PMD THP";
+	if (geteuid() != 0)
+		return "needs root (THP sysfs, userfaultfd on shmem)";
+	if (thp_save())
+		return "no THP sysfs: kernel built without TRANSPARENT_HUGEPAGE";
+	if (thp_apply(base))
+		return "cannot write THP sysfs settings";
+	/* Per-size controls (6.8+) must let the PMD size follow the top level. */
+	snprintf(knob, sizeof(knob), "hugepages-%zukB/shmem_enabled", thp_pmd_size() >> 10);
+	thp_write(knob, "inherit");
+	snprintf(knob, sizeof(knob), "hugepages-%zukB/enabled", thp_pmd_size() >> 10);
+	thp_write(knob, "inherit");
+	return NULL;
+}
+
+/*
+ * Replays ops up to `runs` times; exit status for a reproducer: 1 when a
+ * run broke the contract, 0 when none did, 4 when nothing could run.
+ */
+int fz_replay(const struct fz_op *ops, unsigned int n, unsigned int runs, bool verbose)
+{
+	struct fz_model_opts mo = { .mincore_hole_is_evidence = !fz_has_swap() };
+	struct fz_exec_opts eo = { .timeout_ms = 60000 };
+	struct fz_record *r = fz_record_alloc();
+	const char *why = fz_env_setup();
+	unsigned int i, k;
+	int ret;
+
+	if (!r || why) {
+		printf("SKIP: %s\n", why ? why : "out of memory");
+		return 4;
+	}
+	for (i = 0; i < runs; i++) {
+		struct fz_finding fd;
+
+		ret = fz_run(r, ops, n, &eo);
+		if (ret && ret != -ETIMEDOUT && ret != -ECHILD) {
+			printf("SKIP: the sequence cannot run here: %s\n", strerror(-ret));
+			return 4;
+		}
+		fd = fz_judge(r, &mo);
+		if (fd.kind == FV_NONE) {
+			if (verbose)
+				printf("run %u: the kernel kept the contract\n", i + 1);
+			continue;
+		}
+		printf("VIOLATION %s in run %u at op %d: %s\n", fz_verdict_name(fd.kind), i + 1,
+		       fd.op, fd.why);
+		for (k = 0; k < r->nops && (int)k <= fd.op; k++) {
+			char d[160];
+
+			fz_op_format(&r->op[k], d, sizeof(d));
+			printf("  %2u: %-60s ret %d%s\n", k, d, r->obs[k].ret,
+			       r->obs[k].nop ? " (no-op)" : "");
+		}
+		return 1;
+	}
+	printf("no violation in %u runs\n", runs);
+	return 0;
+}

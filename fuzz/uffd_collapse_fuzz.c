@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uffd_collapse_fuzz: random operation sequences over shmem files, their
+ * mappings, userfaultfd registrations, collapses, NUMA moves and io_uring
+ * transfers, each run in a fresh process and judged by a model of what the
+ * kernel may do.  A disagreement is minimized and written out as a C
+ * reproducer.  Output is KTAP: one test, "fuzz".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <numa.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fz.h"
+#include "rng.h"
+
+struct opts {
+	uint64_t seed;
+	double duration;
+	uint64_t iterations;
+	unsigned int nops;
+	const char *findings;
+	const char *replay;
+	const char *json;
+	unsigned int runs;
+	long generate;
+	bool minimize;
+	bool verbose;
+	unsigned int min_nodes;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: uffd_collapse_fuzz [options]\n"
+		"  --seed N          seed of the whole run (default: from the clock, or $UFFDC_SEED)\n"
+		"  --duration SECS   fuzz this long (default 30)\n"
+		"  --iterations N    stop after N sequences (default: no limit)\n"
+		"  --ops N           operations per sequence (default 48, at most %d)\n"
+		"  --findings DIR    where findings go (default ./findings)\n"
+		"  --no-minimize     save a finding as found\n"
+		"  --min-nodes N     SKIP unless the machine has N NUMA nodes\n"
+		"  --json FILE       append a summary line\n"
+		"  --generate ITER   print sequence ITER of --seed and exit\n"
+		"  --replay FILE     run a sequence file (--runs times, default 5); exit 1 on a violation\n"
+		"  -v, --verbose     print every sequence's verdict\n"
+		"  -h, --help\n"
+		"Exit: 0 no finding, 1 finding, 4 skip (nothing meaningful was exercised), 2 usage.\n",
+		FZ_MAX_OPS);
+}
+
+static int parse_num(const char *s, const char *name, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || v < lo || v > hi) {
+		fprintf(stderr, "uffd_collapse_fuzz: %s: '%s' is not a number in [%g, %g]\n",
+			name, s, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "seed", required_argument, NULL, 's' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "iterations", required_argument, NULL, 'i' },
+		{ "ops", required_argument, NULL, 'n' },
+		{ "findings", required_argument, NULL, 'f' },
+		{ "no-minimize", no_argument, NULL, 'M' },
+		{ "min-nodes", required_argument, NULL, 'N' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "generate", required_argument, NULL, 'g' },
+		{ "replay", required_argument, NULL, 'r' },
+		{ "runs", required_argument, NULL, 'R' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	double v;
+	char *end;
+	int c;
+
+	*o = (struct opts){ .seed = rng_run_seed(), .duration = 30, .nops = 48,
+			    .findings = "findings", .runs = 5, .generate = -1,
+			    .minimize = true };
+	while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			errno = 0;
+			o->seed = strtoull(optarg, &end, 0);
+			if (errno || end == optarg || *end) {
+				fprintf(stderr, "uffd_collapse_fuzz: --seed: '%s' is not a number\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'd':
+			if (parse_num(optarg, "--duration", 0.01, 1e6, &o->duration))
+				return 2;
+			break;
+		case 'i':
+			if (parse_num(optarg, "--iterations", 1, 1e12, &v))
+				return 2;
+			o->iterations = v;
+			break;
+		case 'n':
+			if (parse_num(optarg, "--ops", 1, FZ_MAX_OPS, &v))
+				return 2;
+			o->nops = v;
+			break;
+		case 'N':
+			if (parse_num(optarg, "--min-nodes", 1, 64, &v))
+				return 2;
+			o->min_nodes = v;
+			break;
+		case 'g':
+			if (parse_num(optarg, "--generate", 0, 1e12, &v))
+				return 2;
+			o->generate = v;
+			break;
+		case 'R':
+			if (parse_num(optarg, "--runs", 1, 1000, &v))
+				return 2;
+			o->runs = v;
+			break;
+		case 'f':
+			o->findings = optarg;
+			break;
+		case 'M':
+			o->minimize = false;
+			break;
+		case 'j':
+			o->json = optarg;
+			break;
+		case 'r':
+			o->replay = optarg;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "uffd_collapse_fuzz: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	return 0;
+}
+
+struct pred_ctx {
+	struct fz_record *r;
+	enum fz_verdict_kind kind;
+	const struct fz_model_opts *mo;
+};
+
+/* Still failing the same way, in any of three fresh runs? */
+static bool same_failure(const struct fz_op *ops, unsigned int n, void *arg)
+{
+	struct fz_exec_opts eo = { .timeout_ms = 60000 };
+	struct pred_ctx *p = arg;
+	int t;
+
+	for (t = 0; t < 3; t++) {
+		fz_run(p->r, ops, n, &eo);
+		if (fz_judge(p->r, p->mo).kind == p->kind)
+			return true;
+	}
+	return false;
+}
+
+static FILE *open_in(const char *dir, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return fopen(path, "w");
+}
+
+/* Save, minimize, write the reproducer; returns the minimized length. */
+static unsigned int save_finding(const struct opts *o, uint64_t iter, struct fz_op *ops,
+				 unsigned int n, const struct fz_finding *fd,
+				 struct fz_record *r, const struct fz_model_opts *mo)
+{
+	struct pred_ctx pc = { .r = r, .kind = fd->kind, .mo = mo };
+	struct fz_finding mfd = *fd;
+	unsigned int runs = 0, m = n;
+	char dir[400];
+	FILE *f;
+
+	mkdir(o->findings, 0755);
+	snprintf(dir, sizeof(dir), "%s/seed-0x%llx-iter-%llu", o->findings,
+		 (unsigned long long)o->seed, (unsigned long long)iter);
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		printf("# cannot create %s: %s\n", dir, strerror(errno));
+		return n;
+	}
+	f = open_in(dir, "sequence.txt");
+	if (f) {
+		fprintf(f, "# seed 0x%llx iteration %llu: %s at op %d: %s\n",
+			(unsigned long long)o->seed, (unsigned long long)iter,
+			fz_verdict_name(fd->kind), fd->op, fd->why);
+		fz_seq_write(f, ops, n);
+		fclose(f);
+	}
+	if (o->minimize && fd->kind != FV_INTERNAL) {
+		/* Nothing after the disagreement can matter. */
+		if (fd->op >= 0 && (unsigned int)fd->op + 1 < m)
+			m = fd->op + 1;
+		if (!same_failure(ops, m, &pc))
+			m = n;
+		m = fz_minimize(ops, m, same_failure, &pc, &runs);
+		if (same_failure(ops, m, &pc))
+			mfd = fz_judge(r, mo);
+		printf("# minimized: %u -> %u operations in %u reruns\n", n, m, runs);
+		f = open_in(dir, "minimized.txt");
+		if (f) {
+			fprintf(f, "# %s at op %d: %s\n", fz_verdict_name(mfd.kind), mfd.op, mfd.why);
+			fz_seq_write(f, ops, m);
+			fclose(f);
+		}
+	}
+	f = open_in(dir, "repro.c");
+	if (f) {
+		fz_repro_write(f, ops, m, &mfd, o->seed);
+		fclose(f);
+	}
+	printf("# saved: %s/{sequence.txt,%srepro.c}\n", dir, o->minimize ? "minimized.txt," : "");
+	return m;
+}
+
+static void print_seq(const struct fz_record *r, int upto)
+{
+	unsigned int k;
+
+	for (k = 0; k < r->nops && (int)k <= upto; k++) {
+		char d[160];
+
+		fz_op_format(&r->op[k], d, sizeof(d));
+		printf("#   %2u: %-64s ret %d val %d%s\n", k, d, r->obs[k].ret, r->obs[k].val,
+		       r->obs[k].nop ? " (no-op)" : "");
+	}
+}
+
+static void add_stats(struct fz_exec_stats *a, const struct fz_exec_stats *b)
+{
+	a->uffd_features_ok = b->uffd_features_ok;
+	if (b->numa_nodes > a->numa_nodes)
+		a->numa_nodes = b->numa_nodes;
+	a->uring_ok |= b->uring_ok;
+	a->uring_ops += b->uring_ops;
+	a->numa_ops_ok += b->numa_ops_ok;
+	a->remap_events += b->remap_events;
+	a->stray_msgs += b->stray_msgs;
+	a->kh_scans += b->kh_scans;
+}
+
+static int fuzz(const struct opts *o)
+{
+	struct fz_model_opts mo = { .mincore_hole_is_evidence = !fz_has_swap() };
+	struct fz_exec_opts eo = { .timeout_ms = 60000 };
+	static struct fz_op ops[FZ_MAX_OPS];
+	struct fz_exec_stats agg = { 0 };
+	struct fz_finding fd = { .kind = FV_NONE };
+	struct fz_record *r = fz_record_alloc();
+	struct fz_cov cov = { 0 };
+	double t0 = now_s(), first = -1, el;
+	const char *why;
+	uint64_t iter;
+	unsigned int n = 0, m = 0, k;
+	int nodes = numa_available() < 0 ? 1 : numa_num_configured_nodes();
+	char skip[200] = "";
+	FILE *j;
+	int ret;
+
+	printf("TAP version 13\n1..1\n");
+	printf("# uffd_collapse_fuzz: seed 0x%llx, %g s, %u ops per sequence, "
+	       "NUMA nodes %d (libnuma), swap %s\n", (unsigned long long)o->seed,
+	       o->duration, o->nops, nodes, mo.mincore_hole_is_evidence ? "off" : "on");
+	printf("# replay one sequence: uffd_collapse_fuzz --seed 0x%llx --generate ITER > seq.txt; "
+	       "uffd_collapse_fuzz --replay seq.txt\n", (unsigned long long)o->seed);
+	fflush(stdout);
+	why = r ? fz_env_setup() : "out of memory";
+	if (!why && o->min_nodes && nodes < (int)o->min_nodes)
+		why = "fewer NUMA nodes than --min-nodes";
+	if (why) {
+		printf("ok 1 fuzz # SKIP %s\n", why);
+		return 4;
+	}
+	for (iter = 0; !o->iterations || iter < o->iterations; iter++) {
+		if (now_s() - t0 >= o->duration)
+			break;
+		n = fz_generate(fz_iter_seed(o->seed, iter), o->nops, ops);
+		ret = fz_run(r, ops, n, &eo);
+		if (ret && ret != -ETIMEDOUT && ret != -ECHILD) {
+			snprintf(skip, sizeof(skip), "a sequence cannot run here: %s",
+				 strerror(-ret));
+			break;
+		}
+		fd = fz_judge(r, &mo);
+		fz_cover(r, &cov);
+		add_stats(&agg, &r->st);
+		if (o->verbose)
+			printf("# iteration %llu: %s\n", (unsigned long long)iter,
+			       fz_verdict_name(fd.kind));
+		if (fd.kind != FV_NONE)
+			break;
+	}
+	el = now_s() - t0;
+	if (fd.kind != FV_NONE) {
+		first = el;
+		printf("# VIOLATION %s: iteration %llu (seed 0x%llx), op %d, after %.3f s: %s\n",
+		       fz_verdict_name(fd.kind), (unsigned long long)iter,
+		       (unsigned long long)o->seed, fd.op, el, fd.why);
+		print_seq(r, fd.op);
+		m = save_finding(o, iter, ops, n, &fd, r, &mo);
+	}
+	fz_cov_print(stdout, &cov, &agg);
+	printf("# %llu sequences in %.1f s: %.1f execs/s\n", (unsigned long long)cov.execs, el,
+	       cov.execs / (el > 0 ? el : 1));
+	if (o->json) {
+		j = fopen(o->json, "a");
+		if (j) {
+			fprintf(j, "{\"seed\":%llu,\"seconds\":%.3f,\"execs\":%llu,\"execs_per_s\":%.2f,"
+				"\"finding\":\"%s\",\"first_finding_s\":%.3f,\"minimized_ops\":%u,"
+				"\"collapses_filled\":%llu,\"collapses_under_registration\":%llu,"
+				"\"numa_nodes\":%u,\"numa_ops\":%u,\"uring_ops\":%u}\n",
+				(unsigned long long)o->seed, el, (unsigned long long)cov.execs,
+				cov.execs / (el > 0 ? el : 1), fz_verdict_name(fd.kind), first, m,
+				(unsigned long long)(cov.collapse[CR_FILLED][0] +
+						     cov.collapse[CR_FILLED][1]),
+				(unsigned long long)(cov.collapse[CR_FILLED][1] +
+						     cov.collapse[CR_OK_HOLES][1] +
+						     cov.collapse[CR_EINVAL][1] + cov.collapse[CR_EAGAIN][1] +
+						     cov.collapse[CR_EBUSY][1] + cov.collapse[CR_OTHER][1]),
+				agg.numa_nodes, agg.numa_ops_ok, agg.uring_ops);
+			fclose(j);
+		}
+	}
+	if (fd.kind != FV_NONE) {
+		printf("not ok 1 fuzz\n");
+		return 1;
+	}
+	if (!skip[0]) {
+		uint64_t under = 0, filled = cov.collapse[CR_FILLED][0] + cov.collapse[CR_FILLED][1];
+
+		for (k = 0; k < CR_NR; k++)
+			under += cov.collapse[k][1];
+		if (!cov.execs)
+			snprintf(skip, sizeof(skip), "no sequence ran");
+		else if (!filled)
+			snprintf(skip, sizeof(skip), "no collapse ever filled a range");
+		else if (!under)
+			snprintf(skip, sizeof(skip),
+				 "no collapse was tried while a MISSING registration covered its range");
+		else if (!cov.faults_missing)
+			snprintf(skip, sizeof(skip), "no MISSING fault was ever delivered");
+		if (!cov.collapse[CR_FILLED][1])
+			printf("# no collapse succeeded while a MISSING registration covered its range "
+			       "(on a fixed kernel only a range without holes can)\n");
+	}
+	if (skip[0]) {
+		printf("ok 1 fuzz # SKIP %s\n", skip);
+		return 4;
+	}
+	printf("ok 1 fuzz\n");
+	return 0;
+}
+
+static int replay(const struct opts *o)
+{
+	static struct fz_op ops[FZ_MAX_OPS];
+	FILE *f = fopen(o->replay, "r");
+	int n;
+
+	if (!f) {
+		fprintf(stderr, "uffd_collapse_fuzz: %s: %s\n", o->replay, strerror(errno));
+		return 2;
+	}
+	n = fz_seq_read(f, ops, FZ_MAX_OPS);
+	fclose(f);
+	if (n <= 0) {
+		fprintf(stderr, "uffd_collapse_fuzz: %s: no operations\n", o->replay);
+		return 2;
+	}
+	return fz_replay(ops, n, o->runs, o->verbose);
+}
+
+int main(int argc, char **argv)
+{
+	static struct fz_op ops[FZ_MAX_OPS];
+	struct opts o;
+	int ret = parse(argc, argv, &o);
+
+	if (ret)
+		return ret;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (o.generate >= 0) {
+		unsigned int n = fz_generate(fz_iter_seed(o.seed, o.generate), o.nops, ops);
+
+		printf("# seed 0x%llx iteration %ld\n", (unsigned long long)o.seed, o.generate);
+		return fz_seq_write(stdout, ops, n) ? 1 : 0;
+	}
+	if (o.replay)
+		return replay(&o);
+	return fuzz(&o);
+}
