@@ -32,6 +32,13 @@
 #define FZ_MAX_FAULTS	1024
 #define FZ_MINCORE_MAX	64
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+#ifndef __aligned
+#define __aligned(x)	__attribute__((aligned(x)))
+#endif
+
 enum fz_kind {
 	OP_NOP,
 	OP_MMAP,	/* slot, file; page: first page (PMD aligned); npages */
@@ -163,9 +170,10 @@ struct fz_exec_stats {
 
 struct fz_record {
 	uint32_t nops;
-	volatile uint32_t cur_op;	/* the synchronous operation running */
-	volatile uint32_t cur_gen;	/* how its MISSING faults are resolved */
-	volatile uint32_t cur_zeropage;
+	/* written by the run's main thread, read by fault handlers: __atomic */
+	uint32_t cur_op;		/* the synchronous operation running */
+	uint32_t cur_gen;		/* how its MISSING faults are resolved */
+	uint32_t cur_zeropage;
 	uint32_t nfaults;
 	int32_t setup_err;		/* the run could not start: -errno */
 	char abort[160];		/* why the run stopped early, if it did */

@@ -139,8 +139,11 @@ static void resolve(const struct uffd_msg *msg)
 	unsigned long addr = msg->arg.pagefault.address & ~(PS - 1);
 	uint64_t fl = msg->arg.pagefault.flags;
 	unsigned int k = atomic_fetch_add((_Atomic uint32_t *)&r->nfaults, 1);
-	struct fz_fault f = { .op = r->cur_op, .proc = X.proc, .slot = 0xff };
-	static char src[PS] __attribute__((aligned(4096)));
+	struct fz_fault f = {
+		.op = __atomic_load_n(&r->cur_op, __ATOMIC_ACQUIRE),
+		.proc = X.proc, .slot = 0xff,
+	};
+	static char src[PS] __aligned(4096);
 	int res;
 
 	locate(addr, &f.slot, &f.page);
@@ -162,7 +165,7 @@ static void resolve(const struct uffd_msg *msg)
 
 		f.how = UIO_CONTINUE;
 		res = ret_of(ioctl(X.uffd, UFFDIO_CONTINUE, &c));
-	} else if (r->cur_zeropage) {
+	} else if (__atomic_load_n(&r->cur_zeropage, __ATOMIC_ACQUIRE)) {
 		struct uffdio_zeropage z = { .range = { addr, PS } };
 
 		f.how = UIO_ZEROPAGE;
@@ -171,7 +174,7 @@ static void resolve(const struct uffd_msg *msg)
 		struct uffdio_copy c = { .dst = addr, .src = (unsigned long)src, .len = PS };
 
 		f.how = UIO_COPY;
-		content_fill(src, PS, f.page, r->cur_gen);
+		content_fill(src, PS, f.page, __atomic_load_n(&r->cur_gen, __ATOMIC_ACQUIRE));
 		res = ret_of(ioctl(X.uffd, UFFDIO_COPY, &c));
 	}
 	/* Whatever happened, the faulting thread must retry rather than hang. */
@@ -254,7 +257,7 @@ static void uffd_teardown(void)
 
 static int do_touch(const struct fz_op *op, struct fz_obs *ob)
 {
-	static __thread char buf[PS] __attribute__((aligned(4096)));
+	static __thread char buf[PS] __aligned(4096);
 	char *addr = page_addr(X.proc, op->slot, op->page);
 	bool store = op->arg & FZ_TOUCH_STORE;
 	struct iovec local = { buf, PS }, remote = { addr, PS };
@@ -296,7 +299,7 @@ static int do_touch(const struct fz_op *op, struct fz_obs *ob)
 		if (store && pwrite(X.scratch, buf, PS, 0) != PS)
 			return -EIO;
 		ret = fz_uring_rw(X.scratch, addr, PS, store);
-		if (ret == -ENOSYS || ret == -EPERM)
+		if (ret == -ENOSYS || ret == -EPERM || ret == -EOPNOTSUPP)
 			return ret;
 		X.r->st.uring_ops++;
 		break;
@@ -342,7 +345,7 @@ static int do_madvise(const struct fz_op *op, struct fz_obs *ob)
 
 static int do_uffdio(const struct fz_op *op)
 {
-	static __thread char src[PS] __attribute__((aligned(4096)));
+	static __thread char src[PS] __aligned(4096);
 	unsigned long addr = (unsigned long)page_addr(X.proc, op->slot, op->page);
 	struct uffdio_copy c = { .dst = addr, .src = (unsigned long)src, .len = PS };
 	struct uffdio_zeropage z = { .range = { addr, PS } };
@@ -478,7 +481,7 @@ static int do_mapping(const struct fz_op *op)
 
 static int do_file(const struct fz_op *op, struct fz_obs *ob)
 {
-	static __thread char buf[64 * PS] __attribute__((aligned(4096)));
+	static __thread char buf[64 * PS] __aligned(4096);
 	int fd = X.fd[op->file];
 	unsigned int i;
 	ssize_t n;
@@ -511,7 +514,7 @@ static int do_khugepaged(void)
 
 	if (since < 0)
 		return since;
-	ret = khugepaged_wait_scans(since, 1, 2000);
+	ret = khugepaged_wait_scans(since, 1, 500);
 	if (!ret)
 		X.r->st.kh_scans++;
 	return ret;
@@ -628,9 +631,8 @@ static void child_main(void)
 	close(X.uffd);
 	X.handler_up = false;
 	X.worker_up = false;
-	if (uffd_setup()) {
+	if (uffd_setup())
 		_exit(3);
-	}
 	while (read(X.cmd[0], &i, sizeof(i)) == sizeof(i)) {
 		if (i >= FZ_MAX_OPS)
 			break;
@@ -767,9 +769,10 @@ static int run_main(struct fz_record *r)
 		}
 		r->op[i] = op;
 		if (!op.async) {
-			r->cur_op = i;
-			r->cur_gen = op.gen;
-			r->cur_zeropage = !!(op.arg & FZ_TOUCH_ZEROPAGE);
+			__atomic_store_n(&r->cur_gen, op.gen, __ATOMIC_RELEASE);
+			__atomic_store_n(&r->cur_zeropage, !!(op.arg & FZ_TOUCH_ZEROPAGE),
+					 __ATOMIC_RELEASE);
+			__atomic_store_n(&r->cur_op, i, __ATOMIC_RELEASE);
 		}
 		ret = 0;
 		if (op.kind == OP_FORK) {

@@ -46,9 +46,9 @@ static unsigned int pick_w(struct rng *r, const unsigned int *w, unsigned int n)
 
 static enum fz_kind pick_kind(struct rng *r)
 {
-	unsigned int w[sizeof(weights) / sizeof(weights[0])], i;
+	unsigned int w[ARRAY_SIZE(weights)], i;
 
-	for (i = 0; i < sizeof(weights) / sizeof(weights[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(weights); i++)
 		w[i] = weights[i].w;
 	return weights[pick_w(r, w, i)].kind;
 }
@@ -62,7 +62,7 @@ static uint16_t pick_page_in(struct rng *r, unsigned int first, unsigned int n)
 	if (rng_below(r, 10) == 0)
 		return first + rng_below(r, n);
 	pmd = rng_below(r, (n + FZ_PMD_PAGES - 1) / FZ_PMD_PAGES);
-	off = page_pool[rng_below(r, sizeof(page_pool) / sizeof(page_pool[0]))];
+	off = page_pool[rng_below(r, ARRAY_SIZE(page_pool))];
 	if (pmd * FZ_PMD_PAGES + off >= n)
 		return first;
 	return first + pmd * FZ_PMD_PAGES + off;
@@ -141,7 +141,7 @@ static void fill_op(struct rng *r, const struct fz_struct *s, struct fz_op *op,
 		op->gen = ++*gen;
 		break;
 	case OP_REGISTER:
-		op->sub = reg_modes[pick_w(r, reg_w, sizeof(reg_w) / sizeof(reg_w[0]))];
+		op->sub = reg_modes[pick_w(r, reg_w, ARRAY_SIZE(reg_w))];
 		/* fall through */
 	case OP_UNREGISTER:
 		a = rng_below(r, 4);

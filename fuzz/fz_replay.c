@@ -39,8 +39,9 @@ const char *fz_env_setup(void)
 		"shmem_enabled", "advise",
 		"khugepaged/max_ptes_none", "511",
 		"khugepaged/pages_to_scan", "4096",
-		"khugepaged/scan_sleep_millisecs", "100",
-		"khugepaged/alloc_sleep_millisecs", "100",
+		/* khugepaged runs between and during operations: the model allows it */
+		"khugepaged/scan_sleep_millisecs", "20",
+		"khugepaged/alloc_sleep_millisecs", "20",
 		NULL,
 	};
 	char knob[64];

@@ -72,7 +72,7 @@ int fz_uring_rw(int fd, void *buf, unsigned int len, bool read_into_buf)
 #else
 int fz_uring_setup(void)
 {
-	return -ENOSYS;
+	return -EOPNOTSUPP;	/* built without liburing */
 }
 
 void fz_uring_teardown(void)
@@ -81,7 +81,7 @@ void fz_uring_teardown(void)
 
 int fz_uring_rw(int fd, void *buf, unsigned int len, bool read_into_buf)
 {
-	return -ENOSYS;
+	return -EOPNOTSUPP;
 }
 #endif
 

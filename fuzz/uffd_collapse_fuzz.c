@@ -27,6 +27,7 @@ struct opts {
 	unsigned int nops;
 	const char *findings;
 	const char *replay;
+	const char *write_repro;
 	const char *json;
 	unsigned int runs;
 	long generate;
@@ -57,6 +58,7 @@ static void usage(FILE *f)
 		"  --json FILE       append a summary line\n"
 		"  --generate ITER   print sequence ITER of --seed and exit\n"
 		"  --replay FILE     run a sequence file (--runs times, default 5); exit 1 on a violation\n"
+		"  --write-repro FILE  write the C reproducer of a sequence file to stdout\n"
 		"  -v, --verbose     print every sequence's verdict\n"
 		"  -h, --help\n"
 		"Exit: 0 no finding, 1 finding, 4 skip (nothing meaningful was exercised), 2 usage.\n",
@@ -92,6 +94,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "json", required_argument, NULL, 'j' },
 		{ "generate", required_argument, NULL, 'g' },
 		{ "replay", required_argument, NULL, 'r' },
+		{ "write-repro", required_argument, NULL, 'w' },
 		{ "runs", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -156,6 +159,9 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'r':
 			o->replay = optarg;
 			break;
+		case 'w':
+			o->write_repro = optarg;
+			break;
 		case 'v':
 			o->verbose = true;
 			break;
@@ -210,7 +216,7 @@ static unsigned int save_finding(const struct opts *o, uint64_t iter, struct fz_
 {
 	struct pred_ctx pc = { .r = r, .kind = fd->kind, .mo = mo };
 	struct fz_finding mfd = *fd;
-	unsigned int runs = 0, m = n;
+	unsigned int runs = 0, m = n, k;
 	char dir[400];
 	FILE *f;
 
@@ -236,8 +242,13 @@ static unsigned int save_finding(const struct opts *o, uint64_t iter, struct fz_
 		if (!same_failure(ops, m, &pc))
 			m = n;
 		m = fz_minimize(ops, m, same_failure, &pc, &runs);
-		if (same_failure(ops, m, &pc))
+		if (same_failure(ops, m, &pc)) {
+			/* write the operations as they ran: clamped, no-ops as given */
 			mfd = fz_judge(r, mo);
+			for (k = 0; k < m; k++)
+				if (!r->obs[k].nop)
+					ops[k] = r->op[k];
+		}
 		printf("# minimized: %u -> %u operations in %u reruns\n", n, m, runs);
 		f = open_in(dir, "minimized.txt");
 		if (f) {
@@ -393,23 +404,51 @@ static int fuzz(const struct opts *o)
 	return 0;
 }
 
-static int replay(const struct opts *o)
+/* A sequence file; its first comment line may name the finding ("# KIND at op N: WHY"). */
+static int read_seq(const char *path, struct fz_op *ops, struct fz_finding *fd)
 {
-	static struct fz_op ops[FZ_MAX_OPS];
-	FILE *f = fopen(o->replay, "r");
-	int n;
+	FILE *f = fopen(path, "r");
+	char line[400], kind[32];
+	int n, k;
 
 	if (!f) {
-		fprintf(stderr, "uffd_collapse_fuzz: %s: %s\n", o->replay, strerror(errno));
-		return 2;
+		fprintf(stderr, "uffd_collapse_fuzz: %s: %s\n", path, strerror(errno));
+		return -1;
 	}
+	*fd = (struct fz_finding){ .kind = FV_NONE, .op = -1 };
+	if (fgets(line, sizeof(line), f) && sscanf(line, "# %31s at op %d: ", kind, &fd->op) == 2) {
+		for (k = 0; k < FV_NR; k++)
+			if (!strcmp(kind, fz_verdict_name(k)))
+				fd->kind = k;
+		snprintf(fd->why, sizeof(fd->why), "%s", strchr(line, ':') + 2);
+		fd->why[strcspn(fd->why, "\n")] = 0;
+	}
+	rewind(f);
 	n = fz_seq_read(f, ops, FZ_MAX_OPS);
 	fclose(f);
 	if (n <= 0) {
-		fprintf(stderr, "uffd_collapse_fuzz: %s: no operations\n", o->replay);
-		return 2;
+		fprintf(stderr, "uffd_collapse_fuzz: %s: no operations\n", path);
+		return -1;
 	}
-	return fz_replay(ops, n, o->runs, o->verbose);
+	return n;
+}
+
+static int replay(const struct opts *o)
+{
+	static struct fz_op ops[FZ_MAX_OPS];
+	struct fz_finding fd;
+	int n = read_seq(o->replay, ops, &fd);
+
+	return n < 0 ? 2 : fz_replay(ops, n, o->runs, o->verbose);
+}
+
+static int write_repro(const struct opts *o)
+{
+	static struct fz_op ops[FZ_MAX_OPS];
+	struct fz_finding fd;
+	int n = read_seq(o->write_repro, ops, &fd);
+
+	return n < 0 ? 2 : fz_repro_write(stdout, ops, n, &fd, o->seed) ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -429,5 +468,7 @@ int main(int argc, char **argv)
 	}
 	if (o.replay)
 		return replay(&o);
+	if (o.write_repro)
+		return write_repro(&o);
 	return fuzz(&o);
 }
