@@ -163,6 +163,7 @@ struct fz_exec_stats {
 	uint32_t uring_ok;
 	uint32_t uring_ops;
 	uint32_t numa_ops_ok;
+	uint32_t numa_pages_on_target;	/* move_pages: pages then on the node asked */
 	uint32_t remap_events;
 	uint32_t stray_msgs;
 	uint32_t kh_scans;

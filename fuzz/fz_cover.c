@@ -122,8 +122,9 @@ void fz_cov_print(FILE *f, const struct fz_cov *c, const struct fz_exec_stats *s
 	for (k = 0; k < NUMA_NR; k++)
 		fprintf(f, " %s=%llu", numa_names[k], (unsigned long long)c->numa[k]);
 	if (st)
-		fprintf(f, " (nodes=%u)\n# io_uring: %s, %u transfers; uffd MINOR/WP on shmem: %u of 2; REMAP events %u; khugepaged scans waited %u\n",
-			st->numa_nodes, st->uring_ok ? "available" : "unavailable",
+		fprintf(f, " (nodes=%u, pages on the target node after move_pages=%u)\n# io_uring: %s, %u transfers; uffd MINOR/WP on shmem: %u of 2; REMAP events %u; khugepaged scans waited %u\n",
+			st->numa_nodes, st->numa_pages_on_target,
+			st->uring_ok ? "available" : "unavailable",
 			st->uring_ops, st->uffd_features_ok, st->remap_events, st->kh_scans);
 	else
 		fprintf(f, "\n");

@@ -411,7 +411,7 @@ static int do_numa(const struct fz_op *op)
 	unsigned int node = op->arg % X.nodes, i;
 	unsigned long all = (1UL << X.nodes) - 1, one = 1UL << node;
 	void *pages[16];
-	int nodes[16], status[16];
+	int nodes[16] = { 0 }, status[16] = { 0 };
 	long ret;
 
 	switch (op->sub) {
@@ -429,6 +429,8 @@ static int do_numa(const struct fz_op *op)
 			nodes[i] = node;
 		}
 		ret = fz_move_pages(0, i, pages, nodes, status);
+		while (ret >= 0 && i--)
+			X.r->st.numa_pages_on_target += status[i] == (int)node;
 		break;
 	default:
 		ret = fz_migrate_pages(0, all, one);

@@ -287,6 +287,7 @@ static void add_stats(struct fz_exec_stats *a, const struct fz_exec_stats *b)
 	a->uring_ok |= b->uring_ok;
 	a->uring_ops += b->uring_ops;
 	a->numa_ops_ok += b->numa_ops_ok;
+	a->numa_pages_on_target += b->numa_pages_on_target;
 	a->remap_events += b->remap_events;
 	a->stray_msgs += b->stray_msgs;
 	a->kh_scans += b->kh_scans;
