@@ -33,6 +33,7 @@ struct opts {
 	long generate;
 	bool minimize;
 	bool verbose;
+	unsigned int ignore;		/* bit per enum fz_verdict_kind */
 	unsigned int min_nodes;
 };
 
@@ -55,6 +56,7 @@ static void usage(FILE *f)
 		"  --findings DIR    where findings go (default ./findings)\n"
 		"  --no-minimize     save a finding as found\n"
 		"  --min-nodes N     SKIP unless the machine has N NUMA nodes\n"
+		"  --ignore K[,K]    count findings of these kinds (e.g. lost-fault) and go on\n"
 		"  --json FILE       append a summary line\n"
 		"  --generate ITER   print sequence ITER of --seed and exit\n"
 		"  --replay FILE     run a sequence file (--runs times, default 5); exit 1 on a violation\n"
@@ -81,6 +83,26 @@ static int parse_num(const char *s, const char *name, double lo, double hi, doub
 	return 0;
 }
 
+/* "lost-fault,content" -> bits; a known bug must not hide the next one. */
+static int parse_kinds(const char *arg, unsigned int *bits)
+{
+	char buf[200], *tok, *save;
+	int k;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (k = 1; k < FV_NR; k++)
+			if (!strcmp(tok, fz_verdict_name(k)))
+				break;
+		if (k == FV_NR) {
+			fprintf(stderr, "uffd_collapse_fuzz: --ignore: unknown kind '%s'\n", tok);
+			return -1;
+		}
+		*bits |= 1u << k;
+	}
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
@@ -95,6 +117,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "generate", required_argument, NULL, 'g' },
 		{ "replay", required_argument, NULL, 'r' },
 		{ "write-repro", required_argument, NULL, 'w' },
+		{ "ignore", required_argument, NULL, 'I' },
 		{ "runs", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -161,6 +184,10 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'w':
 			o->write_repro = optarg;
+			break;
+		case 'I':
+			if (parse_kinds(optarg, &o->ignore))
+				return 2;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -302,6 +329,8 @@ static int fuzz(const struct opts *o)
 	struct fz_finding fd = { .kind = FV_NONE };
 	struct fz_record *r = fz_record_alloc();
 	struct fz_cov cov = { 0 };
+	uint64_t ignored[FV_NR] = { 0 };
+	bool skipped;
 	double t0 = now_s(), first = -1, el;
 	const char *why;
 	uint64_t iter;
@@ -338,9 +367,16 @@ static int fuzz(const struct opts *o)
 		fd = fz_judge(r, &mo);
 		fz_cover(r, &cov);
 		add_stats(&agg, &r->st);
-		if (o->verbose)
-			printf("# iteration %llu: %s\n", (unsigned long long)iter,
-			       fz_verdict_name(fd.kind));
+		skipped = fd.kind != FV_NONE && (o->ignore >> fd.kind & 1);
+		if (o->verbose || skipped)
+			printf("# iteration %llu: %s%s%s\n", (unsigned long long)iter,
+			       fz_verdict_name(fd.kind), skipped ? " (ignored): " : "",
+			       skipped ? fd.why : "");
+		if (skipped) {
+			ignored[fd.kind]++;
+			fd.kind = FV_NONE;
+			continue;
+		}
 		if (fd.kind != FV_NONE)
 			break;
 	}
@@ -354,6 +390,10 @@ static int fuzz(const struct opts *o)
 		m = save_finding(o, iter, ops, n, &fd, r, &mo);
 	}
 	fz_cov_print(stdout, &cov, &agg);
+	for (k = 1; k < FV_NR; k++)
+		if (ignored[k])
+			printf("# ignored findings: %s=%llu\n", fz_verdict_name(k),
+			       (unsigned long long)ignored[k]);
 	printf("# %llu sequences in %.1f s: %.1f execs/s\n", (unsigned long long)cov.execs, el,
 	       cov.execs / (el > 0 ? el : 1));
 	if (o->json) {
