@@ -257,7 +257,7 @@ static void uffd_teardown(void)
 
 static int do_touch(const struct fz_op *op, struct fz_obs *ob)
 {
-	static __thread char buf[PS] __aligned(4096);
+	static char buf[PS] __aligned(4096);	/* synchronous ops run one at a time */
 	char *addr = page_addr(X.proc, op->slot, op->page);
 	bool store = op->arg & FZ_TOUCH_STORE;
 	struct iovec local = { buf, PS }, remote = { addr, PS };
@@ -345,7 +345,7 @@ static int do_madvise(const struct fz_op *op, struct fz_obs *ob)
 
 static int do_uffdio(const struct fz_op *op)
 {
-	static __thread char src[PS] __aligned(4096);
+	static char src[PS] __aligned(4096);
 	unsigned long addr = (unsigned long)page_addr(X.proc, op->slot, op->page);
 	struct uffdio_copy c = { .dst = addr, .src = (unsigned long)src, .len = PS };
 	struct uffdio_zeropage z = { .range = { addr, PS } };
@@ -483,7 +483,7 @@ static int do_mapping(const struct fz_op *op)
 
 static int do_file(const struct fz_op *op, struct fz_obs *ob)
 {
-	static __thread char buf[64 * PS] __aligned(4096);
+	static char buf[64 * PS] __aligned(4096);
 	int fd = X.fd[op->file];
 	unsigned int i;
 	ssize_t n;
@@ -830,7 +830,7 @@ int fz_run(struct fz_record *r, const struct fz_op *ops, unsigned int n,
 	   const struct fz_exec_opts *o)
 {
 	unsigned int waited = 0, timeout = o && o->timeout_ms ? o->timeout_ms : 60000;
-	int status;
+	int status, pidfd;
 	pid_t pid;
 
 	if (n > FZ_MAX_OPS)
@@ -844,7 +844,17 @@ int fz_run(struct fz_record *r, const struct fz_op *ops, unsigned int n,
 		return -errno;
 	if (!pid)
 		_exit(run_main(r));
+	/* A pidfd wakes us the moment the run ends; without one, poll. */
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
 	while (waitpid(pid, &status, WNOHANG) != pid) {
+		if (pidfd >= 0 && waited < timeout) {
+			struct pollfd p = { pidfd, POLLIN, 0 };
+			int slice = timeout - waited < 1000 ? timeout - waited : 1000;
+
+			if (poll(&p, 1, slice) == 0)
+				waited += slice;
+			continue;
+		}
 		if (waited >= timeout) {
 			if (!r->abort[0])
 				abort_run(r, r->cur_op, "was running when the sequence timed out");
@@ -855,11 +865,15 @@ int fz_run(struct fz_record *r, const struct fz_op *ops, unsigned int n,
 					break;
 				usleep(10000);
 			}
+			if (pidfd >= 0)
+				close(pidfd);
 			return -ETIMEDOUT;
 		}
 		usleep(waited < 100 ? 200 : 2000);
 		waited += waited < 100 ? 1 : 2;
 	}
+	if (pidfd >= 0)
+		close(pidfd);
 	if (r->abort[0])
 		return -ETIMEDOUT;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
