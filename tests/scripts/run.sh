@@ -245,7 +245,7 @@ check "ktap-junit: a test that started but never reported, and a plan shortfall 
 	xmlcheck "$T/j.xml" "case(suite('harness-crash'), 'global.crashes_everything').find('failure').get('message').startswith('no result')" \
 	"suite('harness-crash').get('failures') == '2'"
 jx "$FIX/ktap/skip-all.ktap"
-check "ktap-junit: '1..0 # SKIP reason' -> one skipped testcase, exit 0" \
+check "ktap-junit: a skip-all plan (1..0 with a SKIP directive) -> one skipped testcase, exit 0" \
 	eval '[ "$code" = 0 ] && xmlcheck "$T/j.xml" "r.find(\"testsuite/testcase/skipped\").get(\"message\") == \"no userfaultfd\""'
 jx </dev/null
 check "ktap-junit: no results at all -> a failure, exit 1" \
@@ -400,7 +400,7 @@ check "export-upstream: a malformed --signoff -> exit 1" eval '[ "$code" = 1 ] &
 run "$ROOT/scripts/export-upstream"
 check "export-upstream: no KERNEL_TREE -> usage error 2" [ "$code" = 2 ]
 run env -u KSRC UFFDC_UPSTREAM_TARBALL="$T/none.tar.xz" SUITE_CACHE="$T/ucache" "$ROOT/scripts/check-upstream"
-check "check-upstream: no kernel tree -> '1..0 # SKIP reason', exit 4" \
+check "check-upstream: no kernel tree -> a skip-all plan with the reason, exit 4" \
 	eval '[ "$code" = 4 ] && has "1..0 # SKIP no kernel tree"'
 
 # --- check-config ----------------------------------------------------------------
