@@ -6,6 +6,8 @@
 #                 differential gate in QEMU (6.1.192 must fail, 6.12 pass)
 # make vmtest KERNEL=6.12|/path/to/linux|/path/to/bzImage
 # make check-bisect  git bisect run scripts/bisect-run on a planted history
+# make install INSTALL_PATH=DIR  kselftest's install layout (run_kselftest.sh)
+# make check-upstream  the selftests/mm series: git am, build, checkpatch (6.12)
 #
 # KSRC=/path/to/linux takes the kselftest harness from that tree; without
 # it the harness headers come from Debian's linux-source package.
@@ -87,8 +89,18 @@ vmtest: all
 	scripts/vmtest --kernel $(KERNEL) -- ./uffd_collapse_contract \
 		"./uffd_collapse_stress $(STRESS_FLAGS)"
 
+check-upstream:
+	scripts/check-upstream
+
+# kselftest's install layout: DIR/run_kselftest.sh runs the suite.
+install: all
+ifeq ($(INSTALL_PATH),)
+	$(error set INSTALL_PATH to use install: make install INSTALL_PATH=DIR)
+endif
+	scripts/install-kselftest --build $(BUILD) $(INSTALL_PATH)
+
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all run check check-bisect vmtest clean
+.PHONY: all run check check-bisect check-upstream vmtest install clean
 .SECONDARY:

@@ -229,7 +229,8 @@ static void check_lost_faults(struct judge *j, uint32_t page)
 	for_each_page_ev(&j->rare, j->l, page, k, x) {
 		if (x->kind != EV_TOUCH || x->value == CONTENT_NONE)
 			continue;
-		best_p = best_r = NULL;
+		best_p = NULL;
+		best_r = NULL;
 		for_each_page_ev(&j->pi, j->l, page, m, p) {
 			if (!hole_probe_is_evidence(j, p) || p->t1 >= x->t0)
 				continue;

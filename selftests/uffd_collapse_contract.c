@@ -478,7 +478,9 @@ static void run_reset(struct run *r)
 	r->other = NULL;
 	backing_close(&r->b);
 	ledger_reset(r->l);
-	r->collapse_tries = r->collapse_ok = r->last_errno = 0;
+	r->collapse_tries = 0;
+	r->collapse_ok = 0;
+	r->last_errno = 0;
 }
 
 static int open_backing(struct run *r)
@@ -693,61 +695,143 @@ TEST_F_TIMEOUT(contract, missing_faults, 90)
  * in how the kernel finds the registration (partial, several, spanning,
  * another process).
  */
-#define SCENARIO(name, bk, hg, ag, ge, ho, hw, rs) \
-	FIXTURE_VARIANT_ADD(contract, name) { \
-		.backing = bk, .huge = hg, .agent = ag, .geo = ge, \
-		.holes = ho, .how = hw, .resolve = rs, \
-	}
+FIXTURE_VARIANT_ADD(contract, memfd_madv_other_whole_sparse) {
+	.backing = BK_MEMFD, .agent = AGENT_MADV_OTHER,
+	.geo = GEO_WHOLE, .holes = HOLES_SPARSE, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
 
-SCENARIO(memfd_madv_other_whole_sparse, BK_MEMFD, NULL, AGENT_MADV_OTHER,
-	 GEO_WHOLE, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
-SCENARIO(memfd_madv_other_whole_one, BK_MEMFD, NULL, AGENT_MADV_OTHER,
-	 GEO_WHOLE, HOLES_ONE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
-SCENARIO(memfd_madv_other_whole_dense, BK_MEMFD, NULL, AGENT_MADV_OTHER,
-	 GEO_WHOLE, HOLES_DENSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
-SCENARIO(memfd_madv_other_whole_tail, BK_MEMFD, NULL, AGENT_MADV_OTHER,
-	 GEO_WHOLE, HOLES_TAIL, UFFD_VIA_SYSCALL, RESOLVE_COPY);
-SCENARIO(memfd_madv_self_whole_sparse, BK_MEMFD, NULL, AGENT_MADV_SELF,
-	 GEO_WHOLE, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
-SCENARIO(memfd_madv_process_whole_sparse, BK_MEMFD, NULL, AGENT_MADV_PROCESS,
-	 GEO_WHOLE, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
-SCENARIO(memfd_khugepaged_whole_sparse, BK_MEMFD, NULL, AGENT_KHUGEPAGED,
-	 GEO_WHOLE, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
-SCENARIO(memfd_madv_other_partial_sparse, BK_MEMFD, NULL, AGENT_MADV_OTHER,
-	 GEO_PARTIAL, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
-SCENARIO(memfd_madv_other_several_dense, BK_MEMFD, NULL, AGENT_MADV_OTHER,
-	 GEO_SEVERAL, HOLES_DENSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
-SCENARIO(memfd_madv_other_span_sparse, BK_MEMFD, NULL, AGENT_MADV_OTHER,
-	 GEO_SPAN, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
-SCENARIO(memfd_madv_other_otherproc_sparse, BK_MEMFD, NULL, AGENT_MADV_OTHER,
-	 GEO_OTHER_PROC, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
-SCENARIO(memfd_madv_process_otherproc_one, BK_MEMFD, NULL, AGENT_MADV_PROCESS,
-	 GEO_OTHER_PROC, HOLES_ONE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+FIXTURE_VARIANT_ADD(contract, memfd_madv_other_whole_one) {
+	.backing = BK_MEMFD, .agent = AGENT_MADV_OTHER,
+	.geo = GEO_WHOLE, .holes = HOLES_ONE, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, memfd_madv_other_whole_dense) {
+	.backing = BK_MEMFD, .agent = AGENT_MADV_OTHER,
+	.geo = GEO_WHOLE, .holes = HOLES_DENSE, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, memfd_madv_other_whole_tail) {
+	.backing = BK_MEMFD, .agent = AGENT_MADV_OTHER,
+	.geo = GEO_WHOLE, .holes = HOLES_TAIL, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, memfd_madv_self_whole_sparse) {
+	.backing = BK_MEMFD, .agent = AGENT_MADV_SELF,
+	.geo = GEO_WHOLE, .holes = HOLES_SPARSE, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, memfd_madv_process_whole_sparse) {
+	.backing = BK_MEMFD, .agent = AGENT_MADV_PROCESS,
+	.geo = GEO_WHOLE, .holes = HOLES_SPARSE, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, memfd_khugepaged_whole_sparse) {
+	.backing = BK_MEMFD, .agent = AGENT_KHUGEPAGED,
+	.geo = GEO_WHOLE, .holes = HOLES_SPARSE, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, memfd_madv_other_partial_sparse) {
+	.backing = BK_MEMFD, .agent = AGENT_MADV_OTHER,
+	.geo = GEO_PARTIAL, .holes = HOLES_SPARSE, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, memfd_madv_other_several_dense) {
+	.backing = BK_MEMFD, .agent = AGENT_MADV_OTHER,
+	.geo = GEO_SEVERAL, .holes = HOLES_DENSE, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, memfd_madv_other_span_sparse) {
+	.backing = BK_MEMFD, .agent = AGENT_MADV_OTHER,
+	.geo = GEO_SPAN, .holes = HOLES_SPARSE, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, memfd_madv_other_otherproc_sparse) {
+	.backing = BK_MEMFD, .agent = AGENT_MADV_OTHER,
+	.geo = GEO_OTHER_PROC, .holes = HOLES_SPARSE, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, memfd_madv_process_otherproc_one) {
+	.backing = BK_MEMFD, .agent = AGENT_MADV_PROCESS,
+	.geo = GEO_OTHER_PROC, .holes = HOLES_ONE, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
 FIXTURE_VARIANT_ADD(contract, memfd_madv_other_whole_sparse_store) {
 	.backing = BK_MEMFD, .agent = AGENT_MADV_OTHER, .geo = GEO_WHOLE,
 	.holes = HOLES_SPARSE, .how = UFFD_VIA_SYSCALL, .resolve = RESOLVE_COPY,
 	.store = true,
 };
-SCENARIO(memfd_dev_zeropage_whole_sparse, BK_MEMFD, NULL, AGENT_MADV_OTHER,
-	 GEO_WHOLE, HOLES_SPARSE, UFFD_VIA_DEV, RESOLVE_ZEROPAGE);
-SCENARIO(tmpfs_advise_madv_other_whole_sparse, BK_TMPFS, "advise", AGENT_MADV_OTHER,
-	 GEO_WHOLE, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
-SCENARIO(tmpfs_within_size_madv_other_whole_tail, BK_TMPFS, "within_size",
-	 AGENT_MADV_OTHER, GEO_WHOLE, HOLES_TAIL, UFFD_VIA_DEV, RESOLVE_COPY);
-SCENARIO(tmpfs_always_madv_self_whole_dense, BK_TMPFS, "always", AGENT_MADV_SELF,
-	 GEO_WHOLE, HOLES_DENSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
-SCENARIO(tmpfs_advise_khugepaged_partial_one, BK_TMPFS, "advise", AGENT_KHUGEPAGED,
-	 GEO_PARTIAL, HOLES_ONE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
-SCENARIO(shm_anon_madv_other_whole_sparse, BK_SHM_ANON, NULL, AGENT_MADV_OTHER,
-	 GEO_WHOLE, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
-SCENARIO(shm_anon_madv_self_whole_dense, BK_SHM_ANON, NULL, AGENT_MADV_SELF,
-	 GEO_WHOLE, HOLES_DENSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
-SCENARIO(shm_anon_khugepaged_several_tail, BK_SHM_ANON, NULL, AGENT_KHUGEPAGED,
-	 GEO_SEVERAL, HOLES_TAIL, UFFD_VIA_SYSCALL, RESOLVE_COPY);
-SCENARIO(private_anon_madv_self_whole_sparse, BK_ANON_PRIVATE, NULL, AGENT_MADV_SELF,
-	 GEO_WHOLE, HOLES_SPARSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
-SCENARIO(private_anon_khugepaged_whole_dense, BK_ANON_PRIVATE, NULL, AGENT_KHUGEPAGED,
-	 GEO_WHOLE, HOLES_DENSE, UFFD_VIA_SYSCALL, RESOLVE_COPY);
+
+FIXTURE_VARIANT_ADD(contract, memfd_dev_zeropage_whole_sparse) {
+	.backing = BK_MEMFD, .agent = AGENT_MADV_OTHER,
+	.geo = GEO_WHOLE, .holes = HOLES_SPARSE, .how = UFFD_VIA_DEV,
+	.resolve = RESOLVE_ZEROPAGE,
+};
+
+FIXTURE_VARIANT_ADD(contract, tmpfs_advise_madv_other_whole_sparse) {
+	.backing = BK_TMPFS, .huge = "advise", .agent = AGENT_MADV_OTHER,
+	.geo = GEO_WHOLE, .holes = HOLES_SPARSE, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, tmpfs_within_size_madv_other_whole_tail) {
+	.backing = BK_TMPFS, .huge = "within_size", .agent = AGENT_MADV_OTHER,
+	.geo = GEO_WHOLE, .holes = HOLES_TAIL, .how = UFFD_VIA_DEV,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, tmpfs_always_madv_self_whole_dense) {
+	.backing = BK_TMPFS, .huge = "always", .agent = AGENT_MADV_SELF,
+	.geo = GEO_WHOLE, .holes = HOLES_DENSE, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, tmpfs_advise_khugepaged_partial_one) {
+	.backing = BK_TMPFS, .huge = "advise", .agent = AGENT_KHUGEPAGED,
+	.geo = GEO_PARTIAL, .holes = HOLES_ONE, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, shm_anon_madv_other_whole_sparse) {
+	.backing = BK_SHM_ANON, .agent = AGENT_MADV_OTHER,
+	.geo = GEO_WHOLE, .holes = HOLES_SPARSE, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, shm_anon_madv_self_whole_dense) {
+	.backing = BK_SHM_ANON, .agent = AGENT_MADV_SELF,
+	.geo = GEO_WHOLE, .holes = HOLES_DENSE, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, shm_anon_khugepaged_several_tail) {
+	.backing = BK_SHM_ANON, .agent = AGENT_KHUGEPAGED,
+	.geo = GEO_SEVERAL, .holes = HOLES_TAIL, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, private_anon_madv_self_whole_sparse) {
+	.backing = BK_ANON_PRIVATE, .agent = AGENT_MADV_SELF,
+	.geo = GEO_WHOLE, .holes = HOLES_SPARSE, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, private_anon_khugepaged_whole_dense) {
+	.backing = BK_ANON_PRIVATE, .agent = AGENT_KHUGEPAGED,
+	.geo = GEO_WHOLE, .holes = HOLES_DENSE, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
 
 int main(int argc, char **argv)
 {

@@ -4,7 +4,10 @@
 # tests/scripts/run.sh - tests of the runner tooling (no kernel, no QEMU)
 #
 # Feeds recorded console logs to scripts/lib/console-verdict.awk and
-# console-ktap.awk, sample KTAP to scripts/ktap-summary, fragments to
+# console-ktap.awk, sample KTAP to scripts/ktap-summary, scripts/ktap-junit
+# and ci/lava/ktap-to-lava, checks the CI definitions, the kselftest
+# install layout (scripts/install-kselftest) and scripts/export-upstream on
+# a miniature kernel tree, fragments to
 # scripts/check-config, and drives scripts/vmtest end to end with
 # tests/scripts/fake-qemu standing in for qemu-system-x86_64.
 #
@@ -176,6 +179,229 @@ check "ktap-summary: no results at all -> exit 1" eval '[ "$code" = 1 ] && lastl
 run "$SUMMARY" "$FIX/console/clean.log"
 check "ktap-summary: raw console (markers, printk, CRLF) still parses" \
 	eval '[ "$code" = 0 ] && lastline_has "2 passed, 0 failed, 0 skipped"'
+
+# --- ktap-junit --------------------------------------------------------------------
+JUNIT=$ROOT/scripts/ktap-junit
+# xmlcheck FILE PYTHON-EXPR...: FILE parses as XML (python3's parser, and
+# xmllint when installed) and every expression over its root r is true.
+xmlcheck() {
+	local f=$1
+	shift
+	if command -v xmllint >/dev/null 2>&1; then
+		xmllint --noout "$f" 2>/dev/null || return 1
+	fi
+	python3 - "$f" "$@" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+r = ET.parse(sys.argv[1]).getroot()
+def suite(name):
+    return r.find("testsuite[@name='%s']" % name)
+def case(s, name):
+    return [c for c in s.iter('testcase') if c.get('name') == name][0]
+for e in sys.argv[2:]:
+    if not eval(e):
+        print('# xmlcheck failed: ' + e)
+        sys.exit(1)
+PY
+}
+jx() { "$JUNIT" "$@" >"$T/j.xml" 2>"$T/j.err"; code=$?; out=$(cat "$T/j.xml" "$T/j.err"); }
+
+jx "$FIX/ktap/harness-mixed.ktap"
+check "ktap-junit: pass/fail/skip/xfail -> valid XML, counts, exit 1" \
+	eval '[ "$code" = 1 ] && xmlcheck "$T/j.xml" "r.get(\"tests\") == \"4\"" "r.get(\"failures\") == \"1\"" "r.get(\"skipped\") == \"1\"" "len(r.findall(\"testsuite\")) == 1"'
+check "ktap-junit: failure carries the diagnostics before it, skipped its reason" \
+	xmlcheck "$T/j.xml" "'Expected hole (4096) >= SZ_2M' in case(suite('harness-mixed'), 'global.collapse_fills_hole').find('failure').text" \
+	"case(suite('harness-mixed'), 'global.needs_numa').find('skipped').get('message') == 'single node'" \
+	"case(suite('harness-mixed'), 'global.xfail_case').find('failure') is None" \
+	"case(suite('harness-mixed'), 'global.api').find('failure') is None"
+
+jx "$FIX/ktap/nested.ktap"
+check "ktap-junit: nested KTAP -> a testsuite per subtest, a testcase per result line" \
+	xmlcheck "$T/j.xml" "[s.get('name') for s in r.findall('testsuite')] == ['nested', 'suite_a', 'suite_b']" \
+	"suite('suite_b').get('failures') == '1'" "case(suite('suite_b'), 't2').find('failure') is not None" \
+	"case(suite('nested'), 'suite_b').find('failure') is not None" "suite('suite_a').get('tests') == '1'"
+
+jx "$FIX/ktap/kselftest-runner.ktap"
+check "ktap-junit: run_kselftest.sh's '# '-prefixed program output -> nested suites" \
+	eval '[ "$code" = 1 ] && xmlcheck "$T/j.xml" "len(r.findall(\"testsuite\")) == 3" "suite(\"selftests: uffd_collapse: uffd_collapse_contract\").get(\"tests\") == \"3\"" "suite(\"kselftest-runner\").get(\"failures\") == \"1\""'
+check "ktap-junit: VIOLATION diagnostics with <&\" in <failure>, escaped and intact" \
+	xmlcheck "$T/j.xml" "'& the touch read zeros <\"quoted\">' in case(suite('selftests: uffd_collapse: uffd_collapse_contract'), 'contract.memfd_madv_other_whole_sparse.missing_faults').find('failure').text" \
+	"case(suite('selftests: uffd_collapse: uffd_collapse_contract'), 'contract.tmpfs_advise_khugepaged_partial_one.missing_faults').find('skipped').get('message') == 'control: khugepaged did not scan in time'"
+check "ktap-junit: the raw XML escapes < and &" \
+	eval 'grep -qF "delivered &amp; the touch read zeros &lt;" "$T/j.xml"'
+
+printf 'KTAP version 1\n1..3\n# diag <b>&amp; "q" \001 end\nnot ok 1 a<b>&"c" # exit=1\nok 2 x # SKIP why <&">\nok 3 - dash\n' >"$T/esc.ktap"
+jx --name 'top<&">' "$T/esc.ktap"
+check "ktap-junit: <&\" and control characters in names, reasons, text -> valid XML" \
+	xmlcheck "$T/j.xml" "r.get('name') == 'top<&\">'" "suite('top<&\">') is not None" \
+	"case(suite('top<&\">'), 'a<b>&\"c\"').find('failure').get('message') == 'exit=1'" \
+	"'diag <b>&amp; \"q\" \ufffd end' in case(suite('top<&\">'), 'a<b>&\"c\"').find('failure').text" \
+	"case(suite('top<&\">'), 'x').find('skipped').get('message') == 'why <&\">'" \
+	"case(suite('top<&\">'), 'dash').find('failure') is None"
+check "ktap-junit: attribute quotes are escaped in the raw XML" eval 'grep -qF "name=\"a&lt;b&gt;&amp;&quot;c&quot;\"" "$T/j.xml"'
+
+jx "$FIX/ktap/harness-crash.ktap"
+check "ktap-junit: a test that started but never reported, and a plan shortfall -> failures" \
+	xmlcheck "$T/j.xml" "case(suite('harness-crash'), 'global.crashes_everything').find('failure').get('message').startswith('no result')" \
+	"suite('harness-crash').get('failures') == '2'"
+jx "$FIX/ktap/skip-all.ktap"
+check "ktap-junit: a skip-all plan (1..0 with a SKIP directive) -> one skipped testcase, exit 0" \
+	eval '[ "$code" = 0 ] && xmlcheck "$T/j.xml" "r.find(\"testsuite/testcase/skipped\").get(\"message\") == \"no userfaultfd\""'
+jx </dev/null
+check "ktap-junit: no results at all -> a failure, exit 1" \
+	eval '[ "$code" = 1 ] && xmlcheck "$T/j.xml" "r.get(\"failures\") == \"1\""'
+"$JUNIT" -o "$T/j2.xml" --name harness-pass <"$FIX/ktap/harness-pass.ktap"
+code=$?
+check "ktap-junit: stdin and -o FILE, all pass -> exit 0" \
+	eval '[ "$code" = 0 ] && xmlcheck "$T/j2.xml" "suite(\"harness-pass\").get(\"tests\") == \"3\"" "r.get(\"failures\") == \"0\""'
+jx "$FIX/ktap/harness-pass.ktap" "$FIX/ktap/nested.ktap"
+check "ktap-junit: several files -> a top-level suite per file" \
+	xmlcheck "$T/j.xml" "[s.get('name') for s in r.findall('testsuite')][:2] == ['harness-pass', 'nested']"
+jx "$T/no-such-file"
+check "ktap-junit: unreadable input -> exit 2" eval '[ "$code" = 2 ] && has "no-such-file"'
+
+# --- ktap-to-lava ----------------------------------------------------------------
+printf '#!/bin/sh\necho "$*" >>"%s"\n' "$T/lava.calls" >"$T/lava-test-case"
+chmod +x "$T/lava-test-case"
+: >"$T/lava.calls"
+run env LAVA_TEST_CASE="$T/lava-test-case" "$ROOT/ci/lava/ktap-to-lava" "$FIX/ktap/kselftest-runner.ktap"
+check "ktap-to-lava: a lava-test-case per result, programs and their tests, exit 1" \
+	eval '[ "$code" = 1 ] && [ "$(wc -l <"$T/lava.calls")" = 6 ] &&
+	grep -qx "uffd_collapse_contract.contract.memfd_madv_other_whole_sparse.missing_faults --result fail" "$T/lava.calls" &&
+	grep -qx "uffd_collapse_contract.contract.tmpfs_advise_khugepaged_partial_one.missing_faults --result skip" "$T/lava.calls" &&
+	grep -qx "uffd_collapse_contract --result fail" "$T/lava.calls" &&
+	grep -qx "uffd_collapse_stress.stress.memfd_madv.race --result pass" "$T/lava.calls"'
+: >"$T/lava.calls"
+run env LAVA_TEST_CASE="$T/lava-test-case" "$ROOT/ci/lava/ktap-to-lava" <"$FIX/ktap/nested.ktap"
+check "ktap-to-lava: indented KTAP from stdin" \
+	eval 'grep -qx "t2 --result fail" "$T/lava.calls" && grep -qx "suite_a --result pass" "$T/lava.calls"'
+run env LAVA_TEST_CASE="$T/none" "$ROOT/ci/lava/ktap-to-lava" "$FIX/ktap/harness-pass.ktap"
+check "ktap-to-lava: no lava-test-case -> prints NAME RESULT, exit 0" \
+	eval '[ "$code" = 0 ] && has "global.api pass"'
+
+# --- CI definitions ------------------------------------------------------------------
+run python3 - "$ROOT/ci/lava/uffd-collapse.yaml" <<'PY'
+import sys, yaml
+d = yaml.safe_load(open(sys.argv[1]))
+assert d['metadata']['format'] == 'Lava-Test Test Definition 1.0', 'format'
+assert d['metadata']['name'], 'name'
+steps = d['run']['steps']
+assert any('run_kselftest.sh' in s for s in steps), 'run_kselftest.sh'
+assert any('ci/lava/ktap-to-lava' in s for s in steps), 'ktap-to-lava'
+for k in ('SUITE_DIR', 'SUITE_URL', 'STRESS_ARGS'):
+    assert k in d['params'], k
+PY
+check "ci/lava/uffd-collapse.yaml: a LAVA test definition running run_kselftest.sh" [ "$code" = 0 ]
+run python3 - "$ROOT/ci/kernelci/uffd-collapse.yaml" "$ROOT/configs/base.config" <<'PY'
+import sys, yaml
+d = yaml.safe_load(open(sys.argv[1]))
+base = set(l.strip() for l in open(sys.argv[2]) if l.startswith('CONFIG_'))
+frag = d['fragments']['uffd-collapse']['configs']
+missing = [c for c in frag if c not in base]
+assert not missing, 'not in configs/base.config: %s' % missing
+for c in ('CONFIG_USERFAULTFD=y', 'CONFIG_TRANSPARENT_HUGEPAGE=y', 'CONFIG_SHMEM=y'):
+    assert c in frag, c
+job = d['jobs']['kselftest-uffd-collapse']
+assert job['params']['collections'] == 'uffd_collapse'
+assert d['test_plan'] == 'uffd-collapse'
+PY
+check "ci/kernelci/uffd-collapse.yaml: fragment lines all in configs/base.config, collection uffd_collapse" \
+	[ "$code" = 0 ]
+
+# --- install layout ----------------------------------------------------------------
+# Fake programs, the real kselftest runner (cached in build/kselftest-runner).
+ib=$T/ibuild
+mkdir -p "$ib"
+printf '#!/bin/sh\necho "TAP version 13"\necho "1..1"\necho "ok 1 contract.x.missing_faults"\n' >"$ib/uffd_collapse_contract"
+printf '#!/bin/sh\necho "TAP version 13"\necho "1..1"\necho "# args: $*"\necho "not ok 1 stress.y.race"\nexit 1\n' >"$ib/uffd_collapse_stress"
+chmod +x "$ib"/uffd_collapse_*
+if [ ! -r "$ROOT/build/kselftest-runner/kselftest/runner.sh" ]; then
+	"$ROOT/scripts/get-harness" --runner "$ROOT/build/kselftest-runner" >/dev/null 2>&1
+fi
+if cp -r "$ROOT/build/kselftest-runner" "$ib/" 2>/dev/null; then
+	run "$ROOT/scripts/install-kselftest" --build "$ib" "$T/inst"
+	check "install-kselftest: kselftest's layout" \
+		eval '[ "$code" = 0 ] && [ -x "$T/inst/run_kselftest.sh" ] && [ -r "$T/inst/kselftest/runner.sh" ] &&
+		[ -r "$T/inst/kselftest/prefix.pl" ] && [ -x "$T/inst/uffd_collapse/uffd_collapse_contract" ] &&
+		grep -qx "timeout=[0-9]*" "$T/inst/uffd_collapse/settings" &&
+		[ "$(cat "$T/inst/kselftest-list.txt")" = "$(printf "uffd_collapse:uffd_collapse_contract\nuffd_collapse:uffd_collapse_stress")" ]'
+	echo "other:prog" >"$T/inst/kselftest-list.txt"
+	run "$ROOT/scripts/install-kselftest" --build "$ib" "$T/inst"
+	check "install-kselftest: other collections in kselftest-list.txt are kept" \
+		eval '[ "$(head -n 1 "$T/inst/kselftest-list.txt")" = other:prog ] && [ "$(wc -l <"$T/inst/kselftest-list.txt")" = 3 ]'
+	printf 'uffd_collapse:uffd_collapse_contract\nuffd_collapse:uffd_collapse_stress\n' >"$T/inst/kselftest-list.txt"
+	run env KSELFTEST_UFFD_COLLAPSE_STRESS_ARGS="--duration 7" sh -c 'cd "$1" && ./run_kselftest.sh' sh "$T/inst"
+	check "install: run_kselftest.sh runs the collection, KTAP, stress args passed" \
+		eval 'has "ok 1 selftests: uffd_collapse: uffd_collapse_contract" && has "not ok 2 selftests: uffd_collapse: uffd_collapse_stress # exit=1" && has "# args: --duration 7"'
+	printf '%s\n' "$out" >"$T/inst.ktap"
+	jx "$T/inst.ktap"
+	check "install: ktap-junit reads the real runner's output" \
+		xmlcheck "$T/j.xml" "len(r.findall('testsuite')) == 3" "r.get('failures') == '2'"
+else
+	for d in "install-kselftest: layout" "install-kselftest: list kept" "install: run_kselftest.sh" "install: ktap-junit"; do
+		n=$((n + 1))
+		echo "ok $n - $d # SKIP no kselftest runner (get-harness --runner failed)"
+	done
+fi
+run "$ROOT/scripts/install-kselftest" --build "$T/empty" "$T/inst2"
+check "install-kselftest: programs not built -> exit 1 saying so" eval '[ "$code" = 1 ] && has "is not built"'
+run "$ROOT/scripts/install-kselftest"
+check "install-kselftest: no INSTALL_PATH -> usage error 2" [ "$code" = 2 ]
+
+# --- export-upstream and check-upstream ---------------------------------------------
+# A miniature kernel tree with the lines the series anchors to.
+kt=$T/ktree
+mkdir -p "$kt/tools/testing/selftests/mm"
+printf 'VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 99\n' >"$kt/Makefile"
+echo '/* harness */' >"$kt/tools/testing/selftests/kselftest_harness.h"
+printf '%s\n' '# SPDX-License-Identifier: GPL-2.0' 'LOCAL_HDRS += $(selfdir)/mm/local_config.h' '' \
+	'TEST_GEN_FILES = cow' 'TEST_GEN_FILES += uffd-unit-tests' 'TEST_GEN_FILES += ksm_tests' '' \
+	'include ../lib.mk' '' '$(OUTPUT)/uffd-unit-tests: uffd-common.c' '' >"$kt/tools/testing/selftests/mm/Makefile"
+printf 'cow\nuffd-unit-tests\n' >"$kt/tools/testing/selftests/mm/.gitignore"
+printf 'CONFIG_USERFAULTFD=y\nCONFIG_TRANSPARENT_HUGEPAGE=y\n' >"$kt/tools/testing/selftests/mm/config"
+printf '%s\n' '#!/bin/bash' 'usage() {' '	cat <<EOF' '- mdwe' '	test prctl' '' 'example: ./run_vmtests.sh -t "hmm mmap ksm"' 'EOF' '}' \
+	'CATEGORY="mdwe" run_test ./mdwe_test' '' 'echo "SUMMARY: PASS=${count_pass}"' >"$kt/tools/testing/selftests/mm/run_vmtests.sh"
+cp -r "$kt" "$T/ktree-pristine"
+run env UFFDC_SIGNOFF="Test Person <tp@example.org>" "$ROOT/scripts/export-upstream" -q -o "$T/series" "$kt"
+check "export-upstream: a plain tree -> four patches, the tree untouched" \
+	eval '[ "$code" = 0 ] && [ "$(ls "$T/series" | wc -l)" = 4 ] && diff -r "$kt" "$T/ktree-pristine" >/dev/null'
+check "export-upstream: Signed-off-by from UFFDC_SIGNOFF, the fix cited, subjects" \
+	eval '[ "$(grep -l "^Signed-off-by: Test Person <tp@example.org>" "$T"/series/*.patch | wc -l)" = 4 ] &&
+	[ "$(grep -l "mm/khugepaged: skip shmem with$" "$T"/series/*.patch | wc -l)" = 4 ] &&
+	grep -q "^Subject: \[PATCH 2/4\] selftests/mm: add uffd_collapse_contract" "$T"/series/0002-*.patch'
+check "export-upstream: helpers renamed, includes rewritten, vm_util.c clash renamed" \
+	eval 'grep -q "^+++ b/tools/testing/selftests/mm/uffdc_ledger.c" "$T"/series/0001-*.patch &&
+	grep -q "^+#include \"../kselftest_harness.h\"" "$T"/series/0002-*.patch &&
+	grep -q "^+#include \"uffdc_uffd_util.h\"" "$T"/series/0003-*.patch &&
+	! grep -hE "^\+#include \"(ledger|oracle|rng|thp_settings|uffd_util)\.h\"" "$T"/series/*.patch &&
+	! grep -q "uffd_unregister" "$T"/series/*.patch && grep -q "uffd_deregister" "$T"/series/0001-*.patch'
+mkdir -p "$T/kgit" && cp -r "$kt/." "$T/kgit/" && git -C "$T/kgit" init -q &&
+	git -C "$T/kgit" add -A -f && git -C "$T/kgit" -c user.name=t -c user.email=t@t commit -qm base
+run git -C "$T/kgit" -c user.name=t -c user.email=t@t am "$T"/series/*.patch
+check "export-upstream: the series applies with git am; Makefile, .gitignore, run_vmtests.sh, config wired" \
+	eval '[ "$code" = 0 ] && m="$T/kgit/tools/testing/selftests/mm" &&
+	grep -qx "TEST_GEN_FILES += uffd_collapse_stress" "$m/Makefile" &&
+	grep -qx "\$(OUTPUT)/uffd_collapse_contract: \$(UFFDC_HELPERS)" "$m/Makefile" &&
+	grep -q "^LOCAL_HDRS += \$(addprefix \$(selfdir)/mm/,uffdc_actors.h" "$m/Makefile" &&
+	grep -qx "uffd_collapse_stress" "$m/.gitignore" && grep -qx "CONFIG_SHMEM=y" "$m/config" &&
+	grep -qx "CATEGORY=\"uffd_collapse\" run_test ./uffd_collapse_contract" "$m/run_vmtests.sh" &&
+	[ "$(grep -c "^CONFIG_USERFAULTFD=y" "$m/config")" = 1 ] && bash -n "$m/run_vmtests.sh"'
+run env UFFDC_SIGNOFF="Test Person <tp@example.org>" "$ROOT/scripts/export-upstream" -q -o "$T/series2" "$T/kgit" --base HEAD~4
+check "export-upstream: a git tree at --base REV -> the same series, byte for byte" \
+	eval '[ "$code" = 0 ] && diff -r "$T/series" "$T/series2" >/dev/null'
+sed -i '/uffd-unit-tests: uffd-common.c/d' "$kt/tools/testing/selftests/mm/Makefile"
+run "$ROOT/scripts/export-upstream" -q -o "$T/series3" "$kt"
+check "export-upstream: a Makefile without the anchor line -> exit 1 naming it" \
+	eval '[ "$code" = 1 ] && has "Makefile" && has "no line matching"'
+run "$ROOT/scripts/export-upstream" -q -o "$T/series3" "$T/kgit"
+check "export-upstream: series already applied -> exit 1 saying so" eval '[ "$code" = 1 ] && has "already exists"'
+run "$ROOT/scripts/export-upstream" --signoff "nobody" "$T/kgit"
+check "export-upstream: a malformed --signoff -> exit 1" eval '[ "$code" = 1 ] && has "Name <email>"'
+run "$ROOT/scripts/export-upstream"
+check "export-upstream: no KERNEL_TREE -> usage error 2" [ "$code" = 2 ]
+run env -u KSRC UFFDC_UPSTREAM_TARBALL="$T/none.tar.xz" SUITE_CACHE="$T/ucache" "$ROOT/scripts/check-upstream"
+check "check-upstream: no kernel tree -> a skip-all plan with the reason, exit 4" \
+	eval '[ "$code" = 4 ] && has "1..0 # SKIP no kernel tree"'
 
 # --- check-config ----------------------------------------------------------------
 mkdir -p "$T/ksrc"
