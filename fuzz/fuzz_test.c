@@ -308,6 +308,26 @@ TEST(fault_through_vm_hugepage_may_fill_the_pmd)
 	ASSERT_EQ(FV_NONE, judge(NULL));
 }
 
+TEST(store_past_eof_that_went_through_may_show_after_growth)
+{
+	int r;
+
+	rec_reset();
+	add((struct fz_op){ .kind = OP_FTRUNCATE, .file = 0, .npages = 4 }, 0, 0, 0);
+	mmap_slot(0, 0);
+	add((struct fz_op){ .kind = OP_TOUCH, .slot = 0, .page = 9, .sub = VIA_USER,
+			    .arg = FZ_TOUCH_STORE, .gen = 6 }, 0, 0, 0);
+	add((struct fz_op){ .kind = OP_FTRUNCATE, .file = 0, .npages = FZ_PMD_PAGES }, 0, 0, 0);
+	r = add((struct fz_op){ .kind = OP_PREAD, .file = 0, .page = 9 }, 0, 6, 0);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	/* the store SIGBUSed as it should: the page stays a hole */
+	R.obs[2].sigbus = 1;
+	R.obs[2].ret = -EFAULT;
+	ASSERT_EQ(FV_CONTENT, judge(NULL));
+	R.obs[r].val = 0;
+	ASSERT_EQ(FV_NONE, judge(NULL));
+}
+
 TEST(mincore_hole_counts_only_without_swap)
 {
 	int m;

@@ -280,6 +280,7 @@ struct fz_cov {
 	uint64_t faults_missing, faults_minor, faults_wp;
 	uint64_t registered_holes_probed;
 	uint64_t async_ops;
+	uint64_t stores_past_eof;	/* a store beyond i_size that did not SIGBUS */
 	uint64_t child_ops;
 	uint64_t worker_ops;
 };

@@ -81,6 +81,9 @@ void fz_cover(const struct fz_record *r, struct fz_cov *c)
 			c->worker_ops++;
 		if (op.kind == OP_TOUCH && !ob->ret)
 			c->via[op.sub]++;
+		if (op.kind == OP_TOUCH && !ob->ret && !ob->sigbus && (op.arg & FZ_TOUCH_STORE) &&
+		    op.page >= s.size[s.slot[fz_proc_of(op.actor)][op.slot].file])
+			c->stores_past_eof++;
 		if (op.kind == OP_NUMA && ob->ret >= 0)
 			c->numa[op.sub]++;
 		if (op.kind == OP_MADVISE && op.sub == ADV_COLLAPSE) {
@@ -135,6 +138,9 @@ void fz_cov_print(FILE *f, const struct fz_cov *c, const struct fz_exec_stats *s
 			fprintf(f, " %s=%llu", cr_names[k], (unsigned long long)c->collapse[k][reg]);
 		fprintf(f, "\n");
 	}
+	if (c->stores_past_eof)
+		fprintf(f, "# note: %llu store(s) beyond EOF went through without SIGBUS (a PMD-mapped folio straddling i_size)\n",
+			(unsigned long long)c->stores_past_eof);
 	fprintf(f, "# faults: MISSING=%llu MINOR=%llu WP=%llu\n",
 		(unsigned long long)c->faults_missing, (unsigned long long)c->faults_minor,
 		(unsigned long long)c->faults_wp);
