@@ -589,6 +589,38 @@ run env SUITE_CACHE="$T/cache" "$ROOT/scripts/vmtest" --kernel "$T/no-such-tree"
 check "vmtest: kernel that cannot be built -> 125" \
 	eval '[ "$code" = 125 ] && lastline_has "result=ERROR (kernel $T/no-such-tree cannot be built)"'
 
+# --- fuzz-gate verdicts (fake-vmtest-fuzz stands in for the QEMU runs) ---------
+# The real fuzzer writes each reproducer and cc builds it: needs build/.
+gate() {	# gate VAR=VALUE... : the gate, with that fake kernel behaviour
+	run env FUZZ_GATE_VMTEST="$HERE/fake-vmtest-fuzz" FAKE_MIN_OPS=4 "$@" \
+		"$ROOT/scripts/fuzz-gate"
+}
+has_re() { grep -qE -- "$1" <<<"$out"; }
+if [ -x "$ROOT/build/uffd_collapse_fuzz" ] && command -v cc >/dev/null; then
+	gate
+	check "fuzz-gate: bug found, minimized, reproduced, fixed kernel clean -> six oks" \
+		eval '[ "$code" = 0 ] && [ "$(grep -c "^ok " <<<"$out")" = 6 ] && ! has_re "^not ok"'
+	check "fuzz-gate: builds the reproducer it writes (cc -static)" \
+		has_re '^ok 3 - reproducer builds: cc -static'
+	gate FAKE_BAD_FINDS=0
+	check "fuzz-gate: 6.1 finds nothing -> not ok 1 and 2" \
+		eval '[ "$code" = 1 ] && has_re "^not ok 1 - 6.1: the fuzzer finds" && has_re "^not ok 2 - 6.1: minimized to 0"'
+	gate FAKE_MIN_OPS=11
+	check "fuzz-gate: minimized to 11 operations -> not ok 2" \
+		eval '[ "$code" = 1 ] && has_re "^not ok 2 - 6.1: minimized to 11 operations" && has_re "^ok 1 "'
+	gate FAKE_REPRO_BAD_RC=0
+	check "fuzz-gate: reproducer passes on the buggy kernel -> not ok 4" \
+		eval '[ "$code" = 1 ] && has_re "^not ok 4 - 6.1: the reproducer exits 1" && has_re "^ok 5 "'
+	gate FAKE_REPRO_GOOD_RC=1
+	check "fuzz-gate: reproducer fails on the fixed kernel -> not ok 5" \
+		eval '[ "$code" = 1 ] && has_re "^not ok 5 - 6.12: the reproducer exits 0"'
+	gate FAKE_GOOD_FINDS=1
+	check "fuzz-gate: a finding on the fixed kernel -> not ok 6" \
+		eval '[ "$code" = 1 ] && has_re "^not ok 6 - 6.12: no finding" && has_re "^ok 5 "'
+else
+	echo "# fuzz-gate checks skipped: needs build/uffd_collapse_fuzz (make) and cc"
+fi
+
 echo "1..$n"
 echo "$((n - nfail)) passed, $nfail failed"
 [ "$nfail" = 0 ]
