@@ -297,6 +297,26 @@ TEST(collapse_in_flight_linearizes_anywhere_but_after_registration)
 	ASSERT_EQ(FV_LOST_FAULT, judge(NULL));
 }
 
+TEST(data_in_a_hole_missing_kept_is_lost_fault_however_seen)
+{
+	int t;
+
+	/* Collapse under MISSING, then MINOR only: a MINOR fault shows the fill. */
+	rec_reset();
+	mmap_slot(0, 0);
+	pwrite_page(0, 0, 1);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	collapse(0, false, -EINVAL, false);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MINOR);
+	t = load(0, 9, 2, 0);
+	fault(t, 0, 9, FZ_FAULT_MINOR, UIO_CONTINUE, 0);
+	ASSERT_EQ(FV_LOST_FAULT, judge(NULL));
+	/* With no MISSING registration and no collapse, it is just spurious. */
+	R.op[2] = R.op[3] = (struct fz_op){ .kind = OP_PREAD, .file = 0, .page = 1 };
+	R.obs[2] = R.obs[3] = (struct fz_obs){ .done = 1 };
+	ASSERT_EQ(FV_SPURIOUS_FAULT, judge(NULL));
+}
+
 TEST(fault_through_vm_hugepage_may_fill_the_pmd)
 {
 	rec_reset();

@@ -30,6 +30,11 @@
 
 struct page_state {
 	uint8_t s;
+	/*
+	 * A collapse could not fill this hole because MISSING covered it: data
+	 * showing up later, however observed, is that registration's lost fault.
+	 */
+	bool kept_by_missing;
 	uint32_t gen;
 };
 
@@ -121,6 +126,8 @@ static void collapse_may_fill(struct model *m, int file, int pmd)
 
 		if ((p->s & S_FALLOC) || ((p->s & S_HOLE) && !missing_registered(m, file, i)))
 			p->s |= S_ZERO;
+		else if (p->s == S_HOLE)
+			p->kept_by_missing = true;
 	}
 }
 
@@ -159,6 +166,16 @@ static void set_gen(struct page_state *p, uint32_t gen)
 {
 	p->s = gen ? S_GEN : S_ZERO;
 	p->gen = gen;
+	p->kept_by_missing = false;
+}
+
+/* A hole that only the MISSING contract kept a hole, now seen as present. */
+static enum fz_verdict_kind filled_kind(const struct model *m, int file, int page,
+					enum fz_verdict_kind otherwise)
+{
+	if (m->pg[file][page].kept_by_missing || missing_registered(m, file, page))
+		return FV_LOST_FAULT;
+	return otherwise;
 }
 
 /* A probe said hole (is_hole) or data for the page. */
@@ -177,12 +194,12 @@ static bool probe_says(struct model *m, int opi, int file, int page, bool is_hol
 		return false;
 	}
 	if (!(p->s & S_PRESENT)) {
-		bool reg = missing_registered(m, file, page);
+		enum fz_verdict_kind k = filled_kind(m, file, page, FV_PHANTOM);
 
 		snprintf(what, sizeof(what), "%s reported data%s", how,
-			 reg ? " under a live MISSING registration: its fault is lost" :
+			 k == FV_LOST_FAULT ? " in a hole a MISSING registration kept: its fault is lost" :
 			 ", and nothing wrote it");
-		return finding(m, reg ? FV_LOST_FAULT : FV_PHANTOM, opi, file, page, what);
+		return finding(m, k, opi, file, page, what);
 	}
 	/* fallocated pages read as holes or data, depending on the kernel */
 	p->s &= S_PRESENT;
@@ -310,8 +327,8 @@ static void touch(struct model *m, int opi, const struct fz_record *r)
 				finding(m, FV_SPURIOUS_FAULT, opi, file, page,
 					"MINOR fault through a mapping not registered MINOR");
 			if (!(p->s & S_PRESENT))
-				finding(m, FV_SPURIOUS_FAULT, opi, file, page,
-					"MINOR fault for a page not in the page cache");
+				finding(m, filled_kind(m, file, page, FV_SPURIOUS_FAULT), opi,
+					file, page, "MINOR fault for a page that should not be in the page cache");
 			p->s &= S_PRESENT;
 		}
 	}
@@ -385,8 +402,8 @@ static void judge_uffdio(struct model *m, int opi, const struct fz_op *op,
 		return;
 	if (op->sub == UIO_CONTINUE) {
 		if (!ob->ret && !(p->s & S_PRESENT))
-			finding(m, FV_PHANTOM, opi, file, page,
-				"UFFDIO_CONTINUE succeeded on a page not in the page cache");
+			finding(m, filled_kind(m, file, page, FV_PHANTOM), opi, file, page,
+				"UFFDIO_CONTINUE succeeded on a page that should not be in the page cache");
 		else if (!ob->ret)
 			p->s &= S_PRESENT;
 		return;
@@ -400,7 +417,7 @@ static void judge_uffdio(struct model *m, int opi, const struct fz_op *op,
 		set_gen(p, op->sub == UIO_ZEROPAGE ? 0 : op->gen);
 	} else if (ob->ret == -EEXIST) {
 		if (!(p->s & S_PRESENT) && !collapse_in_flight(m, file, page / FZ_PMD_PAGES)) {
-			finding(m, missing_registered(m, file, page) ? FV_LOST_FAULT : FV_PHANTOM,
+			finding(m, filled_kind(m, file, page, FV_PHANTOM),
 				opi, file, page, "UFFDIO_COPY/ZEROPAGE said EEXIST for a hole");
 			return;
 		}
