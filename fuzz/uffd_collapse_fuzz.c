@@ -244,6 +244,7 @@ static unsigned int save_finding(const struct opts *o, uint64_t iter, struct fz_
 	struct pred_ctx pc = { .r = r, .kind = fd->kind, .mo = mo };
 	struct fz_finding mfd = *fd;
 	unsigned int runs = 0, m = n, k;
+	bool verified = false;
 	char dir[400];
 	FILE *f;
 
@@ -269,17 +270,22 @@ static unsigned int save_finding(const struct opts *o, uint64_t iter, struct fz_
 		if (!same_failure(ops, m, &pc))
 			m = n;
 		m = fz_minimize(ops, m, same_failure, &pc, &runs);
-		if (same_failure(ops, m, &pc)) {
+		/* A race may not come back: say so rather than pass off a guess. */
+		for (k = 0; k < 3 && !verified; k++)
+			verified = same_failure(ops, m, &pc);
+		if (verified) {
 			/* write the operations as they ran: clamped, no-ops as given */
 			mfd = fz_judge(r, mo);
 			for (k = 0; k < m; k++)
 				if (!r->obs[k].nop)
 					ops[k] = r->op[k];
 		}
-		printf("# minimized: %u -> %u operations in %u reruns\n", n, m, runs);
+		printf("# minimized: %u -> %u operations in %u reruns%s\n", n, m, runs,
+		       verified ? "" : "; it did not fail again in 9 more: racy, see sequence.txt");
 		f = open_in(dir, "minimized.txt");
 		if (f) {
-			fprintf(f, "# %s at op %d: %s\n", fz_verdict_name(mfd.kind), mfd.op, mfd.why);
+			fprintf(f, "# %s%s at op %d: %s\n", verified ? "" : "racy, not seen again: ",
+				fz_verdict_name(mfd.kind), mfd.op, mfd.why);
 			fz_seq_write(f, ops, m);
 			fclose(f);
 		}
