@@ -292,7 +292,7 @@ static void touch(struct model *m, int opi, const struct fz_record *r)
 
 	if (page >= m->st.size[file]) {
 		/*
-		 * Beyond EOF the access should SIGBUS.  6.18 lets a store into a
+		 * Beyond EOF the access should SIGBUS.  6.12 and 6.18 let a store into a
 		 * PMD-mapped folio that straddles i_size go through, and its bytes
 		 * reappear when the file grows (counted, see fz_cover): the page
 		 * is "any data" from then on, not a finding of this contract.
