@@ -35,9 +35,11 @@ PROGS := $(addprefix $(BUILD)/,$(TESTS) $(UNIT_TESTS))
 FUZZ_SRCS := fz_cover.c fz_exec.c fz_gen.c fz_minimize.c fz_model.c fz_ops.c \
 	     fz_replay.c fz_repro.c fz_sys.c
 FUZZ_OBJS := $(addprefix $(BUILD)/obj/fuzz/,$(FUZZ_SRCS:.c=.o)) $(BUILD)/obj/fuzz/repro_lib.o \
-	     $(addprefix $(BUILD)/obj/,content.o khugepaged_ctl.o thp_settings.o)
+	     $(addprefix $(BUILD)/obj/,content.o khugepaged_ctl.o ledger.o probe.o \
+			 thp_settings.o uffd_util.o)
 # What a reproducer carries: everything a replay needs, in dependency order.
-REPRO_LIB := selftests/ledger.h selftests/content.h selftests/content.c \
+REPRO_LIB := selftests/ledger.h selftests/ledger.c selftests/content.h selftests/content.c \
+	     selftests/probe.h selftests/probe.c selftests/uffd_util.h selftests/uffd_util.c \
 	     selftests/thp_settings.h selftests/thp_settings.c \
 	     selftests/khugepaged_ctl.h selftests/khugepaged_ctl.c fuzz/fz.h \
 	     fuzz/fz_ops.c fuzz/fz_model.c fuzz/fz_sys.c fuzz/fz_exec.c fuzz/fz_replay.c

@@ -224,6 +224,8 @@ void fz_struct_advance(struct fz_struct *s, const struct fz_op *op,
 		       const struct fz_obs *ob);
 /* The slot's page range holds file page `page`. */
 bool fz_slot_has(const struct fz_slot *sl, unsigned int page);
+/* A live MODE_MISSING registration covers the file page, in any process. */
+bool fz_struct_missing(const struct fz_struct *s, unsigned int file, unsigned int page);
 
 /* fz_gen.c */
 unsigned int fz_generate(uint64_t seed, unsigned int nops, struct fz_op *ops);
@@ -314,7 +316,6 @@ long fz_move_pages(int pid, unsigned long n, void **pages, const int *nodes,
 long fz_migrate_pages(int pid, unsigned long from, unsigned long to);
 
 /* fz_replay.c */
-bool fz_has_swap(void);
 const char *fz_env_setup(void);
 int fz_replay(const struct fz_op *ops, unsigned int n, unsigned int runs, bool verbose);
 

@@ -19,18 +19,11 @@ static const char * const cr_names[CR_NR] = {
 
 static bool pmd_registered(const struct fz_struct *s, int file, int pmd)
 {
-	int p, sl, i;
+	int i;
 
-	for (p = 0; p < FZ_PROCS; p++)
-		for (sl = 0; sl < FZ_SLOTS; sl++) {
-			const struct fz_slot *x = &s->slot[p][sl];
-
-			if (!x->mapped || x->file != file)
-				continue;
-			for (i = pmd * FZ_PMD_PAGES; i < (pmd + 1) * FZ_PMD_PAGES; i++)
-				if (fz_slot_has(x, i) && (x->reg[i] & FZ_REG_MISSING))
-					return true;
-		}
+	for (i = pmd * FZ_PMD_PAGES; i < (pmd + 1) * FZ_PMD_PAGES; i++)
+		if (fz_struct_missing(s, file, i))
+			return true;
 	return false;
 }
 

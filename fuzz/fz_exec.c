@@ -38,6 +38,7 @@
 #include "content.h"
 #include "khugepaged_ctl.h"
 #include "ledger.h"
+#include "uffd_util.h"
 
 #define PS		4096UL
 #define PMD_SIZE	(FZ_PMD_PAGES * PS)
@@ -133,7 +134,7 @@ static int uffd_range_ioctl(unsigned long req, unsigned long addr)
 	return ret_of(ioctl(X.uffd, req, &range));
 }
 
-static void resolve(const struct uffd_msg *msg)
+static void resolve_fault(const struct uffd_msg *msg)
 {
 	struct fz_record *r = X.r;
 	unsigned long addr = msg->arg.pagefault.address & ~(PS - 1);
@@ -185,7 +186,7 @@ static void resolve(const struct uffd_msg *msg)
 		r->fault[k] = f;
 }
 
-static void *handler_main(void *arg)
+static void *fault_handler_main(void *arg)
 {
 	struct pollfd p[2] = { { X.uffd, POLLIN, 0 }, { X.stop[0], POLLIN, 0 } };
 	struct uffd_msg msg;
@@ -200,7 +201,7 @@ static void *handler_main(void *arg)
 		if (read(X.uffd, &msg, sizeof(msg)) != sizeof(msg))
 			continue;
 		if (msg.event == UFFD_EVENT_PAGEFAULT)
-			resolve(&msg);
+			resolve_fault(&msg);
 		else if (msg.event == UFFD_EVENT_REMAP)
 			X.r->st.remap_events++;
 		else
@@ -212,32 +213,18 @@ static void *handler_main(void *arg)
 /* A userfaultfd with what this kernel can do of what we want, and its handler. */
 static int uffd_setup(void)
 {
-	uint64_t want = UFFD_FEATURE_EVENT_REMAP | UFFD_FEATURE_MISSING_SHMEM |
-			UFFD_FEATURE_MINOR_SHMEM | UFFD_FEATURE_WP_HUGETLBFS_SHMEM;
-	struct uffdio_api api = { .api = UFFD_API };
-	int fd;
+	uint64_t got = 0;
 
-	fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (ioctl(fd, UFFDIO_API, &api)) {
-		close(fd);
-		return -errno;
-	}
-	close(fd);
-	want &= api.features;
-	X.uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	X.uffd = uffd_open(UFFD_VIA_SYSCALL, UFFD_FEATURE_EVENT_REMAP | UFFD_FEATURE_MISSING_SHMEM |
+			   UFFD_FEATURE_MINOR_SHMEM | UFFD_FEATURE_WP_HUGETLBFS_SHMEM, &got);
 	if (X.uffd < 0)
-		return -errno;
-	api = (struct uffdio_api){ .api = UFFD_API, .features = want };
-	if (ioctl(X.uffd, UFFDIO_API, &api))
-		return -errno;
+		return X.uffd;
 	if (X.proc == 0)
-		X.r->st.uffd_features_ok = !!(want & UFFD_FEATURE_MINOR_SHMEM) +
-					   !!(want & UFFD_FEATURE_WP_HUGETLBFS_SHMEM);
+		X.r->st.uffd_features_ok = !!(got & UFFD_FEATURE_MINOR_SHMEM) +
+					   !!(got & UFFD_FEATURE_WP_HUGETLBFS_SHMEM);
 	if (pipe(X.stop))
 		return -errno;
-	if (pthread_create(&X.handler, NULL, handler_main, NULL))
+	if (pthread_create(&X.handler, NULL, fault_handler_main, NULL))
 		return -EAGAIN;
 	X.handler_up = true;
 	return 0;
@@ -441,6 +428,13 @@ static int do_numa(const struct fz_op *op)
 	return ret < 0 ? ret : 0;
 }
 
+/* Give a slot's range back to the PROT_NONE reservation rather than unmap it. */
+static void *slot_release(char *addr)
+{
+	return mmap(addr, SLOT_STRIDE, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+}
+
 static int do_mapping(const struct fz_op *op)
 {
 	struct fz_slot *sl = &X.st->slot[X.proc][op->slot];
@@ -454,17 +448,13 @@ static int do_mapping(const struct fz_op *op)
 			 MAP_SHARED | MAP_FIXED, X.fd[op->file], op->page * PS);
 		return p == MAP_FAILED ? -errno : 0;
 	case OP_MUNMAP:
-		/* Give the slot back to the reservation rather than unmap it. */
-		p = mmap(old, SLOT_STRIDE, PROT_NONE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
-		return p == MAP_FAILED ? -errno : 0;
+		return slot_release(old) == MAP_FAILED ? -errno : 0;
 	default:
 		to = X.base + op->slot * SLOT_STRIDE + (sl->alt ? 0 : ALT_OFFSET);
 		p = mremap(old, sl->npages * PS, sl->npages * PS,
 			   MREMAP_MAYMOVE | MREMAP_FIXED, to);
 		if (p != MAP_FAILED) {
-			mmap(old, SLOT_STRIDE, PROT_NONE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+			slot_release(old);
 			return 0;
 		}
 		/*
@@ -473,8 +463,7 @@ static int do_mapping(const struct fz_op *op)
 		 * that the structure stays known: fz_struct_advance() agrees.
 		 */
 		ret = -errno;
-		mmap(to, SLOT_STRIDE, PROT_NONE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+		slot_release(to);
 		p = mmap(old, sl->npages * PS, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
 			 X.fd[sl->file], sl->first * PS);
 		return p == MAP_FAILED ? -ENOMEM : ret;

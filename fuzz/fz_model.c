@@ -47,7 +47,6 @@ struct model {
 	bool maybe_huge[FZ_FILES][FZ_PMDS];
 	/* asynchronous collapses not yet joined, per PMD */
 	int pending_collapse[FZ_FILES][FZ_PMDS];
-	bool async_pending;
 	const struct fz_model_opts *o;
 	struct fz_finding fd;
 };
@@ -90,25 +89,6 @@ static bool finding(struct model *m, enum fz_verdict_kind k, int op, int file,
 	return true;
 }
 
-/* A live MODE_MISSING registration covers the file page, in any process. */
-static bool missing_registered(const struct model *m, int file, int page)
-{
-	int p, s;
-
-	for (p = 0; p < FZ_PROCS; p++) {
-		if (p == 1 && !m->st.child)
-			continue;
-		for (s = 0; s < FZ_SLOTS; s++) {
-			const struct fz_slot *sl = &m->st.slot[p][s];
-
-			if (sl->file == file && fz_slot_has(sl, page) &&
-			    (sl->reg[page] & FZ_REG_MISSING))
-				return true;
-		}
-	}
-	return false;
-}
-
 /*
  * A collapse of the PMD happening now: every hole or fallocated page that
  * no MISSING registration protects may become zeros.
@@ -124,7 +104,7 @@ static void collapse_may_fill(struct model *m, int file, int pmd)
 	for (i = first; i < first + FZ_PMD_PAGES; i++) {
 		struct page_state *p = &m->pg[file][i];
 
-		if ((p->s & S_FALLOC) || ((p->s & S_HOLE) && !missing_registered(m, file, i)))
+		if ((p->s & S_FALLOC) || ((p->s & S_HOLE) && !fz_struct_missing(&m->st, file, i)))
 			p->s |= S_ZERO;
 		else if (p->s == S_HOLE)
 			p->kept_by_missing = true;
@@ -173,7 +153,7 @@ static void set_gen(struct page_state *p, uint32_t gen)
 static enum fz_verdict_kind filled_kind(const struct model *m, int file, int page,
 					enum fz_verdict_kind otherwise)
 {
-	if (m->pg[file][page].kept_by_missing || missing_registered(m, file, page))
+	if (m->pg[file][page].kept_by_missing || fz_struct_missing(&m->st, file, page))
 		return FV_LOST_FAULT;
 	return otherwise;
 }
@@ -286,7 +266,7 @@ static void touch(struct model *m, int opi, const struct fz_record *r)
 	struct page_state *p = &m->pg[file][page];
 	bool store = op->arg & FZ_TOUCH_STORE;
 	uint8_t reg = sl->reg[page];
-	bool eexist = false, resolved = false;
+	bool eexist = false;
 	unsigned int k;
 	char what[160];
 
@@ -318,7 +298,6 @@ static void touch(struct model *m, int opi, const struct fz_record *r)
 					"MISSING fault for a page that is not missing");
 			if (!f->res) {
 				set_gen(p, f->how == UIO_ZEROPAGE ? 0 : r->op[opi].gen);
-				resolved = true;
 			} else if (f->res == -EEXIST) {
 				eexist = true;
 			}
@@ -370,19 +349,16 @@ static void touch(struct model *m, int opi, const struct fz_record *r)
 		return;
 	}
 	if (!allows_gen(p, ob->val)) {
-		snprintf(what, sizeof(what), "load through slot %u read %s%s", op->slot,
-			 ob->val == CONTENT_CORRUPT ? "bytes of no generation" : "generation ",
-			 ob->val == CONTENT_CORRUPT ? "" : "");
-		if (ob->val >= 0) {
-			size_t l = strlen(what);
-
-			snprintf(what + l, sizeof(what) - l, "%d", ob->val);
-		}
+		if (ob->val == CONTENT_CORRUPT)
+			snprintf(what, sizeof(what), "load through slot %u read bytes of no generation",
+				 op->slot);
+		else
+			snprintf(what, sizeof(what), "load through slot %u read generation %d",
+				 op->slot, ob->val);
 		finding(m, FV_CONTENT, opi, file, page, what);
 		return;
 	}
 	narrow_content(p, ob->val);
-	(void)resolved;
 }
 
 /* A collapse or khugepaged in flight could have locked the page: EEXIST may pass. */
@@ -525,13 +501,10 @@ static void judge_op(struct model *m, int opi, const struct fz_record *r)
 		break;
 	case OP_JOIN:
 		memset(m->pending_collapse, 0, sizeof(m->pending_collapse));
-		m->async_pending = false;
 		break;
 	default:
 		break;
 	}
-	if (op->async)
-		m->async_pending = true;
 }
 
 /* Faults no touch explains: while a non-touch ran, or for another page. */

@@ -11,7 +11,7 @@
 
 #include "fz.h"
 
-static const char * const kind_names[OP_NR_KINDS] = {
+static const char * const op_kind_names[OP_NR_KINDS] = {
 	[OP_NOP] = "nop",
 	[OP_MMAP] = "mmap",
 	[OP_MUNMAP] = "munmap",
@@ -51,7 +51,7 @@ static const char * const numa_names[NUMA_NR] = {
 
 const char *fz_kind_name(enum fz_kind k)
 {
-	return k < OP_NR_KINDS ? kind_names[k] : "?";
+	return k < OP_NR_KINDS ? op_kind_names[k] : "?";
 }
 
 static const char *pick(const char * const *names, unsigned int n, unsigned int i)
@@ -109,15 +109,12 @@ void fz_op_format(const struct fz_op *op, char *buf, size_t len)
 				 who, op->gen, op->slot, op->page,
 				 pick(via_names, VIA_NR, op->sub),
 				 op->arg & FZ_TOUCH_ZEROPAGE ? ", faults by ZEROPAGE" : "");
+		else if (op->arg & FZ_TOUCH_ZEROPAGE)
+			snprintf(buf, len, "%sload slot %u page %u by %s (faults: ZEROPAGE)",
+				 who, op->slot, op->page, pick(via_names, VIA_NR, op->sub));
 		else
-			snprintf(buf, len, "%sload slot %u page %u by %s (faults: %s)",
-				 who, op->slot, op->page, pick(via_names, VIA_NR, op->sub),
-				 op->arg & FZ_TOUCH_ZEROPAGE ? "ZEROPAGE" : "COPY");
-		if (!(op->arg & FZ_TOUCH_STORE) && !(op->arg & FZ_TOUCH_ZEROPAGE)) {
-			size_t l = strlen(buf);
-
-			snprintf(buf + l - 1, len - l + 1, " gen %u)", op->gen);
-		}
+			snprintf(buf, len, "%sload slot %u page %u by %s (faults: COPY gen %u)",
+				 who, op->slot, op->page, pick(via_names, VIA_NR, op->sub), op->gen);
 		break;
 	case OP_REGISTER:
 		reg_modes(op->sub, m, sizeof(m));
@@ -162,7 +159,7 @@ int fz_op_parse(const char *line, struct fz_op *op)
 		   &v[8]) != 10)
 		return -EINVAL;
 	for (i = 0; i < OP_NR_KINDS; i++)
-		if (!strcmp(name, kind_names[i]))
+		if (!strcmp(name, op_kind_names[i]))
 			break;
 	if (i == OP_NR_KINDS || v[0] >= FZ_ACTORS || v[2] >= FZ_SLOTS ||
 	    v[3] >= FZ_FILES || v[6] > 0xffff || v[7] > 0xffff)
@@ -231,6 +228,21 @@ void fz_struct_init(struct fz_struct *s)
 bool fz_slot_has(const struct fz_slot *sl, unsigned int page)
 {
 	return sl->mapped && page >= sl->first && page < sl->first + sl->npages;
+}
+
+bool fz_struct_missing(const struct fz_struct *s, unsigned int file, unsigned int page)
+{
+	int p, i;
+
+	for (p = 0; p < FZ_PROCS; p++)
+		for (i = 0; i < FZ_SLOTS; i++) {
+			const struct fz_slot *sl = &s->slot[p][i];
+
+			if (sl->file == file && fz_slot_has(sl, page) &&
+			    (sl->reg[page] & FZ_REG_MISSING))
+				return true;
+		}
+	return false;
 }
 
 static unsigned int clamp_len(unsigned int page, unsigned int n, unsigned int end,

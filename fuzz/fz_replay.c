@@ -13,22 +13,8 @@
 
 #include "fz.h"
 #include "khugepaged_ctl.h"
+#include "probe.h"
 #include "thp_settings.h"
-
-/* Swap makes mincore's "not resident" mean nothing about holes. */
-bool fz_has_swap(void)
-{
-	FILE *f = fopen("/proc/swaps", "r");
-	char line[256];
-	int n = 0;
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		n++;
-	fclose(f);
-	return n > 1;
-}
 
 /* Returns 0, or a reason the kernel cannot run sequences (a SKIP). */
 const char *fz_env_setup(void)
@@ -44,8 +30,6 @@ const char *fz_env_setup(void)
 		"khugepaged/alloc_sleep_millisecs", "20",
 		NULL,
 	};
-	char knob[64];
-
 	if (getpagesize() != 4096 || thp_pmd_size() != 512 * 4096)
 		return "needs 4 KiB pages and 2 MiB PMD THP";
 	if (geteuid() != 0)
@@ -54,11 +38,7 @@ const char *fz_env_setup(void)
 		return "no THP sysfs: kernel built without TRANSPARENT_HUGEPAGE";
 	if (thp_apply(base))
 		return "cannot write THP sysfs settings";
-	/* Per-size controls (6.8+) must let the PMD size follow the top level. */
-	snprintf(knob, sizeof(knob), "hugepages-%zukB/shmem_enabled", thp_pmd_size() >> 10);
-	thp_write(knob, "inherit");
-	snprintf(knob, sizeof(knob), "hugepages-%zukB/enabled", thp_pmd_size() >> 10);
-	thp_write(knob, "inherit");
+	thp_pmd_follow_top();
 	return NULL;
 }
 
@@ -68,7 +48,7 @@ const char *fz_env_setup(void)
  */
 int fz_replay(const struct fz_op *ops, unsigned int n, unsigned int runs, bool verbose)
 {
-	struct fz_model_opts mo = { .mincore_hole_is_evidence = !fz_has_swap() };
+	struct fz_model_opts mo = { .mincore_hole_is_evidence = !system_has_swap() };
 	struct fz_exec_opts eo = { .timeout_ms = 60000 };
 	struct fz_record *r = fz_record_alloc();
 	const char *why = fz_env_setup();

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "fz.h"
+#include "probe.h"
 #include "rng.h"
 
 struct opts {
@@ -328,14 +329,14 @@ static void add_stats(struct fz_exec_stats *a, const struct fz_exec_stats *b)
 
 static int fuzz(const struct opts *o)
 {
-	struct fz_model_opts mo = { .mincore_hole_is_evidence = !fz_has_swap() };
+	struct fz_model_opts mo = { .mincore_hole_is_evidence = !system_has_swap() };
 	struct fz_exec_opts eo = { .timeout_ms = 60000 };
 	static struct fz_op ops[FZ_MAX_OPS];
 	struct fz_exec_stats agg = { 0 };
 	struct fz_finding fd = { .kind = FV_NONE };
 	struct fz_record *r = fz_record_alloc();
 	struct fz_cov cov = { 0 };
-	uint64_t ignored[FV_NR] = { 0 };
+	uint64_t ignored[FV_NR] = { 0 }, under = 0, filled;
 	bool skipped;
 	double t0 = now_s(), first = -1, el;
 	const char *why;
@@ -395,6 +396,10 @@ static int fuzz(const struct opts *o)
 		print_seq(r, fd.op);
 		m = save_finding(o, iter, ops, n, &fd, r, &mo);
 	}
+	/* collapses that filled a range; collapses tried under a MISSING registration */
+	filled = cov.collapse[CR_FILLED][0] + cov.collapse[CR_FILLED][1];
+	for (k = 0; k < CR_NR; k++)
+		under += cov.collapse[k][1];
 	fz_cov_print(stdout, &cov, &agg);
 	for (k = 1; k < FV_NR; k++)
 		if (ignored[k])
@@ -411,12 +416,7 @@ static int fuzz(const struct opts *o)
 				"\"numa_nodes\":%u,\"numa_ops\":%u,\"uring_ops\":%u}\n",
 				(unsigned long long)o->seed, el, (unsigned long long)cov.execs,
 				cov.execs / (el > 0 ? el : 1), fz_verdict_name(fd.kind), first, m,
-				(unsigned long long)(cov.collapse[CR_FILLED][0] +
-						     cov.collapse[CR_FILLED][1]),
-				(unsigned long long)(cov.collapse[CR_FILLED][1] +
-						     cov.collapse[CR_OK_HOLES][1] +
-						     cov.collapse[CR_EINVAL][1] + cov.collapse[CR_EAGAIN][1] +
-						     cov.collapse[CR_EBUSY][1] + cov.collapse[CR_OTHER][1]),
+				(unsigned long long)filled, (unsigned long long)under,
 				agg.numa_nodes, agg.numa_ops_ok, agg.uring_ops);
 			fclose(j);
 		}
@@ -426,10 +426,6 @@ static int fuzz(const struct opts *o)
 		return 1;
 	}
 	if (!skip[0]) {
-		uint64_t under = 0, filled = cov.collapse[CR_FILLED][0] + cov.collapse[CR_FILLED][1];
-
-		for (k = 0; k < CR_NR; k++)
-			under += cov.collapse[k][1];
 		if (!cov.execs)
 			snprintf(skip, sizeof(skip), "no sequence ran");
 		else if (!filled)

@@ -120,6 +120,17 @@ int thp_apply(const char * const *pairs)
 	return 0;
 }
 
+/* Per-size controls (6.8+): let the PMD size follow the top-level knobs. */
+void thp_pmd_follow_top(void)
+{
+	char knob[64];
+
+	snprintf(knob, sizeof(knob), "hugepages-%zukB/shmem_enabled", thp_pmd_size() >> 10);
+	thp_write(knob, "inherit");
+	snprintf(knob, sizeof(knob), "hugepages-%zukB/enabled", thp_pmd_size() >> 10);
+	thp_write(knob, "inherit");
+}
+
 size_t thp_pmd_size(void)
 {
 	char buf[32];

@@ -39,5 +39,7 @@ int thp_read(const char *knob, char *buf, size_t len);
 
 /* Write each "knob", "value" pair; returns the first error. */
 int thp_apply(const char * const *pairs);
+/* hugepages-<PMD>kB/{enabled,shmem_enabled} = inherit, where they exist */
+void thp_pmd_follow_top(void);
 
 #endif

@@ -532,7 +532,6 @@ static int wait_byte(int fd, int timeout_ms)
 FIXTURE_SETUP(contract)
 {
 	struct run *r = &self->r;
-	char setting[64];
 	static const char * const base[] = {
 		"enabled", "madvise",
 		"defrag", "madvise",
@@ -552,12 +551,7 @@ FIXTURE_SETUP(contract)
 	r->hp = thp_pmd_size() / r->ps;
 	if (thp_apply(base))
 		SKIP(return, "cannot write THP sysfs settings (not root?)");
-	/* Per-size controls (6.8+) must let the PMD size follow the top level. */
-	snprintf(setting, sizeof(setting), "hugepages-%zukB/shmem_enabled",
-		 thp_pmd_size() >> 10);
-	thp_write(setting, "inherit");
-	snprintf(setting, sizeof(setting), "hugepages-%zukB/enabled", thp_pmd_size() >> 10);
-	thp_write(setting, "inherit");
+	thp_pmd_follow_top();
 	r->l = ledger_create(LEDGER_CAP);
 	ASSERT_NE(NULL, r->l);
 	r->seed = rng_run_seed();
