@@ -13,6 +13,9 @@
 #   ctx=N        lines of context after a kernel report (default 30)
 #   tailn=N      console lines shown for hangs / no boot (default 40)
 #   maxreports=N report excerpts printed at most (default 10)
+#   print_hang_re=1  print the hang-report pattern (an ERE that grep -E
+#                reads too) and exit: scripts/vmtest watches the console
+#                for it while the guest runs, so the two agree
 #
 # Guest protocol (printed by the /init that scripts/vmtest packs):
 #   @@VMTEST boot <uname -r> ...      userspace is up
@@ -24,10 +27,14 @@
 #   RESULT <PASS|FAIL|SKIP|ERROR> <reason>
 # and exits 0 PASS, 1 FAIL, 4 SKIP, 125 ERROR (guest never booted).
 #
-# Rules, in order: no boot marker -> ERROR (125).  Any kernel report
-# (Oops, BUG:, WARNING:, KASAN, lockdep, hung task, soft lockup, RCU stall,
-# panic) -> FAIL.  No done marker (hang, crash, timeout) -> FAIL.  Any
-# command rc not in {0,4} -> FAIL.  Every command rc=4 -> SKIP.  Else PASS.
+# Rules, in order: no boot marker -> ERROR (125).  A hang report -> FAIL,
+# the reason starting "hang: " with the report's first line: a soft or hard
+# lockup, a hung task ("blocked for more than"), an RCU stall, a workqueue
+# lockup, or a test killed by a timeout (the kselftest harness's "Test
+# terminated by timeout", run_kselftest.sh's "# TIMEOUT N seconds").  Any
+# other kernel report (Oops, BUG:, WARNING:, KASAN, lockdep, panic) -> FAIL.
+# No done marker (crash, timeout) -> FAIL.  Any command rc not in {0,4} ->
+# FAIL.  Every command rc=4 -> SKIP.  Else PASS.
 
 function kmsg(s) {
 	# Kernel console lines carry a printk timestamp (vmtest boots with
@@ -57,9 +64,41 @@ function is_report(m) {
 		return 1
 	if (m ~ /possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage/)
 		return 1
-	if (m ~ /(rcu: )?INFO: rcu_[a-z]+ (self-)?detected stall/ || m ~ /^rcu: INFO: .*detected stall/)
+	if (m ~ /(rcu: )?INFO: rcu_[a-z_]+ (self-)?detected (expedited )?stall/ || m ~ /^rcu: INFO: .*detected (expedited )?stall/)
 		return 1
 	return 0
+}
+
+# Lines that say something is stuck, matched anywhere in the raw console
+# line (kernel lines carry a timestamp, the test lines a "#" or "not ok"
+# prefix).  Kernel wording from 6.1 and 6.12: kernel/watchdog.c,
+# watchdog_hld.c, hung_task.c, rcu/tree_stall.h, rcu/tree_exp.h,
+# workqueue.c; tools/testing/selftests/kselftest_harness.h and
+# kselftest/runner.sh.  Plain ERE, the subset both mawk and grep -E read.
+function hang_pattern() {
+	return "BUG: soft lockup - CPU#[0-9]+ stuck for" \
+		"|[Dd]etected hard LOCKUP on cpu" \
+		"|INFO: task .+ blocked for more than [0-9]+ seconds" \
+		"|INFO: rcu_[a-z_]+ (self-)?detected (expedited )?stalls?" \
+		"|BUG: workqueue lockup - pool" \
+		"|#.*: Test terminated by timeout" \
+		"|not ok [0-9]+ .* # TIMEOUT [0-9]+ seconds"
+}
+
+# A hang line as the reason shows it: no CR, printk timestamp or "# "
+# prefixes.
+function hang_text(s) {
+	gsub(/\r/, "", s)
+	if (match(s, /\[ *[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9]\] /))
+		s = substr(s, RSTART + RLENGTH)
+	sub(/^[ \t]*(# )*/, "", s)
+	return s
+}
+
+function repwhere(r) {
+	if (repcmd[r])
+		return "during cmd " repcmd[r] ": " cmdname(repcmd[r])
+	return (rep[r] < boot || !boot) ? "during boot" : "outside the commands"
 }
 
 function cmdname(i) {
@@ -81,6 +120,12 @@ function show_tail(title,    s) {
 }
 
 BEGIN {
+	hang_re = hang_pattern()
+	if (print_hang_re) {
+		print hang_re
+		printed_re = 1
+		exit 0
+	}
 	if (ctx == "") ctx = 30
 	if (tailn == "") tailn = 40
 	if (maxreports == "") maxreports = 10
@@ -119,14 +164,25 @@ BEGIN {
 		next
 	}
 	m = kmsg($0)
-	if (m != "" && is_report(m)) {
+	k = (m != "" && is_report(m))
+	h = ($0 ~ hang_re)
+	if (k || h) {
 		rep[++nrep] = NR
-		reptxt[nrep] = m
+		reptxt[nrep] = h ? hang_text($0) : m
 		repcmd[nrep] = cur
+		repkernel[nrep] = k
+		if (h)
+			hangs[++nhang] = nrep
+		else if (!kfirst)
+			kfirst = nrep
+		if (k)
+			nkernel++
 	}
 }
 
 END {
+	if (printed_re)
+		exit 0
 	reason = ""
 
 	if (!boot) {
@@ -147,7 +203,9 @@ END {
 
 	if (nrep) {
 		fail = 1
-		printf "kernel reports: %d\n", nrep
+		printf "kernel reports: %d\n", nkernel
+		if (nrep > nkernel)
+			printf "test timeouts: %d\n", nrep - nkernel
 		blockend = 0
 		shown = 0
 		for (r = 1; r <= nrep; r++) {
@@ -157,7 +215,8 @@ END {
 				printf "(further reports not shown, see the full console log)\n"
 				break
 			}
-			s = rep[r] - 3
+			# A test timeout: the lines before it say what the test did.
+			s = rep[r] - (repkernel[r] ? 3 : 10)
 			if (s <= blockend)
 				s = blockend + 1
 			if (s < 1)
@@ -165,7 +224,8 @@ END {
 			e = rep[r] + ctx
 			if (e > NR)
 				e = NR
-			printf "---- kernel report at console line %d%s: %s ----\n", rep[r],
+			printf "---- %s at console line %d%s: %s ----\n",
+				(repkernel[r] ? "kernel report" : "test timeout"), rep[r],
 				(repcmd[r] ? " (during cmd " repcmd[r] ": " cmdname(repcmd[r]) ")" : (rep[r] < boot ? " (during boot)" : "")),
 				reptxt[r]
 			for (; s <= e; s++)
@@ -173,7 +233,11 @@ END {
 			blockend = e
 		}
 		print "----"
-		addreason("kernel: " reptxt[1] (nrep > 1 ? " (+" (nrep - 1) " more)" : ""))
+		if (nhang)
+			addreason("hang: " reptxt[hangs[1]] " (" repwhere(hangs[1]) ")" (nhang > 1 ? " (+" (nhang - 1) " more)" : ""))
+		nother = nrep - nhang
+		if (nother)
+			addreason("kernel: " reptxt[kfirst] (nother > 1 ? " (+" (nother - 1) " more)" : ""))
 	}
 
 	n = (ncmds != "" && ncmds + 0 > 0) ? ncmds + 0 : maxcmd
@@ -184,11 +248,16 @@ END {
 			where = " in cmd " cur ": " cmdname(cur)
 		else if (maxcmd == 0)
 			where = " before the first command"
-		if (timedout)
+		# After a hang report, the hang is why the guest stopped.
+		if (nhang)
+			;
+		else if (timedout)
 			addreason("timeout after " timeout "s" where " (hang)")
 		else
 			addreason("guest stopped before the done marker" where (note != "" ? " (" note ")" : ""))
-		show_tail("no done marker")
+		# Unless a hang report's excerpt already ends the console.
+		if (!(nhang && blockend >= NR))
+			show_tail("no done marker")
 	}
 
 	all4 = (n > 0)

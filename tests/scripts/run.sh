@@ -14,6 +14,8 @@
 # Prints "ok N - desc" / "not ok N - desc" per check, then
 # "N passed, N failed"; exits 1 if any check failed.
 
+# Variables read only inside the strings that check() evals look unused.
+# shellcheck disable=SC2034
 set -u -o pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -26,36 +28,8 @@ SUMMARY=$ROOT/scripts/ktap-summary
 T=$(mktemp -d "${TMPDIR:-/tmp}/vmtest-selftest.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 
-n=0
-nfail=0
-out=
-code=
-
-# run CMD...: capture combined output in $out and the exit code in $code
-run() {
-	out=$("$@" 2>&1)
-	code=$?
-}
-
-# check DESC TEST...: run a test command, report ok / not ok
-check() {
-	local desc=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		nfail=$((nfail + 1))
-		if [ -n "$out" ]; then
-			printf '%s\n' "$out" | tail -n 15 | sed 's/^/#   | /'
-		fi
-		echo "#   exit code: $code"
-	fi
-}
-
-has() { grep -F -- "$1" <<<"$out" >/dev/null; }
-hasnt() { ! has "$1"; }
+# shellcheck source=scripts/lib/tap.sh
+. "$ROOT/scripts/lib/tap.sh"
 lastline_has() { local last=${out##*$'\n'}; [[ "$last" == *"$1"* ]]; }
 
 verdict() {
@@ -139,6 +113,66 @@ printf '%s\n' "@@VMTEST boot 6.1.192" "@@VMTEST begin 1 ./t" \
 	"@@VMTEST end 1 rc=0" "@@VMTEST done" >"$T/noise.log"
 run awk -f "$VERDICT" "$T/noise.log"
 check "ordinary printk noise (OOM kill, segfault) is not a kernel report" [ "$code" = 0 ]
+
+# --- hang reports -------------------------------------------------------------
+# Recorded consoles of runs that vmtest stopped at a hang report: FAIL, the
+# reason starts "hang: " with the report's first line, and the excerpt has
+# the trace that followed it.
+verdict hang-softlockup.log -v "note=hang report, guest killed"
+check "soft lockup -> FAIL (hang) with the report line in the reason" \
+	eval '[ "$code" = 1 ] && lastline_has "RESULT FAIL hang: watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [uffd_collapse_s:97] (during cmd 1: ./uffd_collapse_stress --duration 30)"'
+check "soft lockup: excerpt has the stuck CPU's trace" \
+	eval 'has "kernel report at console line 10 (during cmd 1: ./uffd_collapse_stress --duration 30)" && has "madvise_collapse+0x1d3/0x3f0" && has "RIP: 0010:xas_find+0x6d/0x1b0"'
+verdict hang-hungtask.log -v "note=hang report, guest killed"
+check "hung task -> FAIL (hang) with the report line in the reason, no second reason" \
+	eval '[ "$code" = 1 ] && lastline_has "RESULT FAIL hang: INFO: task uffd_collapse_c:88 blocked for more than 20 seconds. (during cmd 1: ./uffd_collapse_contract)" && ! lastline_has "kernel:" && ! lastline_has "done marker"'
+check "hung task: excerpt has the blocked task's stack" \
+	eval 'has "task:uffd_collapse_c state:D" && has "rwsem_down_write_slowpath+0x2a4/0x5d0"'
+verdict hang-rcu.log -v "note=hang report, guest killed"
+check "RCU stall -> FAIL (hang) with the report line in the reason" \
+	eval '[ "$code" = 1 ] && lastline_has "RESULT FAIL hang: rcu: INFO: rcu_sched detected stalls on CPUs/tasks: (during cmd 1: ./uffd_collapse_fuzz --seed 7 --duration 60)"'
+check "RCU stall: excerpt has the stalled CPU's backtrace" \
+	eval 'has "NMI backtrace for cpu 1" && has "migrate_pages_batch+0x3a1/0xb90"'
+verdict hang-harness-timeout.log -v "note=hang report, guest killed"
+check "kselftest harness 'Test terminated by timeout' -> FAIL (hang) naming the test" \
+	eval '[ "$code" = 1 ] && lastline_has "RESULT FAIL hang: contract.tmpfs_advise_khugepaged_partial_one.missing_faults: Test terminated by timeout (during cmd 1: ./uffd_collapse_contract)"'
+check "harness timeout: excerpt has what the test did before it" \
+	eval 'has "test timeout at console line 12" && has "waiting for khugepaged full_scans > 3" && has "#  RUN           contract.tmpfs_advise_khugepaged_partial_one.missing_faults"'
+# Every hang pattern, in a run that otherwise completed, is a hang.
+while IFS= read -r rep; do
+	{
+		echo "@@VMTEST boot 6.12.117"
+		echo "@@VMTEST begin 1 ./t"
+		echo "$rep"
+		echo "ok 1 t"
+		echo "@@VMTEST end 1 rc=0"
+		echo "@@VMTEST done"
+	} >"$T/hang1.log"
+	run awk -f "$VERDICT" "$T/hang1.log"
+	check "hang line '${rep:0:50}' -> FAIL (hang)" eval '[ "$code" = 1 ] && lastline_has "RESULT FAIL hang: "'
+done <<'EOF'
+[   31.000001] watchdog: BUG: soft lockup - CPU#1 stuck for 23s! [khugepaged:31]
+[   31.000001] watchdog: Watchdog detected hard LOCKUP on cpu 1
+[   31.000001] NMI watchdog: Watchdog detected hard LOCKUP on cpu 0
+[   31.000001] INFO: task kworker/u4:2:57 blocked for more than 20 seconds.
+[   31.000001] rcu: INFO: rcu_sched self-detected stall on CPU
+[   31.000001] rcu: INFO: rcu_preempt detected expedited stalls on CPUs/tasks: { 1-... } 5002 jiffies s: 193 root: 0x2/.
+[   31.000001] INFO: rcu_tasks detected stalls on tasks:
+[   31.000001] BUG: workqueue lockup - pool cpus=1 node=0 flags=0x0 nice=0 stuck for 31s!
+# global.stuck_fault: Test terminated by timeout
+# # contract.x.missing_faults: Test terminated by timeout
+not ok 1 selftests: uffd_collapse: uffd_collapse_stress # TIMEOUT 300 seconds
+EOF
+# ... and lines that only look alike are not.
+printf '%s\n' "@@VMTEST boot 6.12.117" "@@VMTEST begin 1 ./t" \
+	"# global.x: waited for the fault, no timeout" "# khugepaged blocked for more than a while" \
+	"ok 1 global.x # SKIP TIMEOUT not set" "@@VMTEST end 1 rc=0" "@@VMTEST done" >"$T/nohang.log"
+run awk -f "$VERDICT" "$T/nohang.log"
+check "lines that merely mention timeouts or blocking are no hang" eval '[ "$code" = 0 ] && lastline_has "RESULT PASS"'
+run awk -f "$VERDICT" -v print_hang_re=1 /dev/null
+check "console-verdict.awk -v print_hang_re=1 prints one pattern grep -E reads" \
+	eval '[ "$code" = 0 ] && [ "$(printf "%s\n" "$out" | wc -l)" = 1 ] &&
+	grep -aqE -- "$out" "$FIX/console/hang-rcu.log" && ! grep -aqE -- "$out" "$FIX/console/clean.log"'
 
 # --- KTAP extraction -----------------------------------------------------------
 run awk -f "$KTAP" "$FIX/console/clean.log"
@@ -423,6 +457,25 @@ done
 check "configs/base.config turns BASE_SMALL off for 6.1 and 6.12" \
 	eval 'grep -qx "CONFIG_BASE_FULL=y" "$ROOT/configs/base.config" && grep -qx "# CONFIG_BASE_SMALL is not set" "$ROOT/configs/base.config"'
 
+# --- get-harness pins a harness that reads argv; make CFLAGS= keeps ours ------
+for h in old new; do
+	mkdir -p "$T/ksrc-$h/tools/testing/selftests"
+	: >"$T/ksrc-$h/tools/testing/selftests/kselftest.h"
+done
+printf '%s\n' 'static int test_harness_run(int __attribute__((unused)) argc,' \
+	>"$T/ksrc-old/tools/testing/selftests/kselftest_harness.h"
+printf '%s\n' 'static int test_harness_argv_check(int argc, char **argv)' \
+	>"$T/ksrc-new/tools/testing/selftests/kselftest_harness.h"
+run env KSRC="$T/ksrc-old" "$ROOT/scripts/get-harness" "$T/h-old"
+check "get-harness: a harness that ignores argv (6.1's) is refused, exit 1" \
+	eval '[ "$code" = 1 ] && has "ignores its arguments" && [ ! -e "$T/h-old/kselftest_harness.h" ]'
+run env KSRC="$T/ksrc-new" "$ROOT/scripts/get-harness" "$T/h-new"
+check "get-harness: a harness that reads argv is taken" \
+	eval '[ "$code" = 0 ] && [ -e "$T/h-new/kselftest_harness.h" ]'
+run make -s -n -C "$ROOT" BUILD="$T/mk" CFLAGS=-O1 "$T/mk/obj/util.o"
+check "make CFLAGS=-O1: the compile line keeps the include and warning flags" \
+	eval 'has_re "gcc .*-Wall.*-Iselftests .*-O1 .*util\.c|cc .*-Wall.*-Iselftests .*-O1 .*util\.c"'
+
 # --- build-kernel argument handling ----------------------------------------------
 run env SUITE_CACHE="$T/cache" "$ROOT/scripts/build-kernel" "$T/no-such-tree"
 check "build-kernel: bad SPEC -> 125 (cannot test)" [ "$code" = 125 ]
@@ -526,8 +579,28 @@ check "vmtest: KTAP on stdout, command quoting preserved" \
 	eval 'has "ok 1 global.p" && has "two  spaces;" && hasnt "@@VMTEST begin"'
 check "vmtest: --log has the markers, --ktap has only test output" \
 	eval 'grep -q "@@VMTEST done" "$T/console.out" && [ "$(grep -c "ok 1 global.p" "$T/ktap.out")" = 2 ] && ! grep -q "^\[" "$T/ktap.out"'
-check "vmtest: kernel cmdline has console, panic=-1, printk.time" \
-	eval 'grep -q "console=ttyS0.*printk.time=1.*panic=-1" "$T/console.out"'
+check "vmtest: kernel cmdline has console, panic=-1, printk.time, lockups reported without panic" \
+	eval 'grep -q "console=ttyS0.*printk.time=1.*panic=-1 softlockup_panic=0 hung_task_panic=0" "$T/console.out"'
+check "vmtest: the guest init shortens hung_task_timeout_secs and starts the kmsg relay" \
+	eval 'grep -q "echo 20 >/proc/sys/kernel/hung_task_timeout_secs" "$T/st/init" && grep -q "cat /dev/kmsg" "$T/st/init" && grep -q "kmsg-relay.awk" "$T/st/init"'
+# The relay, run by the guest's awk (busybox) over /dev/kmsg records: after
+# a hung-task report, the records below the console level, once each.
+if command -v busybox >/dev/null; then
+	printf '%s\n' '6,500,23400000,-;an info line before the report' \
+		'3,501,23520114,-;INFO: task t_pass:88 blocked for more than 20 seconds.' \
+		'3,502,23520791,-;      Not tainted 6.99.0-fake #1' \
+		'6,503,23521263,-;task:t_pass          state:D stack:0     pid:88    ppid:86     flags:0x00004002' \
+		' SUBSYSTEM=cpu' \
+		'6,504,23521540,-;Call Trace:' '6,505,23521815,-; rwsem_down_write_slowpath+0x2a4/0x5d0; x' \
+		'4,506,23522000,-;a warning the console showed' \
+		'6,503,23521263,-;task:t_pass state:D (read again after a restart)' >"$T/kmsg"
+	run busybox awk -F';' -v cl=5 -f "$T/st/kmsg-relay.awk" "$T/kmsg"
+	check "kmsg relay: the hung task's KERN_INFO stack, with timestamps, nothing else" \
+		eval '[ "$code" = 0 ] && [ "$out" = "$(printf "%s\n" "[   23.521263] task:t_pass          state:D stack:0     pid:88    ppid:86     flags:0x00004002" "[   23.521540] Call Trace:" "[   23.521815]  rwsem_down_write_slowpath+0x2a4/0x5d0; x")" ]'
+else
+	n=$((n + 1))
+	echo "ok $n - kmsg relay # SKIP no busybox"
+fi
 check "vmtest: temp dir removed" eval '[ -z "$(ls -A "$T/tmp")" ]'
 
 vm pass ./t_pass ./t_fail
@@ -553,26 +626,92 @@ check "vmtest: hang -> killed at --timeout, exit 1" \
 	eval '[ "$code" = 1 ] && lastline_has "timeout after 3s in cmd 1: ./t_pass (hang)" && [ $((SECONDS - start)) -lt 20 ]'
 check "vmtest: hung qemu process is gone and temp dir removed" eval 'fake_gone && [ -z "$(ls -A "$T/tmp")" ]'
 
+# --accel auto with a fake kvm device: every way kvm can fail before the
+# boot marker ends in a tcg run and a cached verdict that the next run uses
+# without probing.  Each case has its own cache.
 touch "$T/kvm"
-run env SUITE_CACHE="$T/cache" TMPDIR="$T/tmp" VMTEST_QEMU="$HERE/fake-qemu" \
-	FAKE_QEMU_STATE="$T/st" FAKE_QEMU_SCENARIO=kvm-hang VMTEST_KVM_DEV="$T/kvm" \
-	VMTEST_KVM_PROBE_TIMEOUT=2 "$ROOT/scripts/vmtest" --kernel "$T/bzImage" --bin "$T/bin" ./t_pass
-check "vmtest --accel auto: kvm hang detected, retried with tcg, verdict cached" \
-	eval '[ "$code" = 0 ] && has "caching '"'"'kvm-hangs'"'"'" && lastline_has "accel=tcg result=PASS" && grep -qx kvm-hangs "$T"/cache/accel/kvm-*'
-: >"$T/st/calls"
-run env SUITE_CACHE="$T/cache" TMPDIR="$T/tmp" VMTEST_QEMU="$HERE/fake-qemu" \
-	FAKE_QEMU_STATE="$T/st" FAKE_QEMU_SCENARIO=kvm-hang VMTEST_KVM_DEV="$T/kvm" \
-	VMTEST_KVM_PROBE_TIMEOUT=2 "$ROOT/scripts/vmtest" --kernel "$T/bzImage" --bin "$T/bin" ./t_pass
-check "vmtest --accel auto: second run goes straight to tcg" \
-	eval '[ "$code" = 0 ] && has "cached verdict: kvm hangs" && [ "$(cat "$T/st/calls")" = "accel=tcg" ]'
-rm -rf "$T/cache/accel"
-run env SUITE_CACHE="$T/cache" TMPDIR="$T/tmp" VMTEST_QEMU="$HERE/fake-qemu" \
-	FAKE_QEMU_STATE="$T/st" FAKE_QEMU_SCENARIO=pass VMTEST_KVM_DEV="$T/kvm" \
-	"$ROOT/scripts/vmtest" --kernel "$T/bzImage" --bin "$T/bin" ./t_pass
-check "vmtest --accel auto: working kvm is used and cached" \
-	eval '[ "$code" = 0 ] && lastline_has "accel=kvm result=PASS" && grep -qx kvm-works "$T"/cache/accel/kvm-*'
+chmod 600 "$T/kvm"
+# vmk KVM-BEHAVIOUR CACHE SCENARIO [vmtest args...]: one run of ./t_pass,
+# calls reset; $KVMDEV overrides the kvm device.
+vmk() {
+	local kb=$1 cache=$2 scen=${3:-pass}
+	shift 3
+	: >"$T/st/calls"
+	run env SUITE_CACHE="$cache" TMPDIR="$T/tmp" VMTEST_QEMU="$HERE/fake-qemu" \
+		FAKE_QEMU_STATE="$T/st" FAKE_QEMU_SCENARIO="$scen" FAKE_QEMU_KVM="$kb" \
+		VMTEST_KVM_DEV="${KVMDEV:-$T/kvm}" VMTEST_KVM_PROBE_TIMEOUT=2 \
+		"$ROOT/scripts/vmtest" --kernel "$T/bzImage" --bin "$T/bin" "$@" ./t_pass
+}
+calls() { tr '\n' ' ' <"$T/st/calls" | sed 's/ $//'; }
+cached() { cat "$1"/accel/kvm-* 2>/dev/null; }
+while IFS='|' read -r kb what; do
+	c=$T/acache-$kb
+	start=$SECONDS
+	vmk "$kb" "$c" pass
+	check "vmtest --accel auto, kvm $kb: tcg rerun passes, 'kvm-fails' cached with the reason" \
+		eval '[ "$code" = 0 ] && lastline_has "accel=tcg result=PASS" && [ "$(calls)" = "accel=kvm accel=tcg" ] &&
+		cached "$c" | grep -q "^kvm-fails: .*$what" && [ "$(cached "$c" | wc -l)" = 1 ] &&
+		has "accel: kvm failed: " && has "retrying with tcg" && has "verdict '"'"'kvm-fails'"'"' cached in $c/accel/kvm-" && [ $((SECONDS - start)) -lt 20 ]'
+	vmk "$kb" "$c" pass
+	check "vmtest --accel auto, kvm $kb: the next run goes straight to tcg and says why" \
+		eval '[ "$code" = 0 ] && lastline_has "accel=tcg result=PASS" && [ "$(calls)" = "accel=tcg" ] &&
+		has "accel: tcg (cached verdict '"'"'kvm-fails: " && hasnt "accel: trying kvm"'
+done <<'EOF'
+abort|qemu killed by SIGABRT before the boot marker: qemu-system-x86_64: error: failed to set MSR 0x10a
+exit1|qemu exited with status 1 before the boot marker: .*failed to initialize kvm
+nocpu|qemu exited with status 1 before the boot marker: .*CPU model 'host' requires KVM
+hang|no boot marker within 2\.[0-9]s$
+internal-error|qemu reported an error before the boot marker: KVM internal error
+EOF
+vmk abort "$T/acache-abort" fail --accel kvm
+check "vmtest --accel kvm is strict: kvm aborts -> 125, no tcg run, qemu's error shown" \
+	eval '[ "$code" = 125 ] && lastline_has "accel=kvm result=ERROR (guest never reached the boot marker (qemu killed by SIGABRT))" &&
+	[ "$(calls)" = "accel=kvm" ] && has "failed to set MSR 0x10a" && hasnt "Aborted"'
+start=$SECONDS
+vmk internal-error "$T/acache-ie" pass --accel kvm
+check "vmtest --accel kvm: qemu's KVM internal error ends the run at once -> 125" \
+	eval '[ "$code" = 125 ] && lastline_has "result=ERROR" && has "KVM internal error" && [ $((SECONDS - start)) -lt 15 ] && fake_gone'
+
+vmk exit1 "$T/acache-both" noboot
+check "vmtest --accel auto: tcg does not boot either -> 125, no verdict cached" \
+	eval '[ "$code" = 125 ] && lastline_has "accel=tcg result=ERROR" && [ "$(calls)" = "accel=kvm accel=tcg" ] &&
+	[ -z "$(cached "$T/acache-both")" ] && has "no verdict cached"'
+
+vmk ok "$T/acache-ok" pass
+check "vmtest --accel auto: working kvm is used, no fallback, 'kvm-works' cached" \
+	eval '[ "$code" = 0 ] && lastline_has "accel=kvm result=PASS" && [ "$(calls)" = "accel=kvm" ] && [ "$(cached "$T/acache-ok")" = kvm-works ]'
+vmk ok "$T/acache-ok" pass
+check "vmtest --accel auto: with 'kvm-works' cached, kvm is used again" \
+	eval '[ "$code" = 0 ] && lastline_has "accel=kvm result=PASS" && [ "$(calls)" = "accel=kvm" ]'
+
+vmk late-abort "$T/acache-late" pass
+check "vmtest --accel auto: qemu dies after the boot marker -> FAIL under kvm, no tcg rerun" \
+	eval '[ "$code" = 1 ] && lastline_has "accel=kvm result=FAIL (guest stopped before the done marker in cmd 1: ./t_pass (qemu killed by SIGABRT))" &&
+	[ "$(calls)" = "accel=kvm" ] && [ "$(cached "$T/acache-late")" = kvm-works ]'
+vmk ok "$T/acache-late2" warn
+check "vmtest --accel auto: a kernel report under kvm -> FAIL under kvm, no tcg rerun" \
+	eval '[ "$code" = 1 ] && lastline_has "accel=kvm result=FAIL (kernel: WARNING:" && [ "$(calls)" = "accel=kvm" ]'
+
+mkdir -p "$T/acache-old/accel"
+echo kvm-hangs >"$T/acache-old/accel/kvm-$(uname -r)-qemu-7.2.99"
+vmk hang "$T/acache-old" pass
+check "vmtest --accel auto: an older 'kvm-hangs' verdict is still honoured" \
+	eval '[ "$code" = 0 ] && [ "$(calls)" = "accel=tcg" ] && has "cached verdict '"'"'kvm-hangs'"'"'"'
+
+KVMDEV=$T/no-kvm vmk ok "$T/acache-noaccess" pass
+check "vmtest --accel auto: no kvm device -> tcg without probing, nothing cached" \
+	eval '[ "$code" = 0 ] && [ "$(calls)" = "accel=tcg" ] && has "not accessible" && [ -z "$(cached "$T/acache-noaccess")" ]'
 vm pass --accel kvm ./t_pass
 check "vmtest --accel kvm without a usable kvm device -> 125" [ "$code" = 125 ]
+
+# A hung task in the guest: vmtest stops at the report, long before --timeout.
+start=$SECONDS
+vm hang-report --timeout 60 ./t_pass
+check "vmtest: a hung-task report ends the run at once -> FAIL (hang), well before --timeout" \
+	eval '[ "$code" = 1 ] && lastline_has "result=FAIL (hang: INFO: task t_pass:88 blocked for more than 20 seconds. (during cmd 1: ./t_pass))" &&
+	[ $((SECONDS - start)) -lt 20 ]'
+check "vmtest: the hang report and its trace are on stderr, the guest is gone" \
+	eval 'has "hang report on the console after" && has "rwsem_down_write_slowpath+0x2a4/0x5d0" && fake_gone && [ -z "$(ls -A "$T/tmp")" ]'
 
 if dyn=/usr/bin/true && readelf -lW "$(readlink -f "$dyn")" 2>/dev/null | grep 'program interpreter' >/dev/null; then
 	cp "$(readlink -f "$dyn")" "$T/bin/dyn_true"
@@ -595,7 +734,6 @@ gate() {	# gate VAR=VALUE... : the gate, with that fake kernel behaviour
 	run env FUZZ_GATE_VMTEST="$HERE/fake-vmtest-fuzz" FAKE_MIN_OPS=4 "$@" \
 		"$ROOT/scripts/fuzz-gate"
 }
-has_re() { grep -qE -- "$1" <<<"$out"; }
 if [ -x "$ROOT/build/uffd_collapse_fuzz" ] && command -v cc >/dev/null; then
 	gate
 	check "fuzz-gate: bug found, minimized, reproduced, fixed kernel clean -> six oks" \
@@ -621,6 +759,4 @@ else
 	echo "# fuzz-gate checks skipped: needs build/uffd_collapse_fuzz (make) and cc"
 fi
 
-echo "1..$n"
-echo "$((n - nfail)) passed, $nfail failed"
-[ "$nfail" = 0 ]
+tap_done
