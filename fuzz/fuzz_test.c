@@ -13,7 +13,10 @@
 #include <string.h>
 
 #include "fz.h"
+#include "content.h"
 #include "kselftest_harness.h"
+#include "rng.h"
+#include "util.h"
 
 static struct fz_record R;
 static struct fz_model_opts MO = { .mincore_hole_is_evidence = true };
@@ -424,7 +427,7 @@ TEST(text_form_round_trips)
 {
 	static struct fz_op a[FZ_MAX_OPS], b[FZ_MAX_OPS];
 	unsigned int n = fz_generate(99, 100, a);
-	char *buf = NULL;
+	char *buf = NULL, why[200];
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
@@ -432,12 +435,459 @@ TEST(text_form_round_trips)
 	ASSERT_EQ(0, fz_seq_write(f, a, n));
 	fclose(f);
 	f = fmemopen(buf, len, "r");
-	ASSERT_EQ((int)n, fz_seq_read(f, b, FZ_MAX_OPS));
+	ASSERT_EQ((int)n, fz_seq_read(f, b, FZ_MAX_OPS, NULL, why, sizeof(why)));
 	fclose(f);
 	ASSERT_EQ(0, memcmp(a, b, n * sizeof(*a)));
 	free(buf);
-	ASSERT_EQ(-EINVAL, fz_op_parse("touch a=9 y=0 s=0 f=0 u=0 r=0 p=0 n=1 g=0", a));
-	ASSERT_EQ(-EINVAL, fz_op_parse("bogus a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=1 g=0", a));
+	ASSERT_EQ(-ERANGE, fz_op_parse("touch a=9 y=0 s=0 f=0 u=0 r=0 p=0 n=1 g=1", a, NULL, 0));
+	ASSERT_EQ(-EINVAL, fz_op_parse("bogus a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=1 g=0", a, NULL, 0));
+}
+
+/* Every sequence the fuzzer writes, as generated or as it ran (clamped), reads back. */
+TEST(generated_and_clamped_sequences_pass_the_strict_parser)
+{
+	static struct fz_op a[FZ_MAX_OPS], b[FZ_MAX_OPS];
+	struct fz_obs ok = { .done = 1 };
+	unsigned int seed, i, n, total = 0;
+	char why[200];
+
+	for (seed = 0; seed < 300; seed++) {
+		struct fz_struct s;
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		n = fz_generate(fz_iter_seed(seed, seed), seed % 2 ? FZ_MAX_OPS : 48, a);
+		fz_struct_init(&s);
+		for (i = 0; i < n; i++) {
+			struct fz_op c = a[i];
+
+			if (seed % 3 == 0 && fz_struct_applies(&s, &c)) {
+				fz_struct_advance(&s, &c, &ok);
+				a[i] = c;
+			}
+		}
+		ASSERT_EQ(0, fz_seq_write(f, a, n));
+		fclose(f);
+		ASSERT_EQ((int)n, fz_seq_parse(buf, len, b, FZ_MAX_OPS, NULL, why, sizeof(why)))
+			TH_LOG("seed %u: %s", seed, why);
+		ASSERT_EQ(0, memcmp(a, b, n * sizeof(*a)));
+		total += n;
+		free(buf);
+	}
+	TH_LOG("%u operations read back", total);
+}
+
+struct num_case {
+	const char *s;
+	int err;
+	uint64_t v;
+};
+
+TEST(parse_u64_takes_whole_unsigned_numbers_only)
+{
+	static const struct num_case c[] = {
+		{ "0", 0, 0 }, { "1000", 0, 1000 }, { "007", 0, 7 }, { "0x1F", 0, 31 },
+		{ "0XfF", 0, 255 }, { "18446744073709551615", 0, UINT64_MAX },
+		{ "0xffffffffffffffff", 0, UINT64_MAX },
+		{ "18446744073709551616", -ERANGE, 0 }, { "0x10000000000000000", -ERANGE, 0 },
+		{ "99999999999999999999999999", -ERANGE, 0 },
+		{ "", -EINVAL, 0 }, { "-1", -EINVAL, 0 }, { "+1", -EINVAL, 0 },
+		{ " 1", -EINVAL, 0 },
+		{ "1 ", -EINVAL, 0 }, { "1x", -EINVAL, 0 }, { "0x", -EINVAL, 0 },
+		{ "x1", -EINVAL, 0 },
+		{ "nan", -EINVAL, 0 }, { "inf", -EINVAL, 0 }, { "1e3", -EINVAL, 0 },
+		{ "1.0", -EINVAL, 0 },
+		{ "12\n", -EINVAL, 0 }, { "0x-1", -EINVAL, 0 },
+		{ "99999999999999999999x", -EINVAL, 0 },
+	};
+	uint64_t v;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		v = 12345;
+		ASSERT_EQ(c[i].err, parse_u64(c[i].s, 0, UINT64_MAX, &v)) TH_LOG("'%s'", c[i].s);
+		ASSERT_EQ(c[i].err ? 12345 : c[i].v, v) TH_LOG("'%s'", c[i].s);
+	}
+	ASSERT_EQ(-ERANGE, parse_u64("0", 1, 10, &v));
+	ASSERT_EQ(-ERANGE, parse_u64("11", 1, 10, &v));
+	ASSERT_EQ(0, parse_u64("10", 1, 10, &v));
+	ASSERT_EQ(10, v);
+	ASSERT_EQ(-EINVAL, parse_u64(NULL, 0, 1, &v));
+	ASSERT_EQ(0, parse_seed("0xdeadbeefcafef00d", &v));
+	ASSERT_EQ(0xdeadbeefcafef00dULL, v);
+	ASSERT_EQ(-EINVAL, parse_seed("abc", &v));
+	ASSERT_EQ(-EINVAL, parse_seed("", &v));
+	ASSERT_EQ(-EINVAL, parse_seed("-5", &v));
+}
+
+TEST(parse_double_takes_finite_decimal_numbers_only)
+{
+	static const struct {
+		const char *s;
+		int err;
+		double v;
+	} c[] = {
+		{ "30", 0, 30 }, { "0.5", 0, 0.5 }, { ".5", 0, 0.5 }, { "5.", 0, 5 },
+		{ "1e3", 0, 1000 }, { "2.5E-1", 0, 0.25 }, { "+7", 0, 7 }, { "1e+2", 0, 100 },
+		{ "-1", -ERANGE, 0 }, { "1e400", -ERANGE, 0 }, { "1e-400", -ERANGE, 0 },
+		{ "2e6", -ERANGE, 0 },
+		{ "nan", -EINVAL, 0 }, { "NAN", -EINVAL, 0 }, { "-nan", -EINVAL, 0 },
+		{ "inf", -EINVAL, 0 },
+		{ "infinity", -EINVAL, 0 }, { "-inf", -EINVAL, 0 }, { "", -EINVAL, 0 },
+		{ " 1", -EINVAL, 0 },
+		{ "1 ", -EINVAL, 0 }, { "1s", -EINVAL, 0 }, { "0x10", -EINVAL, 0 },
+		{ "0x1p3", -EINVAL, 0 },
+		{ ".", -EINVAL, 0 }, { "-", -EINVAL, 0 }, { "e5", -EINVAL, 0 },
+		{ "1e", -EINVAL, 0 },
+		{ "1e+", -EINVAL, 0 }, { "1..2", -EINVAL, 0 }, { "1,5", -EINVAL, 0 },
+	};
+	unsigned int i;
+	double v;
+
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		v = -42;
+		ASSERT_EQ(c[i].err, parse_double(c[i].s, 0, 1e6, &v)) TH_LOG("'%s'", c[i].s);
+		ASSERT_TRUE(c[i].err ? v == -42 : v == c[i].v) TH_LOG("'%s'", c[i].s);
+	}
+	ASSERT_EQ(0, parse_double("-0.5", -1, 1, &v));
+	ASSERT_EQ(-ERANGE, parse_double("0.001", 0.01, 1, &v));
+	ASSERT_EQ(-EINVAL, parse_double(NULL, 0, 1, &v));
+}
+
+/* Every field: what the executor and the model accept, and nothing else. */
+TEST(op_parser_checks_every_field)
+{
+	static const struct {
+		const char *line;
+		int err;
+	} c[] = {
+		{ "pwrite a=0 y=0 s=0 f=1 u=0 r=0 p=1023 n=1024 g=2147483647", 0 },
+		{ "pwrite a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=1 g=1\t# 3: a comment", 0 },
+		{ "  touch a=2 y=1 s=3 f=0 u=3 r=3 p=5 n=1 g=9", 0 },
+		{ "register a=0 y=0 s=0 f=0 u=7 r=0 p=0 n=0 g=0", 0 },
+		{ "numa a=1 y=1 s=0 f=0 u=3 r=255 p=0 n=16 g=0", 0 },
+		{ "madvise a=0 y=0 s=0 f=0 u=5 r=0 p=0 n=64 g=0", 0 },
+		{ "uffdio a=0 y=0 s=0 f=0 u=3 r=0 p=0 n=1 g=0x7fffffff", 0 },
+		{ "join a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=0 g=0", 0 },
+		/* generations: 0 and >= 2^31 decode as corrupt patterns */
+		{ "pwrite a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=1 g=0", -ERANGE },
+		{ "pwrite a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=1 g=2147483648", -ERANGE },
+		{ "uffdio a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=1 g=0", -ERANGE },
+		{ "touch a=0 y=0 s=0 f=0 u=0 r=1 p=0 n=1 g=0", -ERANGE },
+		{ "touch a=0 y=0 s=0 f=0 u=0 r=1 p=0 n=1 g=4294967297", -ERANGE },
+		{ "mmap a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=512 g=2147483648", -ERANGE },
+		/* structure */
+		{ "mmap a=3 y=0 s=0 f=0 u=0 r=0 p=0 n=512 g=0", -ERANGE },
+		{ "mmap a=0 y=2 s=0 f=0 u=0 r=0 p=0 n=512 g=0", -ERANGE },
+		{ "mmap a=0 y=0 s=4 f=0 u=0 r=0 p=0 n=512 g=0", -ERANGE },
+		{ "mmap a=0 y=0 s=0 f=2 u=0 r=0 p=0 n=512 g=0", -ERANGE },
+		{ "mmap a=0 y=0 s=0 f=0 u=0 r=0 p=1024 n=512 g=0", -ERANGE },
+		{ "mmap a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=1025 g=0", -ERANGE },
+		{ "mmap a=0 y=0 s=0 f=0 u=0 r=0 p=65536 n=512 g=0", -ERANGE },
+		{ "mmap a=256 y=0 s=0 f=0 u=0 r=0 p=0 n=512 g=0", -ERANGE },
+		/* enums */
+		{ "mmap a=0 y=0 s=0 f=0 u=1 r=0 p=0 n=512 g=0", -ERANGE },
+		{ "mmap a=0 y=0 s=0 f=0 u=0 r=1 p=0 n=512 g=0", -ERANGE },
+		{ "madvise a=0 y=0 s=0 f=0 u=6 r=0 p=0 n=1 g=0", -ERANGE },
+		{ "fallocate a=0 y=0 s=0 f=0 u=2 r=0 p=0 n=1 g=0", -ERANGE },
+		{ "touch a=0 y=0 s=0 f=0 u=4 r=0 p=0 n=1 g=1", -ERANGE },
+		{ "touch a=0 y=0 s=0 f=0 u=0 r=4 p=0 n=1 g=1", -ERANGE },
+		{ "register a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=1 g=0", -ERANGE },
+		{ "register a=0 y=0 s=0 f=0 u=8 r=0 p=0 n=1 g=0", -ERANGE },
+		{ "uffdio a=0 y=0 s=0 f=0 u=4 r=0 p=0 n=1 g=1", -ERANGE },
+		{ "probe a=0 y=0 s=0 f=0 u=3 r=0 p=0 n=1 g=0", -ERANGE },
+		{ "numa a=0 y=0 s=0 f=0 u=4 r=0 p=0 n=1 g=0", -ERANGE },
+		{ "numa a=0 y=0 s=0 f=0 u=0 r=256 p=0 n=1 g=0", -ERANGE },
+		/* syntax */
+		{ "pwrite a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=1 g=-1", -EINVAL },
+		{ "pwrite a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=1 g=+1", -EINVAL },
+		{ "pwrite a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=1 g=1x", -EINVAL },
+		{ "pwrite a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=1 g=", -EINVAL },
+		{ "pwrite a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=1 g=nan", -EINVAL },
+		{ "pwrite a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=1", -EINVAL },
+		{ "pwrite a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=1 g=1 x", -EINVAL },
+		{ "pwrite a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=1 g=1 g=2", -EINVAL },
+		{ "pwrite y=0 a=0 s=0 f=0 u=0 r=0 p=0 n=1 g=1", -EINVAL },
+		{ "pwrite a=0 y=0 s=0 f=0 u=0 r=0 p = 0 n=1 g=1", -EINVAL },
+		{ "pwrite a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=1 g=00000000000000000000000000000000001",
+		  -EINVAL },
+		{ "Pwrite a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=1 g=1", -EINVAL },
+		{ "", -EINVAL },
+	};
+	struct fz_op op;
+	char why[200];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		why[0] = 0;
+		ASSERT_EQ(c[i].err, fz_op_parse(c[i].line, &op, why, sizeof(why)))
+			TH_LOG("'%s': %s", c[i].line, why);
+		if (c[i].err)
+			ASSERT_NE(0, why[0]);
+		ASSERT_EQ(NULL, strchr(why, '\n'));
+	}
+	ASSERT_EQ(0, fz_op_parse(c[0].line, &op, NULL, 0));
+	ASSERT_EQ(OP_PWRITE, op.kind);
+	ASSERT_EQ(1, op.file);
+	ASSERT_EQ(1023, op.page);
+	ASSERT_EQ(1024, op.npages);
+	ASSERT_EQ(2147483647u, op.gen);
+}
+
+static int seqn(const char *text, size_t size, struct fz_finding *fd, char *why)
+{
+	static struct fz_op ops[FZ_MAX_OPS];
+
+	why[0] = 0;
+	return fz_seq_parse(text, size, ops, FZ_MAX_OPS, fd, why, 200);
+}
+
+static int seq(const char *text, struct fz_finding *fd, char *why)
+{
+	return seqn(text, strlen(text), fd, why);
+}
+
+#define OPLINE "mmap a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=512 g=0\n"
+
+TEST(sequence_parser_bounds_its_input_and_checks_the_header)
+{
+	struct fz_finding fd;
+	char why[200], *big;
+	size_t i;
+
+	ASSERT_EQ(1, seq("# lost-fault at op 3: the why\n" OPLINE, &fd, why));
+	ASSERT_EQ(FV_LOST_FAULT, fd.kind);
+	ASSERT_EQ(3, fd.op);
+	ASSERT_STREQ("the why", fd.why);
+	ASSERT_EQ(1, seq("# seed 0x1 iteration 4: content at op 0: x: y\n" OPLINE, &fd, why));
+	ASSERT_EQ(FV_CONTENT, fd.kind);
+	ASSERT_STREQ("x: y", fd.why);
+	ASSERT_EQ(1, seq("# racy, not seen again: hang at op 12:\n" OPLINE, &fd, why));
+	ASSERT_EQ(FV_HANG, fd.kind);
+	ASSERT_STREQ("", fd.why);
+	ASSERT_EQ(1, seq("# seed 0x7 iteration 12\n" OPLINE, &fd, why));
+	ASSERT_EQ(FV_NONE, fd.kind);
+	ASSERT_EQ(-1, fd.op);
+	ASSERT_EQ(1, seq("# we look at op codes\n" OPLINE, &fd, why));
+	/* blank lines, blanks only, and comments (not the first line: no header) */
+	ASSERT_EQ(2, seq(OPLINE "\n\x20\x20\n# lost-fault at op 3\n\t# c\n" OPLINE, &fd, why));
+	ASSERT_EQ(1, seq("# lost-fault at op 3: \x1b[31m*/\n" OPLINE, &fd, why));
+	ASSERT_EQ(NULL, strchr(fd.why, '\x1b'));
+	/* the user's crash: a header without its colon */
+	ASSERT_EQ(-EINVAL, seq("# lost-fault at op 3\n" OPLINE, &fd, why));
+	ASSERT_NE(NULL, strstr(why, "line 1"));
+	ASSERT_EQ(-EINVAL, seq("# lost-fault at op 3 because\n" OPLINE, &fd, why));
+	ASSERT_EQ(-EINVAL, seq("# bogus at op 3: x\n" OPLINE, &fd, why));
+	ASSERT_EQ(-EINVAL, seq("# lost-fault at op 256: x\n" OPLINE, &fd, why));
+	ASSERT_EQ(-EINVAL, seq("# lost-fault at op 99999999999999999999: x\n" OPLINE, &fd, why));
+	ASSERT_EQ(-EINVAL, seq("#lost-fault at op 3: x\n" OPLINE, &fd, why));
+	ASSERT_EQ(1, seq("# lost-fault at op -1: x\n" OPLINE, &fd, why));
+	/* a 399-character header: the description is longer than a finding holds */
+	big = malloc(2 * FZ_SEQ_MAX_BYTES + 100);
+	ASSERT_NE(NULL, big);
+	i = snprintf(big, 100, "# lost-fault at op 3: ");
+	memset(big + i, 'x', 399 - i);
+	snprintf(big + 399, 100, "\n" OPLINE);
+	ASSERT_EQ(-EINVAL, seq(big, &fd, why));
+	snprintf(big + i + sizeof(fd.why) - 1, 100, "\n" OPLINE);
+	ASSERT_EQ(1, seq(big, &fd, why)) TH_LOG("%s", why);
+	ASSERT_EQ(sizeof(fd.why) - 1, strlen(fd.why));
+	/* no operations */
+	ASSERT_EQ(-ENODATA, seq("", &fd, why));
+	ASSERT_EQ(-ENODATA, seq("# only\n\n", &fd, why));
+	/* a NUL byte, a line too long, too many lines, operations, bytes */
+	ASSERT_EQ(-EINVAL, seqn(OPLINE "\0" OPLINE, 2 * strlen(OPLINE) + 1, &fd, why));
+	ASSERT_NE(NULL, strstr(why, "line 2"));
+	memset(big, 'a', FZ_SEQ_MAX_LINE + 1);
+	big[FZ_SEQ_MAX_LINE + 1] = 0;
+	ASSERT_EQ(-EINVAL, seq(big, &fd, why));
+	big[0] = '#';
+	ASSERT_EQ(-EINVAL, seq(big, &fd, why));
+	big[FZ_SEQ_MAX_LINE] = 0;
+	ASSERT_EQ(-ENODATA, seq(big, &fd, why));
+	memset(big, '\n', FZ_SEQ_MAX_LINES + 1);
+	snprintf(big + FZ_SEQ_MAX_LINES + 1, 100, OPLINE);
+	ASSERT_EQ(-EFBIG, seq(big, &fd, why));
+	for (i = 0; i <= FZ_MAX_OPS; i++)
+		memcpy(big + i * strlen(OPLINE), OPLINE, strlen(OPLINE) + 1);
+	ASSERT_EQ(-E2BIG, seq(big, &fd, why));
+	memset(big, '#', FZ_SEQ_MAX_BYTES + 1);
+	ASSERT_EQ(-EFBIG, seqn(big, FZ_SEQ_MAX_BYTES + 1, &fd, why));
+	free(big);
+	/* a device or a FIFO is refused, not read forever */
+	ASSERT_EQ(-EINVAL, fz_seq_load("/dev/zero", NULL, 0, &fd, why, sizeof(why)));
+	ASSERT_STREQ("not a regular file", why);
+	ASSERT_EQ(-ENOENT, fz_seq_load("/nonexistent/x", NULL, 0, &fd, why, sizeof(why)));
+}
+
+/*
+ * 500 mutations of a valid sequence (byte flips, truncation, duplicated,
+ * dropped and swapped lines, big numbers, random fields, other kinds):
+ * each is rejected with one line saying why, or accepted with every field
+ * in the executor's and the model's range, so that it writes back as it
+ * read and its generations survive a write and a read of a page.
+ */
+TEST(sequence_parser_survives_500_mutations)
+{
+	static const char * const numbers[] = {
+		"0", "1", "2", "3", "255", "256", "511", "512", "1023", "1024", "1025",
+		"65535", "65536", "2147483647", "2147483648", "4294967295", "4294967296",
+		"18446744073709551615", "18446744073709551616", "-1", "nan", "inf", "", "0x10",
+		"1e3", "99999999999999999999999999999",
+	};
+	static struct fz_op ops[FZ_MAX_OPS], back[FZ_MAX_OPS];
+	static char text[64 * 1024], mut[64 * 1024], tmp[64 * 1024], page[4096];
+	unsigned int it, accepted = 0, rejected = 0, m, i;
+	struct fz_finding fd;
+	struct rng r;
+	size_t len, size;
+	char why[200];
+	int n;
+
+	{
+		char *buf = NULL;
+		FILE *f = open_memstream(&buf, &len);
+
+		n = fz_generate(fz_iter_seed(1, 3), 48, ops);
+		fprintf(f, "# seed 0x1 iteration 3: lost-fault at op 7: planted\n");
+		fz_seq_write(f, ops, n);
+		fclose(f);
+		ASSERT_LT(len, sizeof(text));
+		memcpy(text, buf, len);
+		free(buf);
+	}
+	rng_seed(&r, 20250610);
+	for (it = 0; it < 500; it++) {
+		memcpy(mut, text, len);
+		size = len;
+		for (m = 0; m <= rng_below(&r, 3); m++) {
+			size_t a = size ? rng_below(&r, size) : 0, b, e, l2;
+			const char *num;
+
+			switch (rng_below(&r, 8)) {
+			case 0:	/* a byte flip */
+				if (size)
+					mut[a] ^= 1 << rng_below(&r, 8);
+				break;
+			case 1:	/* a random byte */
+				if (size)
+					mut[a] = rng_below(&r, 256);
+				break;
+			case 2:	/* truncation */
+				size = a;
+				break;
+			case 3:	/* a line duplicated, dropped or swapped with the next */
+			case 4:
+				while (a && mut[a - 1] != '\n')
+					a--;
+				e = a;
+				while (e < size && mut[e] != '\n')
+					e++;
+				e = e < size ? e + 1 : e;
+				l2 = e - a;
+				if (rng_below(&r, 3) == 0 && size + l2 < sizeof(mut)) {
+					memmove(mut + e + l2, mut + e, size - e);
+					memcpy(mut + e, mut + a, l2);
+					size += l2;
+				} else if (rng_below(&r, 2)) {
+					memmove(mut + a, mut + e, size - e);
+					size -= l2;
+				} else {
+					b = e;
+					while (b < size && mut[b] != '\n')
+						b++;
+					b = b < size ? b + 1 : b;
+					memcpy(tmp, mut + a, l2);
+					memmove(mut + a, mut + e, b - e);
+					memcpy(mut + a + (b - e), tmp, l2);
+				}
+				break;
+			case 5:	/* a field's value: big, odd or random */
+			case 6:
+				while (a < size && mut[a] != '=')
+					a++;
+				if (a == size)
+					break;
+				e = ++a;
+				while (e < size && !strchr(" \t\n", mut[e]))
+					e++;
+				if (rng_below(&r, 2)) {
+					num = numbers[rng_below(&r, ARRAY_SIZE(numbers))];
+				} else {
+					snprintf(tmp, 32, "%u", rng_below(&r, 1100));
+					num = tmp;
+				}
+				l2 = strlen(num);
+				if (size - (e - a) + l2 >= sizeof(mut))
+					break;
+				memmove(mut + a + l2, mut + e, size - e);
+				memcpy(mut + a, num, l2);
+				size = size - (e - a) + l2;
+				break;
+			default: /* another kind of operation */
+				while (a && mut[a - 1] != '\n')
+					a--;
+				e = a;
+				while (e < size && mut[e] >= 'a' && mut[e] <= 'z')
+					e++;
+				num = fz_kind_name(rng_below(&r, OP_NR_KINDS));
+				l2 = strlen(num);
+				if (e == a || size - (e - a) + l2 >= sizeof(mut))
+					break;
+				memmove(mut + a + l2, mut + e, size - e);
+				memcpy(mut + a, num, l2);
+				size = size - (e - a) + l2;
+				break;
+			}
+		}
+		why[0] = 0;
+		n = fz_seq_parse(mut, size, ops, FZ_MAX_OPS, &fd, why, sizeof(why));
+		if (n < 0) {
+			rejected++;
+			ASSERT_NE(0, why[0]);
+			ASSERT_EQ(NULL, strchr(why, '\n'));
+			continue;
+		}
+		accepted++;
+		ASSERT_GT(n, 0);
+		ASSERT_LE(n, FZ_MAX_OPS);
+		ASSERT_LT(fd.kind, FV_NR);
+		ASSERT_EQ(NULL, strstr(fd.why, "\n"));
+		for (i = 0; i < (unsigned int)n; i++) {
+			const struct fz_op *o = &ops[i];
+
+			ASSERT_LT(o->kind, OP_NR_KINDS);
+			ASSERT_LT(o->actor, FZ_ACTORS);
+			ASSERT_LE(o->async, 1);
+			ASSERT_LT(o->slot, FZ_SLOTS);
+			ASSERT_LT(o->file, FZ_FILES);
+			ASSERT_LT(o->page, FZ_FILE_PAGES);
+			ASSERT_LE(o->npages, FZ_FILE_PAGES);
+			ASSERT_LE(o->gen, GEN_MAX);
+			if (o->kind == OP_PWRITE || o->kind == OP_TOUCH || o->kind == OP_UFFDIO) {
+				/* the pattern it writes reads back as its generation */
+				content_fill(page, sizeof(page), o->page, o->gen);
+				ASSERT_EQ((int32_t)o->gen,
+					  content_decode(page, sizeof(page), o->page));
+			}
+		}
+		{
+			char *buf = NULL;
+			size_t l;
+			FILE *f = open_memstream(&buf, &l);
+
+			fz_seq_write(f, ops, n);
+			fclose(f);
+			ASSERT_EQ(n, fz_seq_parse(buf, l, back, FZ_MAX_OPS, NULL, why,
+						  sizeof(why)));
+			ASSERT_EQ(0, memcmp(ops, back, n * sizeof(*ops)));
+			free(buf);
+		}
+	}
+	TH_LOG("500 mutations: %u rejected, %u accepted", rejected, accepted);
+	ASSERT_GT(rejected, 100);
+	ASSERT_GT(accepted, 20);
 }
 
 /* A planted bug: it shows only when REGISTER, COLLAPSE and TOUCH come in that order. */

@@ -184,12 +184,34 @@ struct fz_record {
 	struct fz_fault fault[FZ_MAX_FAULTS];
 };
 
-/* fz_ops.c: names, text form, structural preconditions */
+/*
+ * fz_ops.c: names, text form, structural preconditions.
+ *
+ * A sequence file is read whole, within these bounds, and every field of
+ * every operation must be one the executor and the model accept (the
+ * generator's output always is): the parser is the only gate between a
+ * file and a run, so what it lets through must not be able to read as a
+ * kernel bug.  The parsers return 0 (or the number of operations) or
+ * -errno, with the reason, naming the line, in why.
+ */
+#define FZ_SEQ_MAX_BYTES	(1 << 20)
+#define FZ_SEQ_MAX_LINES	8192
+#define FZ_SEQ_MAX_LINE		1024	/* characters, without the newline */
+
+struct fz_finding;
+
 const char *fz_kind_name(enum fz_kind k);
 void fz_op_format(const struct fz_op *op, char *buf, size_t len);
-int fz_op_parse(const char *line, struct fz_op *op);
+int fz_op_parse(const char *line, struct fz_op *op, char *why, size_t len);
 int fz_seq_write(FILE *f, const struct fz_op *ops, unsigned int n);
-int fz_seq_read(FILE *f, struct fz_op *ops, unsigned int max);
+/* fd (may be NULL): the finding the first line names ("# KIND at op N: WHY") */
+int fz_seq_parse(const char *text, size_t size, struct fz_op *ops, unsigned int max,
+		 struct fz_finding *fd, char *why, size_t len);
+int fz_seq_read(FILE *f, struct fz_op *ops, unsigned int max,
+		struct fz_finding *fd, char *why, size_t len);
+/* A regular file only: a device or a FIFO could feed the parser forever. */
+int fz_seq_load(const char *path, struct fz_op *ops, unsigned int max,
+		struct fz_finding *fd, char *why, size_t len);
 
 /*
  * The structural state: which slots are mapped where and how, file sizes,

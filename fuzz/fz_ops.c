@@ -5,11 +5,17 @@
  * apply.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fz.h"
+#include "content.h"
+#include "util.h"
 
 static const char * const op_kind_names[OP_NR_KINDS] = {
 	[OP_NOP] = "nop",
@@ -147,33 +153,150 @@ void fz_op_format(const struct fz_op *op, char *buf, size_t len)
 	}
 }
 
-int fz_op_parse(const char *line, struct fz_op *op)
+/*
+ * What the executor and the model accept in an operation's sub, arg and
+ * gen fields, by kind; elsewhere these fields are 0 (gen: 0 to GEN_MAX).
+ * A pattern of generation 0 or above GEN_MAX decodes as corrupt, which
+ * would read as a kernel bug: an operation that writes or copies a
+ * pattern needs a generation from 1 to GEN_MAX.
+ */
+struct field_limits {
+	uint8_t sub_min, sub_max, arg_max;
+	uint32_t gen_min;
+};
+
+static const struct field_limits kind_limits[OP_NR_KINDS] = {
+	[OP_MADVISE] = { .sub_max = ADV_NR - 1 },
+	[OP_FALLOCATE] = { .sub_max = FALLOC_NR - 1 },
+	[OP_PWRITE] = { .gen_min = 1 },
+	[OP_TOUCH] = { .sub_max = VIA_NR - 1,
+		       .arg_max = FZ_TOUCH_STORE | FZ_TOUCH_ZEROPAGE, .gen_min = 1 },
+	[OP_REGISTER] = { .sub_min = 1,
+			  .sub_max = FZ_REG_MISSING | FZ_REG_WP | FZ_REG_MINOR },
+	[OP_UFFDIO] = { .sub_max = UIO_NR - 1, .gen_min = 1 },
+	[OP_PROBE] = { .sub_max = PRB_NR - 1 },
+	/* the node is arg modulo the node count */
+	[OP_NUMA] = { .sub_max = NUMA_NR - 1, .arg_max = UINT8_MAX },
+};
+
+/* The fields of an operation line, in the order fz_seq_write() writes them. */
+enum { F_ACTOR, F_ASYNC, F_SLOT, F_FILE, F_SUB, F_ARG, F_PAGE, F_NPAGES, F_GEN, F_NR };
+static const char field_keys[F_NR + 1] = "aysfurpng";
+
+/* s as it may be shown in a message: printable, at most 32 characters. */
+static const char *seq_shown(const char *s, size_t n, char *buf, size_t len)
 {
-	char name[24];
-	unsigned int v[10];
-	int i;
+	size_t i, max = n < 32 ? n : 32;
+
+	for (i = 0; i < max && i + 4 < len; i++)
+		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	if (i < n && i + 3 < len) {
+		memcpy(buf + i, "...", 3);
+		i += 3;
+	}
+	buf[i] = 0;
+	return buf;
+}
+
+/* The next blank-separated word of *p: its start, and its length in *n. */
+static const char *seq_word(const char **p, size_t *n)
+{
+	const char *s = *p;
+
+	while (*s == ' ' || *s == '\t' || *s == '\r')
+		s++;
+	*n = strcspn(s, " \t\r\n");
+	*p = s + *n;
+	return s;
+}
+
+static int __attribute__((format(printf, 4, 5)))
+seq_fail(char *why, size_t len, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && len) {
+		va_start(ap, fmt);
+		vsnprintf(why, len, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+/* One field, "k=N": 0 and N in *v, or -errno and why. */
+static int parse_field(const char *w, size_t n, int i, const char *kind, uint64_t lo,
+		       uint64_t hi, uint64_t *v, char *why, size_t len)
+{
+	char tok[32], show[40];
+	int err = -EINVAL;
+
+	if (n < 2 || w[0] != field_keys[i] || w[1] != '=')
+		return seq_fail(why, len, -EINVAL, "%s: expected %c=N, found '%s'", kind,
+				field_keys[i],
+				n ? seq_shown(w, n, show, sizeof(show)) : "end of line");
+	if (n - 2 < sizeof(tok)) {
+		memcpy(tok, w + 2, n - 2);
+		tok[n - 2] = 0;
+		err = parse_u64(tok, lo, hi, v);
+	}
+	if (err)
+		return seq_fail(why, len, err, "%s %c=%s: %s (%llu to %llu)", kind, field_keys[i],
+				seq_shown(w + 2, n - 2, show, sizeof(show)),
+				err == -ERANGE ? "out of range" : "not a number",
+				(unsigned long long)lo, (unsigned long long)hi);
+	return 0;
+}
+
+int fz_op_parse(const char *line, struct fz_op *op, char *why, size_t len)
+{
+	const struct field_limits *lim;
+	uint64_t v[F_NR], lo[F_NR] = { 0 }, hi[F_NR];
+	const char *p = line, *w;
+	char show[40];
+	size_t n;
+	int i, k, err;
 
 	memset(op, 0, sizeof(*op));
-	if (sscanf(line, "%23s a=%u y=%u s=%u f=%u u=%u r=%u p=%u n=%u g=%u",
-		   name, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
-		   &v[8]) != 10)
-		return -EINVAL;
-	for (i = 0; i < OP_NR_KINDS; i++)
-		if (!strcmp(name, op_kind_names[i]))
+	w = seq_word(&p, &n);
+	for (k = 0; k < OP_NR_KINDS; k++)
+		if (strlen(op_kind_names[k]) == n && !strncmp(w, op_kind_names[k], n))
 			break;
-	if (i == OP_NR_KINDS || v[0] >= FZ_ACTORS || v[2] >= FZ_SLOTS ||
-	    v[3] >= FZ_FILES || v[6] > 0xffff || v[7] > 0xffff)
-		return -EINVAL;
-	op->kind = i;
-	op->actor = v[0];
-	op->async = !!v[1];
-	op->slot = v[2];
-	op->file = v[3];
-	op->sub = v[4];
-	op->arg = v[5];
-	op->page = v[6];
-	op->npages = v[7];
-	op->gen = v[8];
+	if (k == OP_NR_KINDS)
+		return seq_fail(why, len, -EINVAL, "'%s' is not an operation",
+				seq_shown(w, n, show, sizeof(show)));
+	lim = &kind_limits[k];
+	hi[F_ACTOR] = FZ_ACTORS - 1;
+	hi[F_ASYNC] = 1;
+	hi[F_SLOT] = FZ_SLOTS - 1;
+	hi[F_FILE] = FZ_FILES - 1;
+	lo[F_SUB] = lim->sub_min;
+	hi[F_SUB] = lim->sub_max;
+	hi[F_ARG] = lim->arg_max;
+	hi[F_PAGE] = FZ_FILE_PAGES - 1;
+	hi[F_NPAGES] = FZ_FILE_PAGES;
+	lo[F_GEN] = lim->gen_min;
+	hi[F_GEN] = GEN_MAX;
+	for (i = 0; i < F_NR; i++) {
+		w = seq_word(&p, &n);
+		err = parse_field(w, n, i, op_kind_names[k], lo[i], hi[i], &v[i], why, len);
+		if (err)
+			return err;
+	}
+	/* Then nothing, or a comment. */
+	w = seq_word(&p, &n);
+	if (n && w[0] != '#')
+		return seq_fail(why, len, -EINVAL, "%s: unexpected '%s' after g=N",
+				op_kind_names[k], seq_shown(w, n, show, sizeof(show)));
+	op->kind = k;
+	op->actor = v[F_ACTOR];
+	op->async = v[F_ASYNC];
+	op->slot = v[F_SLOT];
+	op->file = v[F_FILE];
+	op->sub = v[F_SUB];
+	op->arg = v[F_ARG];
+	op->page = v[F_PAGE];
+	op->npages = v[F_NPAGES];
+	op->gen = v[F_GEN];
 	return 0;
 }
 
@@ -193,27 +316,154 @@ int fz_seq_write(FILE *f, const struct fz_op *ops, unsigned int n)
 	return ferror(f) ? -EIO : 0;
 }
 
-/* Blank lines and lines starting with '#' are comments. */
-int fz_seq_read(FILE *f, struct fz_op *ops, unsigned int max)
+/*
+ * The first line may name the finding the sequence shows, as the fuzzer
+ * writes it: "# [PREFIX: ]KIND at op N: WHY".  A first line that starts
+ * so ("at op" and a number) must be whole; any other comment is free.
+ */
+static int parse_header(const char *line, struct fz_finding *fd, char *why, size_t len)
 {
-	char line[512];
+	const char *at = strstr(line, " at op "), *k, *p;
+	char show[40], num[16];
+	uint64_t op = 0;
+	size_t n;
+	int kind;
+
+	if (line[0] != '#' || !at || !at[7] || !strchr("-0123456789", at[7]))
+		return 0;
+	for (k = at; k > line && k[-1] != ' '; k--)
+		;
+	for (kind = 0; kind < FV_NR; kind++)
+		if (strlen(fz_verdict_name(kind)) == (size_t)(at - k) &&
+		    !strncmp(k, fz_verdict_name(kind), at - k))
+			break;
+	p = at + 7;
+	n = strspn(p, "-0123456789");
+	if (n >= sizeof(num) || kind == FV_NR || k < line + 2 ||
+	    (k[-2] != '#' && k[-2] != ':') || p[n] != ':')
+		return seq_fail(why, len, -EINVAL,
+				"line 1: finding header '%s' is not '# KIND at op N: WHY'",
+				seq_shown(line, strlen(line), show, sizeof(show)));
+	memcpy(num, p, n);
+	num[n] = 0;
+	if (strcmp(num, "-1") && parse_u64(num, 0, FZ_MAX_OPS - 1, &op))
+		return seq_fail(why, len, -EINVAL,
+				"line 1: finding header: op %s is not from -1 to %d",
+				num, FZ_MAX_OPS - 1);
+	p += n + 1;
+	if (*p == ' ')
+		p++;
+	if (strlen(p) >= sizeof(fd->why))
+		return seq_fail(why, len, -EINVAL,
+				"line 1: finding header: a description longer than %zu characters",
+				sizeof(fd->why) - 1);
+	fd->kind = kind;
+	fd->op = strcmp(num, "-1") ? (int)op : -1;
+	/* printable only: it goes into a reproducer's comment */
+	for (n = 0; p[n]; n++)
+		fd->why[n] = p[n] >= 0x20 && p[n] < 0x7f ? p[n] : '?';
+	fd->why[n] = 0;
+	return 0;
+}
+
+/* Blank lines and lines starting with '#' are comments. */
+int fz_seq_parse(const char *text, size_t size, struct fz_op *ops, unsigned int max,
+		 struct fz_finding *fd, char *why, size_t len)
+{
+	char line[FZ_SEQ_MAX_LINE + 1], msg[200];
+	const char *p = text, *end = text + size, *nl, *s;
 	unsigned int n = 0, lineno = 0;
+	struct fz_finding dummy;
+	size_t l;
+	int err;
 
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line;
-
-		lineno++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '#' || *p == '\n' || !*p)
-			continue;
-		if (n == max || fz_op_parse(p, &ops[n])) {
-			fprintf(stderr, "sequence line %u: cannot parse: %s", lineno, line);
-			return -EINVAL;
+	if (!fd)
+		fd = &dummy;
+	*fd = (struct fz_finding){ .kind = FV_NONE, .op = -1 };
+	if (size > FZ_SEQ_MAX_BYTES)
+		return seq_fail(why, len, -EFBIG, "larger than %d bytes", FZ_SEQ_MAX_BYTES);
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', end - p);
+		if (!nl)
+			nl = end;
+		l = nl - p;
+		if (++lineno > FZ_SEQ_MAX_LINES)
+			return seq_fail(why, len, -EFBIG, "more than %d lines", FZ_SEQ_MAX_LINES);
+		if (memchr(p, 0, l))
+			return seq_fail(why, len, -EINVAL, "line %u: a NUL byte: not a text file",
+					lineno);
+		if (l > FZ_SEQ_MAX_LINE)
+			return seq_fail(why, len, -EINVAL, "line %u: longer than %d characters",
+					lineno, FZ_SEQ_MAX_LINE);
+		memcpy(line, p, l);
+		line[l] = 0;
+		if (lineno == 1) {
+			err = parse_header(line, fd, why, len);
+			if (err)
+				return err;
 		}
+		s = line + strspn(line, " \t\r");
+		if (*s == '#' || !*s)
+			continue;
+		if (n == max)
+			return seq_fail(why, len, -E2BIG, "line %u: more than %u operations",
+					lineno, max);
+		err = fz_op_parse(s, &ops[n], msg, sizeof(msg));
+		if (err)
+			return seq_fail(why, len, err, "line %u: %s", lineno, msg);
 		n++;
 	}
+	if (!n)
+		return seq_fail(why, len, -ENODATA, "no operations");
 	return n;
+}
+
+int fz_seq_read(FILE *f, struct fz_op *ops, unsigned int max,
+		struct fz_finding *fd, char *why, size_t len)
+{
+	char *buf = malloc(FZ_SEQ_MAX_BYTES + 1);
+	size_t size;
+	int ret;
+
+	if (!buf)
+		return seq_fail(why, len, -ENOMEM, "out of memory");
+	size = fread(buf, 1, FZ_SEQ_MAX_BYTES + 1, f);
+	if (ferror(f))
+		ret = seq_fail(why, len, -EIO, "read error");
+	else
+		ret = fz_seq_parse(buf, size, ops, max, fd, why, len);
+	free(buf);
+	return ret;
+}
+
+int fz_seq_load(const char *path, struct fz_op *ops, unsigned int max,
+		struct fz_finding *fd, char *why, size_t len)
+{
+	int fildes = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	FILE *f;
+	int ret;
+
+	if (fildes < 0) {
+		ret = -errno;
+		return seq_fail(why, len, ret, "%s", strerror(-ret));
+	}
+	ret = 0;
+	if (fstat(fildes, &st) || !S_ISREG(st.st_mode))
+		ret = seq_fail(why, len, -EINVAL, "not a regular file");
+	else if (st.st_size > FZ_SEQ_MAX_BYTES)
+		ret = seq_fail(why, len, -EFBIG, "larger than %d bytes", FZ_SEQ_MAX_BYTES);
+	f = ret ? NULL : fdopen(fildes, "r");
+	if (!f) {
+		if (!ret)
+			ret = seq_fail(why, len, -errno, "%s", strerror(errno));
+		close(fildes);
+		return ret;
+	}
+	/* a file that grows meanwhile is still read within the bound */
+	ret = fz_seq_read(f, ops, max, fd, why, len);
+	fclose(f);
+	return ret;
 }
 
 void fz_struct_init(struct fz_struct *s)

@@ -14,6 +14,7 @@
 #include "fz.h"
 #include "khugepaged_ctl.h"
 #include "probe.h"
+#include "suite.h"
 #include "thp_settings.h"
 
 /* Returns 0, or a reason the kernel cannot run sequences (a SKIP). */
@@ -30,12 +31,14 @@ const char *fz_env_setup(void)
 		"khugepaged/alloc_sleep_millisecs", "20",
 		NULL,
 	};
+	const char *why;
+	int code;
+
 	if (getpagesize() != 4096 || thp_pmd_size() != 512 * 4096)
 		return "needs 4 KiB pages and 2 MiB PMD THP";
-	if (geteuid() != 0)
-		return "needs root (THP sysfs, userfaultfd on shmem)";
-	if (thp_save())
-		return "no THP sysfs: kernel built without TRANSPARENT_HUGEPAGE";
+	why = suite_claim(&code);
+	if (why)
+		return why;
 	if (thp_apply(base))
 		return "cannot write THP sysfs settings";
 	thp_pmd_follow_top();

@@ -26,18 +26,32 @@ static bool uses_uring(const struct fz_op *ops, unsigned int n)
 	return false;
 }
 
+/* For the header comment: printable, and no "*" "/" to end it early. */
+static void comment_safe(const char *in, char *out, size_t len)
+{
+	size_t i, k = 0;
+
+	for (i = 0; in[i] && k + 2 < len; i++) {
+		out[k++] = in[i] >= 0x20 && in[i] < 0x7f ? in[i] : '?';
+		if (in[i] == '*' && in[i + 1] == '/')
+			out[k++] = ' ';
+	}
+	out[k] = 0;
+}
+
 int fz_repro_write(FILE *f, const struct fz_op *ops, unsigned int n,
 		   const struct fz_finding *fd, uint64_t seed)
 {
 	bool uring = uses_uring(ops, n);
-	char d[160];
+	char d[160], why[2 * sizeof(fd->why)];
 	unsigned int i;
 
+	comment_safe(fd->why, why, sizeof(why));
 	fprintf(f, "// SPDX-License-Identifier: GPL-2.0\n/*\n"
 		" * Reproducer written by uffd_collapse_fuzz (seed 0x%llx).\n"
 		" * Finding: %s at operation %d: %s\n *\n"
 		" * The sequence (file pages of 4 KiB; slots are shared mappings):\n",
-		(unsigned long long)seed, fz_verdict_name(fd->kind), fd->op, fd->why);
+		(unsigned long long)seed, fz_verdict_name(fd->kind), fd->op, why);
 	for (i = 0; i < n; i++) {
 		fz_op_format(&ops[i], d, sizeof(d));
 		fprintf(f, " *   %2u: %s\n", i, d);

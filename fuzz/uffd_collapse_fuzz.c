@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <numa.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "fz.h"
 #include "probe.h"
 #include "rng.h"
+#include "util.h"
 
 struct opts {
 	uint64_t seed;
@@ -29,6 +31,7 @@ struct opts {
 	const char *findings;
 	const char *replay;
 	const char *write_repro;
+	const char *check;
 	const char *json;
 	unsigned int runs;
 	long generate;
@@ -62,45 +65,79 @@ static void usage(FILE *f)
 		"  --generate ITER   print sequence ITER of --seed and exit\n"
 		"  --replay FILE     run a sequence file (--runs times, default 5); exit 1 on a violation\n"
 		"  --write-repro FILE  write the C reproducer of a sequence file to stdout\n"
+		"  --check FILE      parse a sequence file and exit (0 valid, 2 not); runs nothing\n"
 		"  -v, --verbose     print every sequence's verdict\n"
 		"  -h, --help\n"
 		"Exit: 0 no finding, 1 finding, 4 skip (nothing meaningful was exercised), 2 usage.\n",
 		FZ_MAX_OPS);
 }
 
-static int parse_num(const char *s, const char *name, double lo, double hi, double *out)
-{
-	char *end;
-	double v;
+/* One line on stderr for every usage error; the exit status is then 2. */
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "uffd_collapse_fuzz: %s: '%s' is not a number in [%g, %g]\n",
-			name, s, lo, hi);
-		return -1;
-	}
-	*out = v;
-	return 0;
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "uffd_collapse_fuzz: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+static int bad_value(const char *name, const char *arg, const char *what)
+{
+	return usage_error("%s: '%.40s' is not %s", name, arg, what);
+}
+
+static int parse_uint(const char *s, const char *name, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char what[80];
+
+	if (!parse_u64(s, lo, hi, out))
+		return 0;
+	snprintf(what, sizeof(what), "a whole number from %llu to %llu",
+		 (unsigned long long)lo, (unsigned long long)hi);
+	return bad_value(name, s, what);
 }
 
 /* "lost-fault,content" -> bits; a known bug must not hide the next one. */
 static int parse_kinds(const char *arg, unsigned int *bits)
 {
-	char buf[200], *tok, *save;
+	const char *tok = arg;
+	char kinds[200] = "";
+	size_t n;
 	int k;
 
-	snprintf(buf, sizeof(buf), "%s", arg);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (;;) {
+		n = strcspn(tok, ",");
 		for (k = 1; k < FV_NR; k++)
-			if (!strcmp(tok, fz_verdict_name(k)))
+			if (strlen(fz_verdict_name(k)) == n && !strncmp(tok, fz_verdict_name(k), n))
 				break;
 		if (k == FV_NR) {
-			fprintf(stderr, "uffd_collapse_fuzz: --ignore: unknown kind '%s'\n", tok);
-			return -1;
+			for (k = 1; k < FV_NR; k++)
+				snprintf(kinds + strlen(kinds), sizeof(kinds) - strlen(kinds),
+					 "%s%s", k > 1 ? ", " : "", fz_verdict_name(k));
+			return usage_error("--ignore: '%.*s' is not one of %s",
+					   (int)(n < 40 ? n : 40), tok, kinds);
 		}
 		*bits |= 1u << k;
+		if (!tok[n])
+			return 0;
+		tok += n + 1;
 	}
+}
+
+/* Opened for appending now, so that a bad path fails before the run. */
+static int check_writable(const char *path)
+{
+	FILE *f = fopen(path, "a");
+
+	if (!f)
+		return usage_error("--json: %.200s: %s", path, strerror(errno));
+	fclose(f);
 	return 0;
 }
 
@@ -118,60 +155,62 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "generate", required_argument, NULL, 'g' },
 		{ "replay", required_argument, NULL, 'r' },
 		{ "write-repro", required_argument, NULL, 'w' },
+		{ "check", required_argument, NULL, 'c' },
 		{ "ignore", required_argument, NULL, 'I' },
 		{ "runs", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	double v;
-	char *end;
+	unsigned int modes = 0;
+	uint64_t v;
 	int c;
 
 	*o = (struct opts){ .seed = rng_run_seed(), .duration = 30, .nops = 48,
 			    .findings = "findings", .runs = 5, .generate = -1,
 			    .minimize = true };
+	opterr = 0;	/* getopt's own messages are not one line with ours */
 	while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			errno = 0;
-			o->seed = strtoull(optarg, &end, 0);
-			if (errno || end == optarg || *end) {
-				fprintf(stderr, "uffd_collapse_fuzz: --seed: '%s' is not a number\n",
-					optarg);
-				return 2;
-			}
+			if (parse_seed(optarg, &o->seed))
+				return bad_value("--seed", optarg,
+						 "a seed (decimal or 0x hex, below 2^64)");
 			break;
 		case 'd':
-			if (parse_num(optarg, "--duration", 0.01, 1e6, &o->duration))
-				return 2;
+			if (parse_double(optarg, 0.01, 1e6, &o->duration))
+				return bad_value("--duration", optarg,
+						 "a number of seconds from 0.01 to 1e6");
 			break;
 		case 'i':
-			if (parse_num(optarg, "--iterations", 1, 1e12, &v))
+			if (parse_uint(optarg, "--iterations", 1, 1000000000000ULL, &v))
 				return 2;
 			o->iterations = v;
 			break;
 		case 'n':
-			if (parse_num(optarg, "--ops", 1, FZ_MAX_OPS, &v))
+			if (parse_uint(optarg, "--ops", 1, FZ_MAX_OPS, &v))
 				return 2;
 			o->nops = v;
 			break;
 		case 'N':
-			if (parse_num(optarg, "--min-nodes", 1, 64, &v))
+			if (parse_uint(optarg, "--min-nodes", 1, 64, &v))
 				return 2;
 			o->min_nodes = v;
 			break;
 		case 'g':
-			if (parse_num(optarg, "--generate", 0, 1e12, &v))
+			if (parse_uint(optarg, "--generate", 0, 1000000000000ULL, &v))
 				return 2;
 			o->generate = v;
+			modes++;
 			break;
 		case 'R':
-			if (parse_num(optarg, "--runs", 1, 1000, &v))
+			if (parse_uint(optarg, "--runs", 1, 1000, &v))
 				return 2;
 			o->runs = v;
 			break;
 		case 'f':
+			if (!*optarg)
+				return usage_error("--findings: empty directory name");
 			o->findings = optarg;
 			break;
 		case 'M':
@@ -182,9 +221,15 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'r':
 			o->replay = optarg;
+			modes++;
 			break;
 		case 'w':
 			o->write_repro = optarg;
+			modes++;
+			break;
+		case 'c':
+			o->check = optarg;
+			modes++;
 			break;
 		case 'I':
 			if (parse_kinds(optarg, &o->ignore))
@@ -197,14 +242,19 @@ static int parse(int argc, char **argv, struct opts *o)
 			usage(stdout);
 			exit(0);
 		default:
-			usage(stderr);
-			return 2;
+			/* a short option's letter, or the long option's word */
+			if (optopt && strncmp(argv[optind - 1], "--", 2))
+				return usage_error("-%c: unknown option (see --help)", optopt);
+			return usage_error("%.60s: unknown option, or a bad value (see --help)",
+					   argv[optind - 1]);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "uffd_collapse_fuzz: unexpected argument '%s'\n", argv[optind]);
+	if (optind < argc)
+		return usage_error("unexpected argument '%.60s' (see --help)", argv[optind]);
+	if (modes > 1)
+		return usage_error("--generate, --replay, --write-repro, --check: one at a time");
+	if (o->json && check_writable(o->json))
 		return 2;
-	}
 	return 0;
 }
 
@@ -450,27 +500,11 @@ static int fuzz(const struct opts *o)
 /* A sequence file; its first comment line may name the finding ("# KIND at op N: WHY"). */
 static int read_seq(const char *path, struct fz_op *ops, struct fz_finding *fd)
 {
-	FILE *f = fopen(path, "r");
-	char line[400], kind[32];
-	int n, k;
+	char why[240];
+	int n = fz_seq_load(path, ops, FZ_MAX_OPS, fd, why, sizeof(why));
 
-	if (!f) {
-		fprintf(stderr, "uffd_collapse_fuzz: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	*fd = (struct fz_finding){ .kind = FV_NONE, .op = -1 };
-	if (fgets(line, sizeof(line), f) && sscanf(line, "# %31s at op %d: ", kind, &fd->op) == 2) {
-		for (k = 0; k < FV_NR; k++)
-			if (!strcmp(kind, fz_verdict_name(k)))
-				fd->kind = k;
-		snprintf(fd->why, sizeof(fd->why), "%s", strchr(line, ':') + 2);
-		fd->why[strcspn(fd->why, "\n")] = 0;
-	}
-	rewind(f);
-	n = fz_seq_read(f, ops, FZ_MAX_OPS);
-	fclose(f);
-	if (n <= 0) {
-		fprintf(stderr, "uffd_collapse_fuzz: %s: no operations\n", path);
+	if (n < 0) {
+		usage_error("%.200s: %s", path, why);
 		return -1;
 	}
 	return n;
@@ -483,6 +517,19 @@ static int replay(const struct opts *o)
 	int n = read_seq(o->replay, ops, &fd);
 
 	return n < 0 ? 2 : fz_replay(ops, n, o->runs, o->verbose);
+}
+
+static int check(const struct opts *o)
+{
+	static struct fz_op ops[FZ_MAX_OPS];
+	struct fz_finding fd;
+	int n = read_seq(o->check, ops, &fd);
+
+	if (n < 0)
+		return 2;
+	printf("%s: %d operations%s%s\n", o->check, n, fd.kind != FV_NONE ? ", finding: " : "",
+	       fd.kind != FV_NONE ? fz_verdict_name(fd.kind) : "");
+	return 0;
 }
 
 static int write_repro(const struct opts *o)
@@ -513,5 +560,7 @@ int main(int argc, char **argv)
 		return replay(&o);
 	if (o.write_repro)
 		return write_repro(&o);
+	if (o.check)
+		return check(&o);
 	return fuzz(&o);
 }

@@ -6,9 +6,13 @@
 #ifndef UFFDC_RNG_H
 #define UFFDC_RNG_H
 
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+
+#include "util.h"
 
 struct rng {
 	uint64_t s;
@@ -36,18 +40,52 @@ static inline uint32_t rng_below(struct rng *r, uint32_t n)
 }
 
 /*
- * The run's seed: $UFFDC_SEED when set (decimal or 0x hex), else the clock.
- * Callers print it.
+ * $UFFDC_SEED: 0 and the seed, -ENOENT when it is unset or empty, or
+ * -EINVAL/-ERANGE when it is not a seed (decimal or 0x hex, below 2^64).
+ */
+static inline int rng_env_seed(uint64_t *seed)
+{
+	const char *env = getenv("UFFDC_SEED");
+
+	if (!env || !*env)
+		return -ENOENT;
+	return parse_seed(env, seed);
+}
+
+/*
+ * The run's seed: $UFFDC_SEED when set, else the clock.  Callers print it.
+ * A $UFFDC_SEED that is not a seed is a usage error: one line on stderr,
+ * exit 2, rather than a run with a seed nobody asked for.
  */
 static inline uint64_t rng_run_seed(void)
 {
-	const char *env = getenv("UFFDC_SEED");
 	struct timespec ts;
+	uint64_t seed;
+	int err = rng_env_seed(&seed);
 
-	if (env && *env)
-		return strtoull(env, NULL, 0);
+	if (!err)
+		return seed;
+	if (err != -ENOENT) {
+		fprintf(stderr, "UFFDC_SEED: '%s' is not a seed (decimal or 0x hex, below 2^64)\n",
+			getenv("UFFDC_SEED"));
+		exit(2);
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Checked before main(): a harness program reads the seed in each test's
+ * forked child, where an error would fail every test instead of stopping
+ * the program once.
+ */
+static void __attribute__((constructor)) rng_check_env_seed(void)
+{
+	uint64_t seed;
+	int err = rng_env_seed(&seed);
+
+	if (err && err != -ENOENT)
+		rng_run_seed();
 }
 
 #endif
