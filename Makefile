@@ -2,6 +2,7 @@
 #
 # make            build every program (static: they must run in an initramfs)
 # make run        the contract suite on the running kernel, KTAP on stdout
+#                 (installs what is missing first, as root: scripts/setup)
 # make check      the project's own tests, the suite here, and the
 #                 differential gate in QEMU (6.1.192 must fail, 6.12 pass)
 # make vmtest KERNEL=6.12|/path/to/linux|/path/to/bzImage
@@ -10,7 +11,8 @@
 # make check-upstream  the selftests/mm series: git am, build, checkpatch (6.12)
 #
 # KSRC=/path/to/linux takes the kselftest harness from that tree; without
-# it the harness headers come from Debian's linux-source package.
+# it the harness headers come from Debian's linux-source-6.12.  A harness
+# that ignores argv (6.1's) is refused (scripts/get-harness).
 
 CC ?= gcc
 BUILD ?= build
@@ -18,13 +20,15 @@ STATIC ?= -static
 KERNEL ?= 6.12
 
 HARNESS_DIR := $(BUILD)/kselftest
+# CFLAGS and LDFLAGS are the user's (make CFLAGS=-O0 keeps working); what
+# the build needs is in the SUITE_ variables, which nothing replaces.
 CFLAGS ?= -O2 -g
-CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-clobbered -pthread \
-	  -Iselftests -I$(HARNESS_DIR)
-LDFLAGS += $(STATIC) -pthread
+SUITE_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-clobbered \
+	-pthread -Iselftests -I$(HARNESS_DIR) $(CFLAGS)
+SUITE_LDFLAGS := $(STATIC) -pthread $(LDFLAGS)
 
 LIB_SRCS := actors.c content.c khugepaged_ctl.c ledger.c oracle.c probe.c \
-	    shmem_backing.c thp_settings.c uffd_util.c
+	    shmem_backing.c suite.c thp_settings.c uffd_util.c util.c
 LIB_OBJS := $(addprefix $(BUILD)/obj/,$(LIB_SRCS:.c=.o))
 
 TESTS := uffd_collapse_contract uffd_collapse_stress
@@ -36,11 +40,12 @@ FUZZ_SRCS := fz_cover.c fz_exec.c fz_gen.c fz_minimize.c fz_model.c fz_ops.c \
 	     fz_replay.c fz_repro.c fz_sys.c
 FUZZ_OBJS := $(addprefix $(BUILD)/obj/fuzz/,$(FUZZ_SRCS:.c=.o)) $(BUILD)/obj/fuzz/repro_lib.o \
 	     $(addprefix $(BUILD)/obj/,content.o khugepaged_ctl.o ledger.o probe.o \
-			 thp_settings.o uffd_util.o)
+			 suite.o thp_settings.o uffd_util.o util.o)
 # What a reproducer carries: everything a replay needs, in dependency order.
-REPRO_LIB := selftests/ledger.h selftests/ledger.c selftests/content.h selftests/content.c \
-	     selftests/probe.h selftests/probe.c selftests/uffd_util.h selftests/uffd_util.c \
-	     selftests/thp_settings.h selftests/thp_settings.c \
+REPRO_LIB := selftests/util.h selftests/util.c selftests/ledger.h selftests/ledger.c \
+	     selftests/content.h selftests/content.c selftests/probe.h selftests/probe.c \
+	     selftests/uffd_util.h selftests/uffd_util.c \
+	     selftests/thp_settings.h selftests/thp_settings.c selftests/suite.h selftests/suite.c \
 	     selftests/khugepaged_ctl.h selftests/khugepaged_ctl.c fuzz/fz.h \
 	     fuzz/fz_ops.c fuzz/fz_model.c fuzz/fz_sys.c fuzz/fz_exec.c fuzz/fz_replay.c
 FUZZ_PROGS := $(BUILD)/uffd_collapse_fuzz $(BUILD)/fuzz_test
@@ -54,33 +59,39 @@ $(BUILD)/obj/fuzz/repro_lib.c: fuzz/embed-lib $(REPRO_LIB)
 
 $(BUILD)/obj/fuzz/%.o: fuzz/%.c fuzz/fz.h $(wildcard selftests/*.h) $(HARNESS_DIR)/kselftest_harness.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Ifuzz -DFZ_HAVE_LIBURING -c -o $@ $<
+	$(CC) $(SUITE_CFLAGS) -Ifuzz -DFZ_HAVE_LIBURING -c -o $@ $<
 
 $(BUILD)/obj/fuzz/repro_lib.o: $(BUILD)/obj/fuzz/repro_lib.c
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(SUITE_CFLAGS) -c -o $@ $<
 
 $(BUILD)/uffd_collapse_fuzz $(BUILD)/fuzz_test: $(BUILD)/%: $(BUILD)/obj/fuzz/%.o $(FUZZ_OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(FUZZ_LIBS)
+	$(CC) $(SUITE_CFLAGS) -o $@ $^ $(SUITE_LDFLAGS) $(FUZZ_LIBS)
 
-$(HARNESS_DIR)/kselftest_harness.h:
+$(HARNESS_DIR)/kselftest_harness.h: scripts/get-harness
 	scripts/get-harness $(HARNESS_DIR)
 
 $(BUILD)/obj/%.o: selftests/%.c $(wildcard selftests/*.h) $(HARNESS_DIR)/kselftest_harness.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(SUITE_CFLAGS) -c -o $@ $<
 
 $(BUILD)/%: $(BUILD)/obj/%.o $(LIB_OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS)
+	$(CC) $(SUITE_CFLAGS) -o $@ $^ $(SUITE_LDFLAGS)
 
 $(BUILD)/settings: selftests/settings
 	cp $< $@
 
 STRESS_FLAGS ?= --duration 1
 
-run: all
+# run and check install what is missing first (scripts/setup, as root):
+# on a fresh machine each is the one command to type.
+run:
+	scripts/setup --if-needed
+	$(MAKE) all
 	cd $(BUILD) && ./uffd_collapse_contract && ./uffd_collapse_stress $(STRESS_FLAGS)
 
-check: all
+check:
+	scripts/setup --if-needed
+	$(MAKE) all
 	scripts/check $(CHECK_FLAGS)
 
 # The end-to-end bisect test: about 15 minutes, hence not in check.

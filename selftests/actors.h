@@ -6,8 +6,10 @@
 #ifndef UFFDC_ACTORS_H
 #define UFFDC_ACTORS_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ledger.h"
 #include "shmem_backing.h"
@@ -35,5 +37,59 @@ int punch_range(struct ledger *l, struct backing *b, uint32_t first, uint32_t n,
 /* pread every page of [first, first + n) of a file backing (EV_READ). */
 void read_range(struct ledger *l, struct backing *b, uint32_t first, uint32_t n,
 		uint16_t actor);
+
+/*
+ * Time for deadlines: nanoseconds on CLOCK_MONOTONIC.  Every wait below
+ * ends at an absolute deadline on this clock.
+ */
+int64_t mono_ns(void);
+
+/*
+ * A barrier whose waits end at a deadline.  A pthread barrier waits
+ * forever, so an actor that never arrives hangs the test; here the first
+ * wait that reaches its deadline breaks the barrier, and every wait on a
+ * broken barrier, under way or later, returns at once.  One stuck actor
+ * cannot hold the others, and the test can say which barrier broke and
+ * how many had arrived.
+ */
+struct bbarrier {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;		/* on CLOCK_MONOTONIC */
+	const char *name;
+	unsigned int parties;
+	unsigned int arrived;		/* in the current generation */
+	unsigned int generation;
+	int broken;			/* 0, -ETIMEDOUT or -ECANCELED */
+	unsigned int arrived_at_break;	/* parties there when it broke */
+};
+
+/* Returns 0 or -errno. */
+int bbarrier_init(struct bbarrier *b, const char *name, unsigned int parties);
+void bbarrier_destroy(struct bbarrier *b);
+
+/*
+ * Wait until every party has arrived, or until deadline_ns (mono_ns()).
+ * Returns 0 when all arrived, -ETIMEDOUT when this wait reached its
+ * deadline (it breaks the barrier), -EPIPE when the barrier was or got
+ * broken by another wait or by bbarrier_break().
+ */
+int bbarrier_wait(struct bbarrier *b, int64_t deadline_ns);
+
+/* Break the barrier: every wait returns -EPIPE (a stop, a teardown). */
+void bbarrier_break(struct bbarrier *b);
+
+/*
+ * Why the barrier broke, for a failure message: "barrier 'end' timed out
+ * with 3 of 6 parties arrived".  Empty when it is not broken.
+ */
+void bbarrier_why(struct bbarrier *b, char *buf, size_t len);
+
+/*
+ * waitpid() a child until deadline_ns (mono_ns()).  Returns 0 with its
+ * status, or -errno; -ETIMEDOUT when it was still running at the deadline:
+ * it has then been sent SIGKILL and reaped (if it would not die within 5 s
+ * more, it is left unreaped).  Never waits past the deadline + 5 s.
+ */
+int wait_child_until(pid_t pid, int *status, int64_t deadline_ns);
 
 #endif

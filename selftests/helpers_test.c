@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +19,12 @@
 
 #include "kselftest_harness.h"
 
+#include "actors.h"
 #include "content.h"
 #include "ledger.h"
 #include "probe.h"
 #include "shmem_backing.h"
+#include "suite.h"
 #include "thp_settings.h"
 #include "uffd_util.h"
 
@@ -233,8 +236,239 @@ TEST(handler_logs_and_resolves)
 	ledger_destroy(l);
 }
 
+struct barrier_party {
+	struct bbarrier *b;
+	int64_t deadline_ns;
+	int rounds, ret;
+};
+
+static void *barrier_party(void *arg)
+{
+	struct barrier_party *p = arg;
+	int i;
+
+	for (i = 0; i < p->rounds && !p->ret; i++)
+		p->ret = bbarrier_wait(p->b, p->deadline_ns);
+	return NULL;
+}
+
+/* Two parties pass a bounded barrier many times, none waits to its deadline. */
+TEST(bbarrier_passes)
+{
+	struct bbarrier b;
+	struct barrier_party p;
+	int64_t deadline = mono_ns() + 20 * 1000000000LL;
+	pthread_t t;
+	int i, ret = 0;
+
+	ASSERT_EQ(0, bbarrier_init(&b, "pass", 2));
+	p = (struct barrier_party){ .b = &b, .deadline_ns = deadline, .rounds = 1000 };
+	ASSERT_EQ(0, pthread_create(&t, NULL, barrier_party, &p));
+	for (i = 0; i < 1000 && !ret; i++)
+		ret = bbarrier_wait(&b, deadline);
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(0, p.ret);
+	bbarrier_destroy(&b);
+}
+
+/*
+ * A party that never comes: the wait ends at its deadline, says which
+ * barrier and how many arrived, and releases the party already waiting.
+ */
+TEST(bbarrier_times_out)
+{
+	struct bbarrier b;
+	struct barrier_party p;
+	int64_t t0, waited;
+	char why[128];
+	pthread_t t;
+
+	ASSERT_EQ(0, bbarrier_init(&b, "end", 3));
+	p = (struct barrier_party){ .b = &b, .rounds = 1,
+				    .deadline_ns = mono_ns() + 60 * 1000000000LL };
+	ASSERT_EQ(0, pthread_create(&t, NULL, barrier_party, &p));
+	while (__atomic_load_n(&b.arrived, __ATOMIC_SEQ_CST) < 1)
+		usleep(1000);
+	t0 = mono_ns();
+	EXPECT_EQ(-ETIMEDOUT, bbarrier_wait(&b, t0 + 200 * 1000000LL));
+	waited = mono_ns() - t0;
+	pthread_join(t, NULL);
+	EXPECT_LE(190 * 1000000LL, waited);
+	EXPECT_GT(2000 * 1000000LL, waited);
+	EXPECT_EQ(-EPIPE, p.ret);
+	/* Broken for good: a later wait returns at once. */
+	EXPECT_EQ(-EPIPE, bbarrier_wait(&b, mono_ns() + 60 * 1000000000LL));
+	bbarrier_why(&b, why, sizeof(why));
+	EXPECT_STREQ("barrier 'end' timed out with 2 of 3 parties arrived", why);
+	bbarrier_destroy(&b);
+}
+
+/* A child that does not end is killed at the deadline, and reaped. */
+TEST(wait_child_until_kills_at_deadline)
+{
+	int64_t t0;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		pause();
+		_exit(0);
+	}
+	t0 = mono_ns();
+	EXPECT_EQ(-ETIMEDOUT, wait_child_until(pid, &status, t0 + 200 * 1000000LL));
+	EXPECT_GT(3000 * 1000000LL, mono_ns() - t0);
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	EXPECT_EQ(-1, waitpid(pid, NULL, WNOHANG));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(3);
+	EXPECT_EQ(0, wait_child_until(pid, &status, mono_ns() + 10 * 1000000000LL));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+}
+
+struct toucher {
+	char *addr;
+	size_t len;
+	int64_t took_ns;
+	int sum;
+};
+
+static void *toucher(void *arg)
+{
+	struct toucher *t = arg;
+	int64_t t0 = mono_ns();
+	size_t off;
+
+	for (off = 0; off < t->len; off += getpagesize())
+		t->sum += __atomic_load_n(&t->addr[off], __ATOMIC_RELAXED);
+	t->took_ns = mono_ns() - t0;
+	return NULL;
+}
+
+/*
+ * Touch in a thread, joined within 5 s, so that a touch that hangs fails
+ * the test instead of hanging it; closing the userfaultfd releases it.
+ */
+static bool touch_bounded(struct toucher *tt, int uffd)
+{
+	int64_t by = mono_ns() + 5 * 1000000000LL;
+	struct timespec ts = { by / 1000000000LL, by % 1000000000LL };
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, toucher, tt))
+		return false;
+	if (!pthread_clockjoin_np(t, NULL, CLOCK_MONOTONIC, &ts))
+		return true;
+	close(uffd);
+	pthread_join(t, NULL);
+	return false;
+}
+
+/*
+ * A handler that dies with a fault pending (the test hook makes it exit
+ * on its first fault without resolving it) says why, and unregisters its
+ * range on the way out: the touch blocked on that fault returns, and so
+ * do later ones, instead of hanging forever.
+ */
+TEST(handler_death_releases_touches)
+{
+	struct ledger *l = scratch();
+	struct uffd_handler h = { 0 };
+	struct toucher tt = { 0 };
+	size_t ps = getpagesize();
+	struct backing b;
+	uint64_t i, unreg = 0;
+	char why[160];
+	char *m;
+	int uffd;
+
+	if (!thp_pmd_size())
+		SKIP(return, "no THP");
+	ASSERT_EQ(0, backing_open(&b, BK_MEMFD, NULL, 2 * thp_pmd_size(), why, sizeof(why)));
+	m = backing_map(&b, 0, 16 * ps);
+	ASSERT_NE(NULL, m);
+	uffd = uffd_open(UFFD_VIA_SYSCALL, UFFD_FEATURE_MISSING_SHMEM, NULL);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(-uffd));
+	ASSERT_EQ(0, uffd_register_missing(uffd, m, 16 * ps, 0, 9, l, 1));
+	h = (struct uffd_handler){ .uffd = uffd, .l = l, .resolve = RESOLVE_COPY,
+				   .resolve_gen = 5, .page_size = ps, .actor = 2,
+				   .inject_exit_at_fault = 1 };
+	ASSERT_EQ(0, uffd_handler_add_region(&h, m, 16 * ps, 0, 9));
+	ASSERT_EQ(0, uffd_handler_start(&h));
+	tt = (struct toucher){ .addr = m + 6 * ps, .len = 2 * ps };
+	ASSERT_TRUE(touch_bounded(&tt, uffd))
+		TH_LOG("the touch was still blocked 5 s after the handler died");
+	EXPECT_GT(1000000000LL, tt.took_ns);
+	EXPECT_EQ(0, tt.sum);
+	/* Not a fault any more: the range is no longer registered. */
+	tt = (struct toucher){ .addr = m + 9 * ps, .len = ps };
+	ASSERT_TRUE(touch_bounded(&tt, uffd))
+		TH_LOG("a later touch blocked: the range is still registered");
+	uffd_handler_stop(&h);
+	EXPECT_TRUE(uffd_handler_died(&h));
+	EXPECT_EQ(-EIO, h.exit_err);
+	EXPECT_EQ(0, h.copies);
+	uffd_handler_why(&h, why, sizeof(why));
+	EXPECT_STREQ("fault handler thread exited: injected exit (test hook): Input/output error, after 1 fault(s)",
+		     why);
+	for (i = 0; i < ledger_count(l); i++)
+		unreg += l->ev[i].kind == EV_UNREGISTER && l->ev[i].actor == 2 &&
+			 !l->ev[i].err;
+	EXPECT_EQ(1, unreg);
+	close(uffd);
+	munmap(m, 16 * ps);
+	backing_close(&b);
+	ledger_destroy(l);
+}
+
+/* A handler asked to stop is not dead, and leaves its range registered. */
+TEST(handler_stopped_is_not_dead)
+{
+	struct ledger *l = scratch();
+	struct uffd_handler h = { 0 };
+	size_t ps = getpagesize();
+	struct backing b;
+	uint64_t i;
+	char why[128];
+	char *m;
+	int uffd;
+
+	if (!thp_pmd_size())
+		SKIP(return, "no THP");
+	ASSERT_EQ(0, backing_open(&b, BK_MEMFD, NULL, 2 * thp_pmd_size(), why, sizeof(why)));
+	m = backing_map(&b, 0, 16 * ps);
+	ASSERT_NE(NULL, m);
+	uffd = uffd_open(UFFD_VIA_SYSCALL, UFFD_FEATURE_MISSING_SHMEM, NULL);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(-uffd));
+	ASSERT_EQ(0, uffd_register_missing(uffd, m, 16 * ps, 0, 9, l, 1));
+	h = (struct uffd_handler){ .uffd = uffd, .l = l, .page_size = ps, .actor = 2 };
+	ASSERT_EQ(0, uffd_handler_add_region(&h, m, 16 * ps, 0, 9));
+	ASSERT_EQ(0, uffd_handler_start(&h));
+	uffd_handler_stop(&h);
+	EXPECT_FALSE(uffd_handler_died(&h));
+	EXPECT_EQ(0, h.exit_err);
+	uffd_handler_why(&h, why, sizeof(why));
+	EXPECT_STREQ("", why);
+	for (i = 0; i < ledger_count(l); i++)
+		EXPECT_NE(EV_UNREGISTER, l->ev[i].kind);
+	close(uffd);
+	munmap(m, 16 * ps);
+	backing_close(&b);
+	ledger_destroy(l);
+}
+
 int main(int argc, char **argv)
 {
-	thp_save();
+	int ret = suite_prepare("helpers_test");
+
+	if (ret)
+		return ret;
 	return test_harness_run(argc, argv);
 }

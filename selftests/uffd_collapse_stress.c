@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <stdio.h>
@@ -45,8 +46,10 @@
 #include "probe.h"
 #include "rng.h"
 #include "shmem_backing.h"
+#include "suite.h"
 #include "thp_settings.h"
 #include "uffd_util.h"
+#include "util.h"
 
 #define MAX_PROBERS	8
 #define LEDGER_CAP	(1 << 20)
@@ -54,6 +57,18 @@
 #define REG_MAP		1
 #define MAX_COLLAPSES_PER_ROUND 1024
 #define GEN_STORE_BASE	2000000
+#define NSEC		1000000000LL
+
+/*
+ * Bounds.  Every barrier, spin and wait of a test ends at its deadline:
+ * --duration plus GRACE_S, more than the slowest round needs (a debug
+ * kernel under TCG).  What no deadline reaches (an actor stuck inside the
+ * kernel) the watchdog catches WATCHDOG_S later, and the harness kills
+ * the test after HARNESS_MARGIN_S + 2 x --duration, the last backstop.
+ */
+#define GRACE_S		30
+#define WATCHDOG_S	10
+#define HARNESS_MARGIN_S 60
 
 /* Options, shared by every test of the run. */
 static struct {
@@ -78,6 +93,9 @@ enum actor_id {
 	ACT_PROBER,	/* + prober index */
 };
 
+/* Where each thread is: struct shared's stage[], for a stuck report. */
+enum { SLOT_MAIN, SLOT_COLLAPSER, SLOT_REGISTRAR, SLOT_WRITER, SLOT_PROBER };
+
 enum { ERRS_OK, ERRS_EBUSY, ERRS_EAGAIN, ERRS_EINVAL, ERRS_ENOMEM, ERRS_OTHER, ERRS_NR };
 static const char * const errs_names[ERRS_NR] = {
 	"ok", "EBUSY", "EAGAIN", "EINVAL", "ENOMEM", "other",
@@ -101,12 +119,18 @@ struct shared {
 	int touching;		/* the registrar is filling holes itself */
 	int setup_err;
 	char why[256];
+	int failed;		/* __atomic: the test fails, fail_why says why */
+	char fail_why[1024];
+	/* Where each actor is (SLOT_*, a string literal), for a stuck report. */
+	const char *stage[SLOT_PROBER + MAX_PROBERS];
 };
 
 struct actor {
 	struct stress *s;
 	pthread_t thread;
 	int index;
+	int slot;		/* SLOT_* */
+	char name[24];
 	struct rng rng;
 };
 
@@ -120,7 +144,14 @@ struct stress {
 	char *reg;		/* the mapping the registrar registers */
 	uint8_t *data;		/* per page: populated this round */
 
-	pthread_barrier_t start, end;
+	struct bbarrier start, end;
+	struct bbarrier watchdog;	/* broken by the teardown to stop it */
+	bool barriers;			/* initialized */
+	pthread_t watchdog_thread;
+	bool watchdog_running;
+	int64_t deadline_ns;		/* mono_ns(): no wait goes past it */
+	bool inject_handler_exit;	/* UFFDC_INJECT=handler-exit */
+	bool inject_stall;		/* UFFDC_INJECT=actor-stall */
 	int nactors;
 	struct actor actors[4 + MAX_PROBERS];
 	/* Flags, only touched with __atomic builtins. */
@@ -192,6 +223,85 @@ static int errs_bucket(int err)
 	return ERRS_OTHER;
 }
 
+static void at(struct stress *s, int slot, const char *what)
+{
+	__atomic_store_n(&s->sh->stage[slot], what, __ATOMIC_RELAXED);
+}
+
+/*
+ * The test fails, for the reason given: the first reason wins.  Any actor
+ * may call it, a registrar process too; the round loop stops on it.
+ */
+static void __attribute__((format(printf, 2, 3)))
+stress_fail(struct stress *s, const char *fmt, ...)
+{
+	int zero = 0;
+	va_list ap;
+
+	if (!__atomic_compare_exchange_n(&s->sh->failed, &zero, 1, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->sh->fail_why, sizeof(s->sh->fail_why), fmt, ap);
+	va_end(ap);
+}
+
+static bool failed(struct stress *s)
+{
+	return __atomic_load_n(&s->sh->failed, __ATOMIC_ACQUIRE);
+}
+
+/* "main: judge, collapser: MADV_COLLAPSE, registrar: touch, ..." */
+static void stages(struct stress *s, char *buf, size_t len)
+{
+	const char *st;
+	size_t n;
+	int i;
+
+	st = __atomic_load_n(&s->sh->stage[SLOT_MAIN], __ATOMIC_RELAXED);
+	n = snprintf(buf, len, "main: %s", st ?: "-");
+	for (i = 0; i < s->nactors && n < len; i++) {
+		st = __atomic_load_n(&s->sh->stage[s->actors[i].slot], __ATOMIC_RELAXED);
+		n += snprintf(buf + n, len - n, ", %s: %s", s->actors[i].name, st ?: "-");
+	}
+}
+
+/*
+ * For a spin: true when the test has failed already or, past the
+ * deadline, after failing it because of who was still waiting.
+ */
+static bool overdue(struct stress *s, const char *who)
+{
+	if (failed(s))
+		return true;
+	if (mono_ns() <= s->deadline_ns)
+		return false;
+	stress_fail(s, "round %llu: %s was still waiting at the deadline (--duration %.1f s + %d s)",
+		    (unsigned long long)s->round, who, opt.duration, GRACE_S);
+	return true;
+}
+
+/*
+ * Every barrier wait ends at the test's deadline.  The wait that times out
+ * fails the test, naming the barrier, how many had arrived and where every
+ * actor is; it breaks the barrier, which releases the others.
+ */
+static int stress_wait(struct stress *s, struct bbarrier *b, int slot)
+{
+	char why[128], where[768];
+	int ret;
+
+	at(s, slot, b == &s->start ? "at barrier 'start'" : "at barrier 'end'");
+	ret = bbarrier_wait(b, s->deadline_ns);
+	if (ret == -ETIMEDOUT) {
+		bbarrier_why(b, why, sizeof(why));
+		stages(s, where, sizeof(where));
+		stress_fail(s, "round %llu: %s at the deadline (--duration %.1f s + %d s); where each thread is: %s",
+			    (unsigned long long)s->round, why, opt.duration, GRACE_S, where);
+	}
+	return ret;
+}
+
 /*
  * khugepaged collapses on its own schedule (fast scan settings, the mm
  * enlisted at setup): this actor only records, while the registrar works,
@@ -204,10 +314,12 @@ static void khugepaged_round(struct stress *s)
 	long scans = khugepaged_counter("full_scans");
 	bool filled = false;
 
+	at(s, SLOT_COLLAPSER, "watching khugepaged");
 	e.t0 = ledger_stamp(s->l);
 	__atomic_store_n(&s->sh->collapse_first, 1, __ATOMIC_SEQ_CST);
 	while (!__atomic_load_n(&s->sh->touching, __ATOMIC_SEQ_CST) &&
-	       !__atomic_load_n(&s->registrar_done, __ATOMIC_SEQ_CST))
+	       !__atomic_load_n(&s->registrar_done, __ATOMIC_SEQ_CST) &&
+	       !overdue(s, "the collapser (watching khugepaged until the registrar touches)"))
 		filled |= range_has_no_hole(s->b.fd, 0, s->hp * s->ps);
 	e.t1 = ledger_stamp(s->l);
 	e.value = khugepaged_counter("full_scans") - scans;
@@ -215,7 +327,6 @@ static void khugepaged_round(struct stress *s)
 	s->c.collapse_tries++;
 	s->c.ranges_filled += filled;
 	__atomic_store_n(&s->collapse_done, 1, __ATOMIC_SEQ_CST);
-	pthread_barrier_wait(&s->end);
 }
 
 static void *collapser(void *arg)
@@ -226,13 +337,16 @@ static void *collapser(void *arg)
 
 	pin(0);
 	for (;;) {
-		pthread_barrier_wait(&s->start);
-		if (__atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
+		if (stress_wait(s, &s->start, a->slot) ||
+		    __atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
 			break;
 		if (s->v->agent == AGENT_KHUGEPAGED) {
 			khugepaged_round(s);
+			if (stress_wait(s, &s->end, a->slot))
+				break;
 			continue;
 		}
+		at(s, a->slot, "MADV_COLLAPSE");
 		spin_ns(s->delay_collapse_ns);
 		/*
 		 * Keep collapsing while the registrar works: a refused or
@@ -261,7 +375,8 @@ static void *collapser(void *arg)
 			__atomic_store_n(&s->sh->collapse_first, 1, __ATOMIC_SEQ_CST);
 		}
 		__atomic_store_n(&s->collapse_done, 1, __ATOMIC_SEQ_CST);
-		pthread_barrier_wait(&s->end);
+		if (stress_wait(s, &s->end, a->slot))
+			break;
 	}
 	return NULL;
 }
@@ -271,9 +386,12 @@ static void registrar_round(struct actor *a)
 	struct stress *s = a->s;
 	struct uffd_handler h = { 0 };
 	struct probe_target t;
+	bool late = false;
+	char why[160];
 	long holes;
 	int uffd, ret;
 
+	at(s, SLOT_REGISTRAR, "UFFDIO_REGISTER");
 	spin_ns(s->delay_register_ns);
 	/* A fresh userfaultfd every round: registration state starts clean. */
 	uffd = uffd_open(UFFD_VIA_SYSCALL, UFFD_FEATURE_MISSING_SHMEM, NULL);
@@ -292,7 +410,8 @@ static void registrar_round(struct actor *a)
 	}
 	h = (struct uffd_handler){ .uffd = uffd, .l = s->l, .resolve = RESOLVE_COPY,
 				   .resolve_gen = 1000 + (int32_t)(s->round % 1000000),
-				   .page_size = s->ps, .actor = ACT_HANDLER };
+				   .page_size = s->ps, .actor = ACT_HANDLER,
+				   .inject_exit_at_fault = s->inject_handler_exit };
 	uffd_handler_add_region(&h, s->reg, s->hp * s->ps, 0, REG_MAP);
 	ret = uffd_handler_start(&h);
 	if (ret) {
@@ -302,21 +421,33 @@ static void registrar_round(struct actor *a)
 		return;
 	}
 	/* What userspace sees right after registering: the evidence. */
+	at(s, SLOT_REGISTRAR, "probe after UFFDIO_REGISTER");
 	probe_open(&t, s->b.fd, s->reg, 0, REG_MAP);
 	holes = probe_range(&t, 1u << PM_SEEK_DATA, 0, s->hp, s->l, ACT_REGISTRAR);
-	while (!__atomic_load_n(&s->sh->collapse_first, __ATOMIC_SEQ_CST))
-		;
-	if (s->v->agent == AGENT_KHUGEPAGED)
+	at(s, SLOT_REGISTRAR, "waiting for the first collapse attempt");
+	while (!__atomic_load_n(&s->sh->collapse_first, __ATOMIC_SEQ_CST) && !late)
+		late = overdue(s, "the registrar (waiting for the first collapse attempt)");
+	if (!late && s->v->agent == AGENT_KHUGEPAGED)
 		khugepaged_wait_scans(khugepaged_counter("full_scans"), 2, 200);
-	holes += probe_range(&t, 1u << PM_SEEK_HOLE, 0, s->hp, s->l, ACT_REGISTRAR);
+	if (!late)
+		holes += probe_range(&t, 1u << PM_SEEK_HOLE, 0, s->hp, s->l, ACT_REGISTRAR);
 	probe_close(&t);
 	(void)holes;
 	__atomic_store_n(&s->sh->touching, 1, __ATOMIC_SEQ_CST);
 	/* Loads one round, stores the next: both must fault on a hole. */
-	touch_range(s->l, s->reg, 0, s->hp, REG_MAP, ACT_REGISTRAR,
-		    s->round & 1 ? TOUCH_STORE : TOUCH_LOAD,
-		    GEN_STORE_BASE + (int32_t)(s->round % 100000));
+	at(s, SLOT_REGISTRAR, "touch of the registered range");
+	if (!late)
+		touch_range(s->l, s->reg, 0, s->hp, REG_MAP, ACT_REGISTRAR,
+			    s->round & 1 ? TOUCH_STORE : TOUCH_LOAD,
+			    GEN_STORE_BASE + (int32_t)(s->round % 100000));
+	at(s, SLOT_REGISTRAR, "stopping the fault handler, UFFDIO_UNREGISTER");
 	uffd_handler_stop(&h);
+	/* A dead handler unregistered the range: the touches came back. */
+	if (uffd_handler_died(&h)) {
+		uffd_handler_why(&h, why, sizeof(why));
+		stress_fail(s, "round %llu: %s; it unregistered the range so the touches could return",
+			    (unsigned long long)s->round, why);
+	}
 	uffd_unregister(uffd, s->reg, s->hp * s->ps, 0, REG_MAP, s->l, ACT_REGISTRAR);
 	close(uffd);
 }
@@ -328,7 +459,7 @@ static void registrar_round(struct actor *a)
 static void registrar_in_child(struct actor *a)
 {
 	struct stress *s = a->s;
-	int status;
+	int status = 0, ret;
 	pid_t pid;
 
 	pid = fork();
@@ -342,7 +473,12 @@ static void registrar_in_child(struct actor *a)
 		registrar_round(a);
 		_exit(0);
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+	ret = wait_child_until(pid, &status, s->deadline_ns);
+	if (ret == -ETIMEDOUT) {
+		stress_fail(s, "round %llu: the registrar process (pid %d) was still running at the deadline (--duration %.1f s + %d s), in: %s; killed",
+			    (unsigned long long)s->round, pid, opt.duration, GRACE_S,
+			    s->sh->stage[SLOT_REGISTRAR] ?: "-");
+	} else if (ret || !WIFEXITED(status) || WEXITSTATUS(status)) {
 		s->sh->setup_err = -ECHILD;
 		snprintf(s->sh->why, sizeof(s->sh->why), "registrar process died (status 0x%x)",
 			 status);
@@ -356,15 +492,16 @@ static void *registrar(void *arg)
 
 	pin(1);
 	for (;;) {
-		pthread_barrier_wait(&s->start);
-		if (__atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
+		if (stress_wait(s, &s->start, a->slot) ||
+		    __atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
 			break;
 		if (s->v->registrar_process)
 			registrar_in_child(a);
 		else
 			registrar_round(a);
 		__atomic_store_n(&s->registrar_done, 1, __ATOMIC_SEQ_CST);
-		pthread_barrier_wait(&s->end);
+		if (stress_wait(s, &s->end, a->slot))
+			break;
 	}
 	return NULL;
 }
@@ -387,9 +524,10 @@ static void *prober(void *arg)
 
 	pin(a->index);
 	for (;;) {
-		pthread_barrier_wait(&s->start);
-		if (__atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
+		if (stress_wait(s, &s->start, a->slot) ||
+		    __atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
 			break;
+		at(s, a->slot, "probing");
 		probe_open(&t, s->b.fd, s->other, 0, 0);
 		for (n = 0; n < PROBES_PER_ROUND; n++) {
 			if (__atomic_load_n(&s->collapse_done, __ATOMIC_SEQ_CST) &&
@@ -400,7 +538,8 @@ static void *prober(void *arg)
 		}
 		s->c.probes += n;
 		probe_close(&t);
-		pthread_barrier_wait(&s->end);
+		if (stress_wait(s, &s->end, a->slot))
+			break;
 	}
 	return NULL;
 }
@@ -416,9 +555,16 @@ static void *writer(void *arg)
 
 	pin(2);
 	for (;;) {
-		pthread_barrier_wait(&s->start);
-		if (__atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
+		if (stress_wait(s, &s->start, a->slot) ||
+		    __atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
 			break;
+		if (s->inject_stall) {
+			/* Test hook: an actor that never arrives at 'end'. */
+			at(s, a->slot, "stalled on purpose (UFFDC_INJECT=actor-stall)");
+			while (mono_ns() < s->deadline_ns + NSEC)
+				usleep(10000);
+		}
+		at(s, a->slot, "pwrite and stores into holes");
 		spin_ns(s->delay_write_ns);
 		for (i = 0; s->v->writer && i < 8; i++) {
 			page = rng_below(&a->rng, s->hp);
@@ -433,17 +579,27 @@ static void *writer(void *arg)
 				backing_fill(&s->b, page, gen, s->l, ACT_WRITER);
 			s->c.writes++;
 		}
-		pthread_barrier_wait(&s->end);
+		if (stress_wait(s, &s->end, a->slot))
+			break;
 	}
 	return NULL;
 }
 
-static int start_actor(struct stress *s, void *(*fn)(void *), int index)
+static int start_actor(struct stress *s, void *(*fn)(void *), int slot, int index)
 {
 	struct actor *a = &s->actors[s->nactors++];
+	static const char * const names[] = {
+		[SLOT_COLLAPSER] = "collapser", [SLOT_REGISTRAR] = "registrar",
+		[SLOT_WRITER] = "writer", [SLOT_PROBER] = "prober",
+	};
 
 	a->s = s;
 	a->index = index;
+	a->slot = slot + (slot == SLOT_PROBER ? index : 0);
+	if (slot == SLOT_PROBER)
+		snprintf(a->name, sizeof(a->name), "prober %d", index);
+	else
+		snprintf(a->name, sizeof(a->name), "%s", names[slot]);
 	rng_seed(&a->rng, opt.seed ^ ((uint64_t)s->nactors << 48));
 	return pthread_create(&a->thread, NULL, fn, a);
 }
@@ -580,6 +736,29 @@ static void write_json(const char *test, struct stress *s, bool failed)
 	fclose(f);
 }
 
+/*
+ * The last resort, for a thread stuck where no deadline reaches (inside
+ * the kernel, or the main thread itself): WATCHDOG_S after the deadline it
+ * says where every thread is and fails the test, long before the
+ * harness's timeout would kill it without a word.  The teardown breaks
+ * its barrier to stop it.
+ */
+static void *watch_deadline(void *arg)
+{
+	struct stress *s = arg;
+	char where[768];
+
+	if (bbarrier_wait(&s->watchdog, s->deadline_ns + WATCHDOG_S * NSEC) != -ETIMEDOUT)
+		return NULL;
+	stages(s, where, sizeof(where));
+	fprintf(stderr, "# watchdog: %s still running %d s past its deadline (--duration %.1f s + %d s), round %llu; where each thread is: %s%s%s\n",
+		s->v->name, WATCHDOG_S, opt.duration, GRACE_S, (unsigned long long)s->round,
+		where, failed(s) ? "; failed first because: " : "",
+		failed(s) ? s->sh->fail_why : "");
+	fflush(stderr);
+	_exit(KSFT_FAIL);
+}
+
 FIXTURE_SETUP(stress)
 {
 	struct stress *s = &self->s;
@@ -590,6 +769,7 @@ FIXTURE_SETUP(stress)
 		"khugepaged/scan_sleep_millisecs", "100000",
 		NULL,
 	};
+	const char *inject;
 	int i;
 
 	memset(s, 0, sizeof(*s));
@@ -622,25 +802,60 @@ FIXTURE_SETUP(stress)
 	s->l = ledger_create(LEDGER_CAP);
 	ASSERT_NE(NULL, s->l);
 	ASSERT_NE(NULL, s->data);
-	ASSERT_EQ(0, pthread_barrier_init(&s->start, NULL, 4 + opt.threads));
-	ASSERT_EQ(0, pthread_barrier_init(&s->end, NULL, 4 + opt.threads));
-	ASSERT_EQ(0, start_actor(s, collapser, 0));
-	ASSERT_EQ(0, start_actor(s, registrar, 1));
-	ASSERT_EQ(0, start_actor(s, writer, 2));
+	s->deadline_ns = mono_ns() + (int64_t)(opt.duration * NSEC) + GRACE_S * NSEC;
+	inject = getenv("UFFDC_INJECT");
+	if (inject) {
+		/* Test-only: make the test fail on purpose, to see that it does. */
+		s->inject_handler_exit = !strcmp(inject, "handler-exit");
+		s->inject_stall = !strcmp(inject, "actor-stall");
+		ASSERT_TRUE(s->inject_handler_exit || s->inject_stall)
+			TH_LOG("UFFDC_INJECT=%s: not handler-exit or actor-stall", inject);
+		TH_LOG("UFFDC_INJECT=%s: this test is meant to fail", inject);
+	}
+	ASSERT_EQ(0, bbarrier_init(&s->start, "start", 4 + opt.threads));
+	ASSERT_EQ(0, bbarrier_init(&s->end, "end", 4 + opt.threads));
+	ASSERT_EQ(0, bbarrier_init(&s->watchdog, "watchdog", 2));
+	s->barriers = true;
+	ASSERT_EQ(0, pthread_create(&s->watchdog_thread, NULL, watch_deadline, s));
+	s->watchdog_running = true;
+	ASSERT_EQ(0, start_actor(s, collapser, SLOT_COLLAPSER, 0));
+	ASSERT_EQ(0, start_actor(s, registrar, SLOT_REGISTRAR, 1));
+	ASSERT_EQ(0, start_actor(s, writer, SLOT_WRITER, 2));
 	for (i = 0; i < opt.threads; i++)
-		ASSERT_EQ(0, start_actor(s, prober, i));
+		ASSERT_EQ(0, start_actor(s, prober, SLOT_PROBER, i));
 }
 
 FIXTURE_TEARDOWN(stress)
 {
 	struct stress *s = &self->s;
-	int i;
+	int64_t by = mono_ns() + 5 * NSEC;
+	struct timespec ts = { by / NSEC, by % NSEC };
+	int i, stuck = 0;
 
-	if (s->nactors) {
-		__atomic_store_n(&s->stop, 1, __ATOMIC_SEQ_CST);
-		pthread_barrier_wait(&s->start);
-		for (i = 0; i < s->nactors; i++)
-			pthread_join(s->actors[i].thread, NULL);
+	/* Broken barriers release the actors, wherever they wait. */
+	__atomic_store_n(&s->stop, 1, __ATOMIC_SEQ_CST);
+	if (s->barriers) {
+		bbarrier_break(&s->start);
+		bbarrier_break(&s->end);
+	}
+	for (i = 0; i < s->nactors; i++) {
+		if (!pthread_clockjoin_np(s->actors[i].thread, NULL, CLOCK_MONOTONIC, &ts))
+			continue;
+		TH_LOG("%s did not stop within 5 s, in: %s", s->actors[i].name,
+		       s->sh->stage[s->actors[i].slot] ?: "-");
+		stuck++;
+	}
+	if (s->watchdog_running) {
+		bbarrier_break(&s->watchdog);
+		pthread_join(s->watchdog_thread, NULL);
+	}
+	/* A stuck actor may still use what follows: the process exits now. */
+	if (stuck)
+		return;
+	if (s->barriers) {
+		bbarrier_destroy(&s->start);
+		bbarrier_destroy(&s->end);
+		bbarrier_destroy(&s->watchdog);
 	}
 	ledger_destroy(s->l);
 	munmap(s->sh, sizeof(*s->sh));
@@ -648,12 +863,16 @@ FIXTURE_TEARDOWN(stress)
 	backing_close(&s->b);
 }
 
-TEST_F_TIMEOUT(stress, race, 3600)
+/*
+ * The harness's timeout, HARNESS_MARGIN_S + 2 x --duration: main() sizes
+ * it (size_harness_timeout()) before the run; this is the default's.
+ */
+TEST_F_TIMEOUT(stress, race, HARNESS_MARGIN_S + 2)
 {
 	struct stress *s = &self->s;
 	struct oracle_opts oo = { .page_size = s->ps,
 				  .mincore_hole_is_evidence = !system_has_swap() };
-	struct verdict vd;
+	struct verdict vd = { 0 };
 	struct rng rng;
 	long start = now_ns(), last_progress = start;
 	long end = start + (long)(opt.duration * 1e9);
@@ -666,6 +885,7 @@ TEST_F_TIMEOUT(stress, race, 3600)
 	       opt.duration, opt.rounds);
 	rng_seed(&rng, opt.seed);
 	for (s->round = 0; s->round < (uint64_t)opt.rounds && now_ns() < end; s->round++) {
+		at(s, SLOT_MAIN, "punch and refill");
 		ledger_reset(s->l);
 		ASSERT_EQ(0, reset_range(s, &rng));
 		plan_round(s, &rng);
@@ -675,12 +895,16 @@ TEST_F_TIMEOUT(stress, race, 3600)
 		s->registrar_done = 0;
 		if (!variant->writer)
 			s->delay_write_ns = 0;
-		pthread_barrier_wait(&s->start);
-		pthread_barrier_wait(&s->end);
-		if (s->sh->setup_err)
+		if (stress_wait(s, &s->start, SLOT_MAIN) || stress_wait(s, &s->end, SLOT_MAIN)) {
+			if (!failed(s))
+				stress_fail(s, "round %llu: a barrier broke", (unsigned long long)s->round);
+			break;
+		}
+		if (s->sh->setup_err || failed(s))
 			break;
 		s->c.rounds++;
 		count_round(s);
+		at(s, SLOT_MAIN, "read back and judge");
 		read_range(s->l, &s->b, 0, s->hp, ACT_MAIN);
 
 		oracle_judge(s->l, &oo, &vd);
@@ -703,8 +927,11 @@ TEST_F_TIMEOUT(stress, race, 3600)
 				(unsigned long long)s->c.collapse_res[ERRS_OK]);
 		}
 	}
+	at(s, SLOT_MAIN, "verdict");
 	print_counters(_metadata, s, (now_ns() - start) / 1e9);
-	write_json(variant->name, s, vd.total || vd.unjudgeable);
+	write_json(variant->name, s, vd.total || vd.unjudgeable || failed(s));
+	ASSERT_FALSE(failed(s))
+		TH_LOG("FAIL: %s", s->sh->fail_why);
 	if (s->sh->setup_err)
 		SKIP(return, "%s", s->sh->why);
 	ASSERT_FALSE(vd.unjudgeable);
@@ -716,6 +943,23 @@ TEST_F_TIMEOUT(stress, race, 3600)
 	if (!s->c.holes_seen_registered)
 		SKIP(return, "no hole was seen after registration in %llu rounds",
 		     (unsigned long long)s->c.rounds);
+}
+
+/*
+ * The harness arms alarm(timeout) in its own process around each test,
+ * from the test's metadata; TEST_F_TIMEOUT only takes a constant, so the
+ * timeout is sized here from --duration, before the run.
+ */
+static void size_harness_timeout(void)
+{
+	struct __test_metadata *t;
+
+	/* 6.10's harness keeps a pointer to the metadata, older ones the struct. */
+	t = __builtin_choose_expr(__builtin_types_compatible_p(typeof(_stress_race_object),
+							       struct __test_metadata *),
+				  *(struct __test_metadata **)&_stress_race_object,
+				  (struct __test_metadata *)&_stress_race_object);
+	t->timeout = HARNESS_MARGIN_S + 2 * (int)(opt.duration + 0.999);
 }
 
 FIXTURE_VARIANT_ADD(stress, memfd_madv) {
@@ -833,20 +1077,11 @@ static void usage(FILE *f, const char *prog)
 		prog, opt.duration, opt.rounds, MAX_PROBERS, opt.threads);
 }
 
-static int parse_num(const char *name, const char *arg, double lo, double hi, double *out)
+/* A usage error: one line on stderr, exit status 2. */
+static int usage_error(const char *what, const char *arg, const char *must)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || v < lo || v > hi) {
-		fprintf(stderr, "error: %s must be a number from %g to %g, got '%s'\n",
-			name, lo, hi, arg);
-		return -1;
-	}
-	*out = v;
-	return 0;
+	fprintf(stderr, "uffd_collapse_stress: %s: '%.60s' %s\n", what, arg, must);
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -862,34 +1097,38 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool bare = false;
-	char *end;
-	double v;
-	int c;
+	char must[100];
+	uint64_t v;
+	int c, ret;
+	FILE *f;
 
 	opt.seed = rng_run_seed();
+	opterr = 0;	/* getopt's own messages are not one line with ours */
 	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			errno = 0;
-			opt.seed = strtoull(optarg, &end, 0);
-			if (errno || end == optarg || *end) {
-				fprintf(stderr, "error: --seed takes a number, got '%s'\n", optarg);
-				return 2;
-			}
+			if (parse_seed(optarg, &opt.seed))
+				return usage_error("--seed", optarg,
+						   "is not a seed (decimal or 0x hex, below 2^64)");
 			break;
 		case 'd':
-			if (parse_num("--duration", optarg, 0.01, 86400, &opt.duration))
-				return 2;
+			if (parse_double(optarg, 0.01, 86400, &opt.duration))
+				return usage_error("--duration", optarg,
+						   "is not a number of seconds from 0.01 to 86400");
 			break;
 		case 'r':
-			if (parse_num("--rounds", optarg, 1, 1e12, &v))
-				return 2;
-			opt.rounds = (long)v;
+			if (parse_u64(optarg, 1, 1000000000000ULL, &v))
+				return usage_error("--rounds", optarg,
+						   "is not a whole number from 1 to 1000000000000");
+			opt.rounds = v;
 			break;
 		case 't':
-			if (parse_num("--threads", optarg, 1, MAX_PROBERS, &v))
-				return 2;
-			opt.threads = (int)v;
+			if (parse_u64(optarg, 1, MAX_PROBERS, &v)) {
+				snprintf(must, sizeof(must), "is not a whole number from 1 to %d",
+					 MAX_PROBERS);
+				return usage_error("--threads", optarg, must);
+			}
+			opt.threads = v;
 			break;
 		case 'j':
 			opt.json = optarg;
@@ -904,17 +1143,36 @@ int main(int argc, char **argv)
 			usage(stdout, argv[0]);
 			return 0;
 		default:
-			usage(stderr, argv[0]);
-			return 2;
+			/* a short option's letter, or the long option's word */
+			if (optopt && strncmp(argv[optind - 1], "--", 2)) {
+				snprintf(must, sizeof(must), "-%c", optopt);
+				return usage_error("option", must, "is unknown (see --help)");
+			}
+			return usage_error("option", argv[optind - 1],
+					   "is unknown, or its value is missing or not taken (see --help)");
 		}
+	}
+	/* Opened now, so that a bad path fails before the run. */
+	if (opt.json) {
+		f = fopen(opt.json, "a");
+		if (!f) {
+			snprintf(must, sizeof(must), "cannot be opened for appending: %s",
+				 strerror(errno));
+			return usage_error("--json", opt.json, must);
+		}
+		fclose(f);
 	}
 	/* What is left after "--" goes to the harness. */
 	argv[optind - 1] = argv[0];
 	argc -= optind - 1;
 	argv += optind - 1;
 	optind = 0;	/* the harness parses its own options with getopt too */
-	thp_save();
+	opterr = 1;
+	ret = suite_prepare("uffd_collapse_stress");
+	if (ret)
+		return ret;
 	if (bare)
 		return bare_collapse_loop(opt.duration);
+	size_harness_timeout();
 	return test_harness_run(argc, argv);
 }

@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -163,9 +165,15 @@ static void resolve(struct uffd_handler *h, const struct uffd_region *r,
 	}
 }
 
-static void *handler_main(void *arg)
+/* Record why the thread is about to end on its own. */
+static void handler_failed(struct uffd_handler *h, const char *op, int err)
 {
-	struct uffd_handler *h = arg;
+	h->exit_op = op;
+	h->exit_err = err;
+}
+
+static void handler_main(struct uffd_handler *h)
+{
 	struct pollfd pfd[2] = {
 		{ .fd = h->uffd, .events = POLLIN },
 		{ .fd = h->stopfd, .events = POLLIN },
@@ -175,16 +183,20 @@ static void *handler_main(void *arg)
 	void *buf;
 
 	buf = aligned_alloc(h->page_size, h->page_size);
-	if (!buf)
-		return NULL;
+	if (!buf) {
+		handler_failed(h, "aligned_alloc", -ENOMEM);
+		return;
+	}
 	for (;;) {
 		struct ev e = { .kind = EV_FAULT, .npages = 1, .actor = h->actor };
 		ssize_t n;
 		int i;
 
 		/* Bounded: a stop request is seen within 100 ms. */
-		if (poll(pfd, 2, 100) < 0 && errno != EINTR)
+		if (poll(pfd, 2, 100) < 0 && errno != EINTR) {
+			handler_failed(h, "poll", -errno);
 			break;
+		}
 		if (pfd[1].revents & POLLIN)
 			stopping = true;
 		e.t0 = ledger_stamp(h->l);
@@ -193,6 +205,7 @@ static void *handler_main(void *arg)
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR) {
 				h->errors++;
+				handler_failed(h, "read", -errno);
 				break;
 			}
 			if (stopping)
@@ -217,11 +230,70 @@ static void *handler_main(void *arg)
 			e.page = r->first_page + (addr - (uintptr_t)r->addr) / h->page_size;
 			e.map = r->map;
 			ledger_add(h->l, &e);
+			if (h->faults == h->inject_exit_at_fault) {
+				handler_failed(h, "injected exit (test hook)", -EIO);
+				goto out;
+			}
 			resolve(h, r, addr, buf);
 		}
 	}
+out:
 	free(buf);
+}
+
+int uffd_handler_release(struct uffd_handler *h)
+{
+	int i, ret, first = 0;
+
+	for (i = 0; i < h->nregions; i++) {
+		const struct uffd_region *r = &h->region[i];
+
+		ret = log_reg(EV_UNREGISTER, h->uffd, r->addr, r->len, r->first_page,
+			      r->map, h->l, h->actor);
+		if (ret && !first)
+			first = ret;
+	}
+	return first;
+}
+
+/*
+ * The thread's last act, however it ends (return or cancellation): a
+ * handler that was not asked to stop is dead, and its faults would never
+ * be resolved, so it unregisters its regions and the touches go on.
+ */
+static void handler_gone(void *arg)
+{
+	struct uffd_handler *h = arg;
+
+	if (__atomic_load_n(&h->stop_asked, __ATOMIC_ACQUIRE) && !h->exit_err)
+		return;
+	if (!h->exit_err)
+		handler_failed(h, "thread ended unasked", -ECANCELED);
+	uffd_handler_release(h);
+	__atomic_store_n(&h->died, 1, __ATOMIC_RELEASE);
+}
+
+static void *handler_thread(void *arg)
+{
+	pthread_cleanup_push(handler_gone, arg);
+	handler_main(arg);
+	pthread_cleanup_pop(1);
 	return NULL;
+}
+
+bool uffd_handler_died(struct uffd_handler *h)
+{
+	return __atomic_load_n(&h->died, __ATOMIC_ACQUIRE);
+}
+
+void uffd_handler_why(struct uffd_handler *h, char *buf, size_t len)
+{
+	if (!uffd_handler_died(h)) {
+		snprintf(buf, len, "%s", "");
+		return;
+	}
+	snprintf(buf, len, "fault handler thread exited: %s: %s, after %llu fault(s)",
+		 h->exit_op, strerror(-h->exit_err), (unsigned long long)h->faults);
 }
 
 int uffd_handler_start(struct uffd_handler *h)
@@ -230,10 +302,14 @@ int uffd_handler_start(struct uffd_handler *h)
 
 	if (!h->page_size)
 		h->page_size = getpagesize();
+	h->exit_err = 0;
+	h->exit_op = NULL;
+	h->stop_asked = 0;
+	h->died = 0;
 	h->stopfd = eventfd(0, EFD_CLOEXEC);
 	if (h->stopfd < 0)
 		return -errno;
-	ret = pthread_create(&h->thread, NULL, handler_main, h);
+	ret = pthread_create(&h->thread, NULL, handler_thread, h);
 	if (ret) {
 		close(h->stopfd);
 		return -ret;
@@ -248,6 +324,7 @@ void uffd_handler_stop(struct uffd_handler *h)
 
 	if (!h->running)
 		return;
+	__atomic_store_n(&h->stop_asked, 1, __ATOMIC_RELEASE);
 	if (write(h->stopfd, &one, sizeof(one)) < 0)
 		h->errors++;
 	pthread_join(h->thread, NULL);

@@ -55,19 +55,56 @@ struct uffd_handler {
 	int nregions;
 	struct uffd_region region[UFFD_MAX_REGIONS];
 
+	/*
+	 * Test hook: on its Nth fault (1 = the first) the thread exits with
+	 * -EIO without resolving it, as if read() had failed.  0: never.
+	 */
+	uint64_t inject_exit_at_fault;
+
 	/* results, valid after uffd_handler_stop() */
 	uint64_t faults, copies, zeropages, eexist, errors, other_msgs, stray;
+	/*
+	 * Why the thread ended before it was asked to stop: -errno and the
+	 * step that failed; 0 and NULL while it runs or when it was stopped.
+	 */
+	int exit_err;
+	const char *exit_op;
 
 	/* private */
 	pthread_t thread;
 	int stopfd;
 	bool running;
+	int stop_asked;		/* __atomic */
+	int died;		/* __atomic: exit_err and exit_op are set */
 };
 
 int uffd_handler_add_region(struct uffd_handler *h, void *addr, size_t len,
 			    uint32_t first_page, uint16_t map);
+/*
+ * Start the handler thread.  If it ends on its own (an allocation or
+ * read() failure, a cancellation), it records why and, on its way out,
+ * unregisters its regions (logging EV_UNREGISTER), which wakes every
+ * thread blocked on a fault there and lets later touches through: a
+ * dead handler never leaves a touch hanging.
+ */
 int uffd_handler_start(struct uffd_handler *h);
 /* Drain what is pending, then stop the thread. */
 void uffd_handler_stop(struct uffd_handler *h);
+
+/* True once the thread has ended on its own; exit_err says why. */
+bool uffd_handler_died(struct uffd_handler *h);
+
+/*
+ * Unregister every region of the handler (EV_UNREGISTER), waking the
+ * threads blocked on their faults.  For a watchdog that finds the handler
+ * gone; a dying handler does it itself.  Returns 0 or the first -errno.
+ */
+int uffd_handler_release(struct uffd_handler *h);
+
+/*
+ * "fault handler thread exited: read: Bad file descriptor, after 3
+ * fault(s)" for a handler that died; empty otherwise.
+ */
+void uffd_handler_why(struct uffd_handler *h, char *buf, size_t len);
 
 #endif

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The entry every suite program that changes THP settings goes through
+ * before it runs anything: it checks what the program needs (root, THP
+ * sysfs, userfaultfd) and takes ownership of the settings (thp_save(): one
+ * run at a time, saved where a later run can restore them).  A missing
+ * capability is a skip with its reason, never a crash or a failure.
+ */
+#ifndef UFFDC_SUITE_H
+#define UFFDC_SUITE_H
+
+/* Exit codes, as kselftest's. */
+#define SUITE_EXIT_USAGE 2
+#define SUITE_EXIT_SKIP 4
+
+/*
+ * NULL when this process may run the suite, THP settings owned and saved;
+ * else why not, with *code SUITE_EXIT_SKIP (a capability is missing) or
+ * SUITE_EXIT_USAGE (a bad $UFFDC_LOCK_WAIT).
+ */
+const char *suite_claim(int *code);
+
+/*
+ * suite_claim() for a kselftest program's main(): 0 when it may go on;
+ * else the exit code, after printing a KTAP plan that skips everything
+ * ("1..0 # SKIP why") or a one-line error on stderr.
+ */
+int suite_prepare(const char *prog);
+
+#endif
