@@ -42,7 +42,7 @@ FUZZ_OBJS := $(addprefix $(BUILD)/obj/fuzz/,$(FUZZ_SRCS:.c=.o)) $(BUILD)/obj/fuz
 	     $(addprefix $(BUILD)/obj/,content.o khugepaged_ctl.o ledger.o probe.o \
 			 suite.o thp_settings.o uffd_util.o util.o)
 # What a reproducer carries: everything a replay needs, in dependency order.
-REPRO_LIB := selftests/util.h selftests/util.c selftests/ledger.h selftests/ledger.c \
+REPRO_LIB := selftests/util.h selftests/util.c selftests/rng.h selftests/ledger.h selftests/ledger.c \
 	     selftests/content.h selftests/content.c selftests/probe.h selftests/probe.c \
 	     selftests/uffd_util.h selftests/uffd_util.c \
 	     selftests/thp_settings.h selftests/thp_settings.c selftests/suite.h selftests/suite.c \
@@ -53,7 +53,7 @@ FUZZ_LIBS := -luring -lnuma
 
 all: $(PROGS) $(FUZZ_PROGS) $(BUILD)/settings
 
-$(BUILD)/obj/fuzz/repro_lib.c: fuzz/embed-lib $(REPRO_LIB)
+$(BUILD)/obj/fuzz/repro_lib.c: fuzz/embed-lib $(REPRO_LIB) Makefile
 	@mkdir -p $(dir $@)
 	fuzz/embed-lib $@ $(REPRO_LIB)
 

@@ -21,6 +21,7 @@
 #include "fz.h"
 #include "probe.h"
 #include "rng.h"
+#include "suite.h"
 #include "util.h"
 
 struct opts {
@@ -169,6 +170,8 @@ static int parse(int argc, char **argv, struct opts *o)
 	*o = (struct opts){ .seed = rng_run_seed(), .duration = 30, .nops = 48,
 			    .findings = "findings", .runs = 5, .generate = -1,
 			    .minimize = true };
+	if (suite_env_check())
+		return usage_error("%s", suite_env_check());
 	opterr = 0;	/* getopt's own messages are not one line with ours */
 	while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
 		switch (c) {

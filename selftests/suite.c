@@ -10,25 +10,53 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rng.h"
 #include "suite.h"
 #include "thp_settings.h"
 #include "uffd_util.h"
 #include "util.h"
 
-const char *suite_claim(int *code)
+/* The lock wait from $UFFDC_LOCK_WAIT, or the default. */
+static uint64_t lock_wait_s(void)
 {
-	static char why[160];
 	const char *env = getenv("UFFDC_LOCK_WAIT");
-	uint64_t wait_s = THP_LOCK_WAIT_S;
-	int fd, ret;
+	uint64_t v;
 
-	*code = SUITE_EXIT_SKIP;
-	if (env && parse_u64(env, 0, 86400, &wait_s)) {
-		*code = SUITE_EXIT_USAGE;
+	return env && !parse_u64(env, 0, 86400, &v) ? v : THP_LOCK_WAIT_S;
+}
+
+const char *suite_env_check(void)
+{
+	static char why[120];
+	const char *env = getenv("UFFDC_LOCK_WAIT");
+	uint64_t v;
+	int ret = rng_env_seed(&v);
+
+	if (ret && ret != -ENOENT) {
+		snprintf(why, sizeof(why), "UFFDC_SEED=%.40s: not a seed (decimal or 0x hex, below 2^64)",
+			 getenv("UFFDC_SEED"));
+		return why;
+	}
+	if (env && parse_u64(env, 0, 86400, &v)) {
 		snprintf(why, sizeof(why), "UFFDC_LOCK_WAIT=%.40s: not a number of seconds (0-86400)",
 			 env);
 		return why;
 	}
+	return NULL;
+}
+
+const char *suite_claim(int *code)
+{
+	static char why[160];
+	uint64_t wait_s = lock_wait_s();
+	const char *bad = suite_env_check();
+	int fd, ret;
+
+	if (bad) {
+		*code = SUITE_EXIT_USAGE;
+		return bad;
+	}
+	*code = SUITE_EXIT_SKIP;
 	if (!thp_available())
 		return "no THP sysfs: kernel built without CONFIG_TRANSPARENT_HUGEPAGE";
 	if (geteuid() != 0 || access(THP_SYSFS "/shmem_enabled", W_OK))

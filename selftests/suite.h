@@ -14,9 +14,15 @@
 #define SUITE_EXIT_SKIP 4
 
 /*
+ * The environment the programs read ($UFFDC_SEED, $UFFDC_LOCK_WAIT): NULL
+ * when it is valid, else what is wrong, for a usage error.
+ */
+const char *suite_env_check(void);
+
+/*
  * NULL when this process may run the suite, THP settings owned and saved;
  * else why not, with *code SUITE_EXIT_SKIP (a capability is missing) or
- * SUITE_EXIT_USAGE (a bad $UFFDC_LOCK_WAIT).
+ * SUITE_EXIT_USAGE (a bad $UFFDC_LOCK_WAIT or $UFFDC_SEED).
  */
 const char *suite_claim(int *code);
 

@@ -79,20 +79,25 @@ start() {
 }
 
 # --- kill -9 mid-run: the supervisor restores, the run's processes are gone
-start uffd_collapse_stress --duration 30
-if wait_until 20 changed; then
-	kill -9 "$pid"
-	wait "$pid" 2>/dev/null
-	wait_until 20 group_gone "$pid"
-	check "kill -9 of the stress: no process of its group survives (test child dies with it)" \
-		group_gone "$pid"
-	wait_until 20 settled
-	same
-	check "kill -9 of the stress: THP sysfs exactly as before (supervisor)" [ -z "$out" ]
-	check "kill -9 of the stress: the state file is gone" no_state
-else
-	check "the stress changed THP settings within 20 s (to kill it mid-run)" false
-fi
+for cmd in "uffd_collapse_stress --duration 30" \
+	   "uffd_collapse_fuzz --seed 1 --duration 30 --findings $T/findings"; do
+	p=${cmd%% *}
+	# shellcheck disable=SC2086
+	start $cmd
+	if wait_until 20 changed; then
+		kill -9 "$pid"
+		wait "$pid" 2>/dev/null
+		wait_until 20 group_gone "$pid"
+		check "kill -9 of $p: no process of its group survives (its children die with it)" \
+			group_gone "$pid"
+		wait_until 20 settled
+		same
+		check "kill -9 of $p: THP sysfs exactly as before (supervisor)" [ -z "$out" ]
+		check "kill -9 of $p: the state file is gone" no_state
+	else
+		check "$p changed THP settings within 20 s (to kill it mid-run)" false
+	fi
+done
 
 # --- kill -9 of the run and its supervisor: the next run restores
 for next in "contract" "thp-restore"; do
