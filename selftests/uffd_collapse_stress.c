@@ -1102,6 +1102,10 @@ int main(int argc, char **argv)
 	int c, ret;
 	FILE *f;
 
+	if (suite_env_check()) {
+		fprintf(stderr, "uffd_collapse_stress: %s\n", suite_env_check());
+		return 2;
+	}
 	opt.seed = rng_run_seed();
 	opterr = 0;	/* getopt's own messages are not one line with ours */
 	while ((c = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
