@@ -43,9 +43,16 @@ snapshot() {
 	(cd "$SYSFS" && find . -type f -perm /200 | LC_ALL=C sort |
 		while IFS= read -r f; do printf '%s=%s\n' "$f" "$(cat "$f" 2>/dev/null)"; done)
 }
-snapshot >"$T/before"
+# Under the suite's lock: no other run is changing the settings then, so
+# another run on the machine (CI beside a developer) cannot skew the
+# comparison; runs restore before they release it.
+locked_snapshot() {
+	flock -w 900 "$LOCK" bash -c "$(declare -f snapshot); SYSFS=$SYSFS; snapshot"
+}
+mkdir -p "${LOCK%/*}"
+locked_snapshot >"$T/before"
 same() {
-	snapshot >"$T/now"
+	locked_snapshot >"$T/now"
 	out=$(diff "$T/before" "$T/now")
 }
 # wait_until SECS CMD...: poll CMD every 0.1 s, bounded
