@@ -74,6 +74,17 @@ done
 run "$ROOT/scripts/get-harness"
 check "get-harness without DIR: one line, exit 2" eval '[ "$code" = 2 ] && [ "$(wc -l <<<"$out")" = 1 ]'
 
+# Every shell script is clean under "shellcheck -S warning -x", from any directory.
+if command -v shellcheck >/dev/null; then
+	for s in "$ROOT"/scripts/* "$ROOT"/scripts/lib/*.sh "$ROOT"/tests/scripts/* "$ROOT"/ci/lava/*; do
+		[ -f "$s" ] && head -n 2 "$s" | grep -qE '^#!/bin/(ba)?sh|shell=bash' || continue
+		run shellcheck -S warning -x "$s"
+		check "shellcheck -S warning -x ${s#"$ROOT"/}" [ "$code" = 0 ]
+	done
+else
+	tap_skip "shellcheck of the scripts" "no shellcheck (scripts/setup installs it)"
+fi
+
 # --- console classifier ------------------------------------------------------
 verdict clean.log
 check "clean run -> PASS (exit 0)" [ "$code" = 0 ]
