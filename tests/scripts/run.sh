@@ -38,6 +38,53 @@ verdict() {
 	run awk -f "$VERDICT" "$@" "$FIX/console/$f"
 }
 
+# --- every bash script under scripts/: --help, unknown options, no value -------
+# --help prints the header comment (after the #! and SPDX lines, up to the
+# first line that is not a comment, without "# ") on stdout and exits 0; an
+# unknown option is one line on stderr and the usage exit code: 2, or 255
+# for bisect-run (anything but a verdict must stop `git bisect run`).
+header_of() {
+	sed -n '2,/^[^#]\|^$/p' "$1" | grep '^#' | grep -v '^# SPDX-License-Identifier:' |
+		sed 's/^# \{0,1\}//' | sed '/./,$!d'
+}
+for s in "$ROOT"/scripts/*; do
+	[ -f "$s" ] && head -n 1 "$s" | grep -q '^#!/bin/bash' || continue
+	name=${s##*/}
+	ucode=2
+	[ "$name" = bisect-run ] && ucode=255
+	out=$("$s" --help 2>"$T/help.err")
+	code=$?
+	check "$name --help: its header on stdout, nothing on stderr, exit 0" \
+		eval '[ "$code" = 0 ] && [ ! -s "$T/help.err" ] && [ "$out" = "$(header_of "$s")" ] &&
+		[ "$(wc -l <<<"$out")" -ge 2 ] && hasnt SPDX'
+	run "$s" --no-such-option
+	check "$name --no-such-option: one line naming it, exit $ucode" \
+		eval '[ "$code" = "$ucode" ] && [ "$(wc -l <<<"$out")" = 1 ] && has "$name: " && has "--no-such-option"'
+done
+run "$ROOT/scripts/bisect-run" --tests
+check "bisect-run --tests without a value: one line, exit 255 (suite broken, stops the bisection)" \
+	eval '[ "$code" = 255 ] && [ "$(wc -l <<<"$out")" = 1 ] && has "--tests needs a value"'
+for a in "bench --runs" "diff-gate --keep" "fuzz-gate --seed" "thp-restore --wait" \
+	"export-upstream -o" "install-kselftest --build" "check-config -s" \
+	"build-kernel --fragments" "vmtest --timeout"; do
+	run "$ROOT/scripts/${a% *}" "${a#* }"
+	check "${a% *} ${a#* } without a value: one line, exit 2" \
+		eval '[ "$code" = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] && has "${a#* } needs "'
+done
+run "$ROOT/scripts/get-harness"
+check "get-harness without DIR: one line, exit 2" eval '[ "$code" = 2 ] && [ "$(wc -l <<<"$out")" = 1 ]'
+
+# Every shell script is clean under "shellcheck -S warning -x", from any directory.
+if command -v shellcheck >/dev/null; then
+	for s in "$ROOT"/scripts/* "$ROOT"/scripts/lib/*.sh "$ROOT"/tests/scripts/* "$ROOT"/ci/lava/*; do
+		[ -f "$s" ] && head -n 2 "$s" | grep -qE '^#!/bin/(ba)?sh|shell=bash' || continue
+		run shellcheck -S warning -x "$s"
+		check "shellcheck -S warning -x ${s#"$ROOT"/}" [ "$code" = 0 ]
+	done
+else
+	tap_skip "shellcheck of the scripts" "no shellcheck (scripts/setup installs it)"
+fi
+
 # --- console classifier ------------------------------------------------------
 verdict clean.log
 check "clean run -> PASS (exit 0)" [ "$code" = 0 ]
