@@ -959,4 +959,154 @@ TEST(repro_embeds_the_sequence_and_the_runtime)
 	free(buf);
 }
 
+/* op as fz_seq_write() writes it (in line), parsed back into back */
+static int text_round_trip(const struct fz_op *op, struct fz_op *back, char *line, size_t size)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int ret;
+
+	if (!f)
+		return -ENOMEM;
+	ret = fz_seq_write(f, op, 1);
+	fclose(f);
+	snprintf(line, size, "%s", buf);
+	if (!ret)
+		ret = fz_op_parse(buf, back, NULL, 0);
+	free(buf);
+	return ret;
+}
+
+/*
+ * Every kind of operation, through every module: its descriptor is whole,
+ * it reads back from its text, the generator makes it, it applies to a
+ * structure made for it, the model judges it without disagreeing with the
+ * executor, and the reproducer names it by its enum.
+ */
+TEST(every_kind_goes_through_every_module)
+{
+	static struct fz_op gen[FZ_MAX_OPS];
+	struct fz_op seen[OP_NR_KINDS] = { 0 }, back;
+	bool generated[OP_NR_KINDS] = { false };
+	struct fz_obs ok = { .done = 1 };
+	unsigned int k, j, it, n, i;
+	struct fz_finding fd = { .kind = FV_NONE, .op = -1 };
+	char line[256], human[160], id[32], want[64];
+
+	/* the generator: 200 sequences of 48 operations make every kind */
+	for (it = 0; it < 200; it++) {
+		n = fz_generate(fz_iter_seed(11, it), 48, gen);
+		for (i = 0; i < n; i++) {
+			ASSERT_LT(gen[i].kind, OP_NR_KINDS);
+			if (!generated[gen[i].kind])
+				seen[gen[i].kind] = gen[i];
+			generated[gen[i].kind] = true;
+		}
+	}
+	for (k = 0; k < OP_NR_KINDS; k++) {
+		const struct fz_op_desc *d = &fz_op_desc[k];
+		struct fz_op op = seen[k], c;
+		struct fz_struct s;
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f;
+
+		/* the descriptor, and each module's function */
+		ASSERT_NE(NULL, d->name) TH_LOG("kind %u has no entry in FZ_OPS", k);
+		ASSERT_EQ(k, d->kind);
+		ASSERT_NE(0, d->name[0]);
+		ASSERT_NE(NULL, d->applies);
+		ASSERT_NE(NULL, d->advance);
+		ASSERT_NE(NULL, d->format);
+		ASSERT_TRUE(fz_gen_has(k)) TH_LOG("%s", d->name);
+		ASSERT_TRUE(fz_exec_has(k)) TH_LOG("%s", d->name);
+		ASSERT_TRUE(fz_model_has(k)) TH_LOG("%s", d->name);
+		ASSERT_STREQ(d->name, fz_kind_name(k));
+		for (j = 0; j < k && strcmp(fz_op_desc[j].name, d->name); j++)
+			;
+		ASSERT_EQ(k, j) TH_LOG("two kinds are called %s", d->name);
+		ASSERT_LE(d->sub_min, d->sub_max);
+		ASSERT_LE(d->gen_min, 1);
+		/* the reproducer's identifier is the enum's: OP_ and the name */
+		snprintf(id, sizeof(id), "OP_%s", d->name);
+		for (j = 3; id[j]; j++)
+			id[j] = id[j] >= 'a' && id[j] <= 'z' ? id[j] - 'a' + 'A' : id[j];
+		ASSERT_STREQ(id, d->id);
+
+		/*
+		 * The generator makes every kind but OP_NOP (weight 0, for hand-
+		 * written sequences: the minimizer's simplest operation); OP_JOIN
+		 * has weight 0 too, and follows the asynchronous operations.
+		 */
+		if (k == OP_NOP) {
+			ASSERT_FALSE(generated[k]);
+			ASSERT_EQ(0, d->weight);
+			op = (struct fz_op){ .kind = OP_NOP };
+		} else {
+			ASSERT_TRUE(generated[k]) TH_LOG("%s", d->name);
+			ASSERT_EQ(k == OP_JOIN ? 0u : 1u, !!d->weight);
+		}
+
+		/* the text: written as a line, read back to the same operation */
+		ASSERT_EQ(0, text_round_trip(&op, &back, line, sizeof(line))) TH_LOG("%s", line);
+		ASSERT_EQ(0, strncmp(line, d->name, strlen(d->name)));
+		ASSERT_EQ(0, memcmp(&op, &back, sizeof(op)));
+		fz_op_format(&op, human, sizeof(human));
+		ASSERT_NE(0, human[0]);
+		ASSERT_EQ(NULL, strchr(human, '?')) TH_LOG("%s", human);
+
+		/*
+		 * The structure and the model: slot 0 maps both PMDs of file 0,
+		 * and a child exists; the operation, on the first slot where it
+		 * applies, with every field at its lowest accepted value.
+		 */
+		rec_reset();
+		add((struct fz_op){ .kind = OP_MMAP, .npages = FZ_FILE_PAGES }, 0, 0, 0);
+		add((struct fz_op){ .kind = OP_FORK }, 0, 0, 0);
+		fz_struct_init(&s);
+		for (i = 0; i < R.nops; i++) {
+			ASSERT_TRUE(fz_struct_applies(&s, &R.op[i]));
+			fz_struct_advance(&s, &R.op[i], &R.obs[i]);
+		}
+		for (j = 0; j < FZ_SLOTS; j++) {
+			op = (struct fz_op){ .kind = k, .slot = j, .page = 5, .npages = 1,
+					     .sub = d->sub_min, .gen = d->gen_min };
+			c = op;
+			if (fz_struct_applies(&s, &c))
+				break;
+		}
+		/* OP_NOP never applies: it is what an operation becomes when it cannot */
+		if (k == OP_NOP) {
+			ASSERT_EQ(FZ_SLOTS, j);
+			add(op, 0, 0, 0);
+			R.obs[R.nops - 1].nop = 1;
+		} else {
+			ASSERT_LT(j, FZ_SLOTS) TH_LOG("%s applies nowhere", d->name);
+			add(c, c.kind == OP_PWRITE ? c.npages * 4096 : 0, 0, 0);
+			/* clamping is idempotent, and the clamped form reads back */
+			ASSERT_TRUE(fz_struct_applies(&s, &op));
+			ASSERT_EQ(0, memcmp(&op, &c, sizeof(c)));
+			ASSERT_EQ(0, text_round_trip(&c, &back, line, sizeof(line)))
+				TH_LOG("%s", line);
+			ASSERT_EQ(0, memcmp(&c, &back, sizeof(c)));
+			fz_struct_advance(&s, &c, &ok);
+		}
+		ASSERT_EQ(FV_NONE, judge(NULL)) TH_LOG("%s", d->name);
+		/* and the model sees the executor's no-op as a disagreement */
+		R.obs[R.nops - 1].nop = !R.obs[R.nops - 1].nop;
+		ASSERT_EQ(FV_INTERNAL, judge(NULL));
+
+		/* the reproducer's table names it */
+		buf = NULL;
+		f = open_memstream(&buf, &len);
+		ASSERT_NE(NULL, f);
+		ASSERT_EQ(0, fz_repro_write(f, &R.op[R.nops - 1], 1, &fd, 1));
+		fclose(f);
+		snprintf(want, sizeof(want), "{ .kind = %s, .actor = ", d->id);
+		ASSERT_NE(NULL, strstr(buf, want));
+		free(buf);
+	}
+}
+
 TEST_HARNESS_MAIN

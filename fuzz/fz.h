@@ -61,6 +61,93 @@ enum fz_kind {
 	OP_NR_KINDS,
 };
 
+/*
+ * Every kind of operation, one entry each, by its enum (above): the names,
+ * the generator's weights, the parser's limits, the reproducer's
+ * identifiers and each module's function for the kind are all made from
+ * this list.
+ *
+ *   [OP_KIND] = X(KIND, name, weight, limits, applies, advance, format,
+ *		   gen, exec, model),
+ *
+ * KIND: the enum's, and the reproducer writes "OP_KIND".
+ * name: the kind in a sequence file and in the coverage lines.
+ * weight: how often the generator picks it (0: never by itself; OP_JOIN
+ *	follows the asynchronous operations).  The generator picks in enum
+ *	order: reordering or reweighting changes every seed's sequences.
+ * limits: (sub_min, sub_max, arg_max, gen_min), what the parser accepts in
+ *	sub, arg and gen (gen up to GEN_MAX); see struct fz_op_desc.
+ * applies, advance, format: fz_ops.c (structural precondition and clamp,
+ *	structural effect, human-readable text).
+ * gen: fz_gen.c, the kind's fields.  exec: fz_exec.c, the system calls.
+ * model: fz_model.c, what the kernel's answer may be and what it implies.
+ *
+ * Each file expands only its own column, so a function that is missing
+ * does not compile; a kind without an entry fails fuzz_test
+ * (every_kind_goes_through_every_module).  Adding a kind: its enum value,
+ * this entry and the functions it names (a weight above 0 changes what
+ * every seed generates).  The enum stays written out because checkpatch
+ * takes a list macro that starts with a designator, not bare X() calls.
+ */
+#define FZ_OPS(X)							\
+	[OP_NOP] = X(NOP, "nop", 0, (0, 0, 0, 0),			\
+		applies_never, advance_none, format_plain,		\
+		gen_none, exec_none, model_none),			\
+	[OP_MMAP] = X(MMAP, "mmap", 6, (0, 0, 0, 0),			\
+		applies_mmap, advance_mmap, format_mmap,		\
+		gen_mmap, exec_mmap, model_none),			\
+	[OP_MUNMAP] = X(MUNMAP, "munmap", 1, (0, 0, 0, 0),		\
+		applies_mapped, advance_munmap, format_slot,		\
+		gen_none, exec_munmap, model_none),			\
+	[OP_MREMAP] = X(MREMAP, "mremap", 2, (0, 0, 0, 0),		\
+		applies_mapped, advance_mremap, format_slot,		\
+		gen_none, exec_mremap, model_none),			\
+	[OP_MADVISE] = X(MADVISE, "madvise", 14, (0, ADV_NR - 1, 0, 0),	\
+		applies_madvise, advance_madvise, format_madvise,	\
+		gen_madvise, exec_madvise, model_madvise),		\
+	[OP_FALLOCATE] = X(FALLOCATE, "fallocate", 3,			\
+		(0, FALLOC_NR - 1, 0, 0),				\
+		applies_fallocate, advance_fallocate, format_fallocate,	\
+		gen_fallocate, exec_fallocate, model_fallocate),	\
+	[OP_FTRUNCATE] = X(FTRUNCATE, "ftruncate", 1, (0, 0, 0, 0),	\
+		applies_ftruncate, advance_ftruncate, format_ftruncate,	\
+		gen_ftruncate, exec_ftruncate, model_ftruncate),	\
+	[OP_PWRITE] = X(PWRITE, "pwrite", 8, (0, 0, 0, 1),		\
+		applies_file_range, advance_pwrite, format_pwrite,	\
+		gen_pwrite, exec_pwrite, model_pwrite),			\
+	[OP_PREAD] = X(PREAD, "pread", 3, (0, 0, 0, 0),			\
+		applies_file_page, advance_none, format_pread,		\
+		gen_none, exec_pread, model_pread),			\
+	[OP_TOUCH] = X(TOUCH, "touch", 14,				\
+		(0, VIA_NR - 1, FZ_TOUCH_STORE | FZ_TOUCH_ZEROPAGE, 1),	\
+		applies_touch, advance_none, format_touch,		\
+		gen_touch, exec_touch, model_touch),			\
+	[OP_REGISTER] = X(REGISTER, "register", 8,			\
+		(1, FZ_REG_MISSING | FZ_REG_WP | FZ_REG_MINOR, 0, 0),	\
+		applies_register, advance_register, format_register,	\
+		gen_register, exec_register, model_none),		\
+	[OP_UNREGISTER] = X(UNREGISTER, "unregister", 2, (0, 0, 0, 0),	\
+		applies_unregister, advance_unregister, format_unregister, \
+		gen_unregister, exec_unregister, model_none),		\
+	[OP_UFFDIO] = X(UFFDIO, "uffdio", 3, (0, UIO_NR - 1, 0, 1),	\
+		applies_uffdio, advance_none, format_uffdio,		\
+		gen_uffdio, exec_uffdio, model_uffdio),			\
+	[OP_PROBE] = X(PROBE, "probe", 10, (0, PRB_NR - 1, 0, 0),	\
+		applies_probe, advance_none, format_probe,		\
+		gen_probe, exec_probe, model_probe),			\
+	[OP_KHUGEPAGED] = X(KHUGEPAGED, "khugepaged", 1, (0, 0, 0, 0),	\
+		applies_khugepaged, advance_none, format_plain,		\
+		gen_khugepaged, exec_khugepaged, model_none),		\
+	[OP_FORK] = X(FORK, "fork", 1, (0, 0, 0, 0),			\
+		applies_fork, advance_fork, format_plain,		\
+		gen_none, exec_fork, model_none),			\
+	[OP_NUMA] = X(NUMA, "numa", 3, (0, NUMA_NR - 1, UINT8_MAX, 0),	\
+		applies_numa, advance_none, format_numa,		\
+		gen_numa, exec_numa, model_none),			\
+	[OP_JOIN] = X(JOIN, "join", 0, (0, 0, 0, 0),			\
+		applies_always, advance_none, format_plain,		\
+		gen_none, exec_join, model_join),
+
 enum fz_advice {
 	ADV_HUGEPAGE,
 	ADV_NOHUGEPAGE,
@@ -129,6 +216,42 @@ struct fz_op {
 	uint16_t npages;
 	uint32_t gen;
 };
+
+struct fz_struct;
+struct fz_slot;
+struct fz_obs;
+
+/*
+ * The parts of a kind that every module shares (fz_ops.c, from FZ_OPS).
+ * Limits: what the executor and the model accept in an operation's sub,
+ * arg and gen fields; elsewhere these fields are 0 (gen: 0 to GEN_MAX).
+ * A pattern of generation 0 or above GEN_MAX decodes as corrupt, which
+ * would read as a kernel bug: an operation that writes or copies a
+ * pattern needs a generation from 1 to GEN_MAX.
+ */
+enum fz_applies {
+	FZ_NOT_APPLICABLE,	/* a no-op here */
+	FZ_APPLIES,		/* applies, synchronously only */
+	FZ_APPLIES_ASYNC,	/* applies, and may run asynchronously */
+};
+
+struct fz_op_desc {
+	enum fz_kind kind;	/* its own index (fuzz_test checks the list) */
+	const char *name;	/* in sequence files */
+	const char *id;		/* "OP_KIND", in reproducers */
+	unsigned int weight;	/* the generator's */
+	uint8_t sub_min, sub_max, arg_max;
+	uint32_t gen_min;
+	/* Clamp op in place; sl is the slot op names, in its actor's process. */
+	enum fz_applies (*applies)(const struct fz_struct *s, const struct fz_slot *sl,
+				   struct fz_op *op);
+	void (*advance)(struct fz_struct *s, struct fz_slot *sl, const struct fz_op *op,
+			const struct fz_obs *ob);
+	/* who: "thread: ", "child: async ", ... to start the text with */
+	void (*format)(const struct fz_op *op, const char *who, char *buf, size_t len);
+};
+
+extern const struct fz_op_desc fz_op_desc[OP_NR_KINDS];
 
 /* What the kernel answered to one operation. */
 struct fz_obs {
@@ -252,6 +375,10 @@ bool fz_struct_missing(const struct fz_struct *s, unsigned int file, unsigned in
 /* fz_gen.c */
 unsigned int fz_generate(uint64_t seed, unsigned int nops, struct fz_op *ops);
 uint64_t fz_iter_seed(uint64_t seed, uint64_t iter);
+/* Each module has a function for every kind (tests: none is missing). */
+bool fz_gen_has(enum fz_kind k);
+bool fz_exec_has(enum fz_kind k);
+bool fz_model_has(enum fz_kind k);
 
 /* fz_model.c */
 enum fz_verdict_kind {

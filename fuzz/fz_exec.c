@@ -242,7 +242,12 @@ static void uffd_teardown(void)
 
 /* --- operations ------------------------------------------------------ */
 
-static int do_touch(const struct fz_op *op, struct fz_obs *ob)
+static int exec_none(const struct fz_op *op, struct fz_obs *ob)
+{
+	return 0;
+}
+
+static int exec_touch(const struct fz_op *op, struct fz_obs *ob)
 {
 	static char buf[PS] __aligned(4096);	/* synchronous ops run one at a time */
 	char *addr = page_addr(X.proc, op->slot, op->page);
@@ -317,7 +322,7 @@ static int do_collapse(const struct fz_op *op, struct fz_obs *ob)
 	return ret;
 }
 
-static int do_madvise(const struct fz_op *op, struct fz_obs *ob)
+static int exec_madvise(const struct fz_op *op, struct fz_obs *ob)
 {
 	static const int advice[ADV_NR] = {
 		MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_COLLAPSE, MADV_DONTNEED,
@@ -330,7 +335,7 @@ static int do_madvise(const struct fz_op *op, struct fz_obs *ob)
 			      advice[op->sub]));
 }
 
-static int do_uffdio(const struct fz_op *op)
+static int exec_uffdio(const struct fz_op *op, struct fz_obs *ob)
 {
 	static char src[PS] __aligned(4096);
 	unsigned long addr = (unsigned long)page_addr(X.proc, op->slot, op->page);
@@ -346,21 +351,27 @@ static int do_uffdio(const struct fz_op *op)
 		return ret_of(ioctl(X.uffd, UFFDIO_ZEROPAGE, &z));
 	case UIO_CONTINUE:
 		return ret_of(ioctl(X.uffd, UFFDIO_CONTINUE, &cont));
-	default:
+	default:	/* UIO_WAKE */
 		return uffd_range_ioctl(UFFDIO_WAKE, addr);
 	}
 }
 
-static int do_register(const struct fz_op *op)
+static int exec_unregister(const struct fz_op *op, struct fz_obs *ob)
+{
+	struct uffdio_range range = {
+		(unsigned long)page_addr(X.proc, op->slot, op->page), op->npages * PS,
+	};
+
+	return ret_of(ioctl(X.uffd, UFFDIO_UNREGISTER, &range));
+}
+
+static int exec_register(const struct fz_op *op, struct fz_obs *ob)
 {
 	struct uffdio_register reg = {
 		.range = { (unsigned long)page_addr(X.proc, op->slot, op->page),
 			   op->npages * PS },
 	};
-	struct uffdio_range range = reg.range;
 
-	if (op->kind == OP_UNREGISTER)
-		return ret_of(ioctl(X.uffd, UFFDIO_UNREGISTER, &range));
 	if (op->sub & FZ_REG_MISSING)
 		reg.mode |= UFFDIO_REGISTER_MODE_MISSING;
 	if (op->sub & FZ_REG_WP)
@@ -372,7 +383,7 @@ static int do_register(const struct fz_op *op)
 	return ret_of(ioctl(X.uffd, UFFDIO_REGISTER, &reg));
 }
 
-static int do_probe(const struct fz_op *op, struct fz_obs *ob)
+static int exec_probe(const struct fz_op *op, struct fz_obs *ob)
 {
 	unsigned char vec[FZ_MINCORE_MAX];
 	unsigned int i;
@@ -393,7 +404,7 @@ static int do_probe(const struct fz_op *op, struct fz_obs *ob)
 	return 0;
 }
 
-static int do_numa(const struct fz_op *op)
+static int exec_numa(const struct fz_op *op, struct fz_obs *ob)
 {
 	unsigned int node = op->arg % X.nodes, i;
 	unsigned long all = (1UL << X.nodes) - 1, one = 1UL << node;
@@ -435,70 +446,80 @@ static void *slot_release(char *addr)
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
 }
 
-static int do_mapping(const struct fz_op *op)
+static int exec_mmap(const struct fz_op *op, struct fz_obs *ob)
+{
+	void *p = mmap(slot_addr(X.proc, op->slot), op->npages * PS, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_FIXED, X.fd[op->file], op->page * PS);
+
+	return p == MAP_FAILED ? -errno : 0;
+}
+
+static int exec_munmap(const struct fz_op *op, struct fz_obs *ob)
+{
+	return slot_release(slot_addr(X.proc, op->slot)) == MAP_FAILED ? -errno : 0;
+}
+
+static int exec_mremap(const struct fz_op *op, struct fz_obs *ob)
 {
 	struct fz_slot *sl = &X.st->slot[X.proc][op->slot];
 	char *old = slot_addr(X.proc, op->slot), *to;
 	void *p;
 	int ret;
 
-	switch (op->kind) {
-	case OP_MMAP:
-		p = mmap(old, op->npages * PS, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_FIXED, X.fd[op->file], op->page * PS);
-		return p == MAP_FAILED ? -errno : 0;
-	case OP_MUNMAP:
-		return slot_release(old) == MAP_FAILED ? -errno : 0;
-	default:
-		to = X.base + op->slot * SLOT_STRIDE + (sl->alt ? 0 : ALT_OFFSET);
-		p = mremap(old, sl->npages * PS, sl->npages * PS,
-			   MREMAP_MAYMOVE | MREMAP_FIXED, to);
-		if (p != MAP_FAILED) {
-			slot_release(old);
-			return 0;
-		}
-		/*
-		 * A slot split into several VMAs may be refused, or (6.17+) moved
-		 * in part.  Either way, start the slot afresh at its old home, so
-		 * that the structure stays known: fz_struct_advance() agrees.
-		 */
-		ret = -errno;
-		slot_release(to);
-		p = mmap(old, sl->npages * PS, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-			 X.fd[sl->file], sl->first * PS);
-		return p == MAP_FAILED ? -ENOMEM : ret;
+	to = X.base + op->slot * SLOT_STRIDE + (sl->alt ? 0 : ALT_OFFSET);
+	p = mremap(old, sl->npages * PS, sl->npages * PS, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+	if (p != MAP_FAILED) {
+		slot_release(old);
+		return 0;
 	}
+	/*
+	 * A slot split into several VMAs may be refused, or (6.17+) moved
+	 * in part.  Either way, start the slot afresh at its old home, so
+	 * that the structure stays known: fz_struct_advance() agrees.
+	 */
+	ret = -errno;
+	slot_release(to);
+	p = mmap(old, sl->npages * PS, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 X.fd[sl->file], sl->first * PS);
+	return p == MAP_FAILED ? -ENOMEM : ret;
 }
 
-static int do_file(const struct fz_op *op, struct fz_obs *ob)
+static char file_buf[64 * PS] __aligned(4096);	/* pwrite, pread */
+
+static int exec_fallocate(const struct fz_op *op, struct fz_obs *ob)
 {
-	static char buf[64 * PS] __aligned(4096);
-	int fd = X.fd[op->file];
+	return ret_of(fallocate(X.fd[op->file], op->sub == FALLOC_PUNCH ?
+				FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE : 0,
+				op->page * PS, op->npages * PS));
+}
+
+static int exec_ftruncate(const struct fz_op *op, struct fz_obs *ob)
+{
+	return ret_of(ftruncate(X.fd[op->file], op->npages * PS));
+}
+
+static int exec_pwrite(const struct fz_op *op, struct fz_obs *ob)
+{
 	unsigned int i;
 	ssize_t n;
 
-	switch (op->kind) {
-	case OP_FALLOCATE:
-		return ret_of(fallocate(fd, op->sub == FALLOC_PUNCH ?
-					FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE : 0,
-					op->page * PS, op->npages * PS));
-	case OP_FTRUNCATE:
-		return ret_of(ftruncate(fd, op->npages * PS));
-	case OP_PWRITE:
-		for (i = 0; i < op->npages; i++)
-			content_fill(buf + i * PS, PS, op->page + i, op->gen);
-		n = pwrite(fd, buf, op->npages * PS, op->page * PS);
-		return n < 0 ? -errno : n;
-	default:
-		n = pread(fd, buf, PS, op->page * PS);
-		if (n != PS)
-			return n < 0 ? -errno : -ENODATA;
-		ob->val = content_decode(buf, PS, op->page);
-		return 0;
-	}
+	for (i = 0; i < op->npages; i++)
+		content_fill(file_buf + i * PS, PS, op->page + i, op->gen);
+	n = pwrite(X.fd[op->file], file_buf, op->npages * PS, op->page * PS);
+	return n < 0 ? -errno : n;
 }
 
-static int do_khugepaged(void)
+static int exec_pread(const struct fz_op *op, struct fz_obs *ob)
+{
+	ssize_t n = pread(X.fd[op->file], file_buf, PS, op->page * PS);
+
+	if (n != PS)
+		return n < 0 ? -errno : -ENODATA;
+	ob->val = content_decode(file_buf, PS, op->page);
+	return 0;
+}
+
+static int exec_khugepaged(const struct fz_op *op, struct fz_obs *ob)
 {
 	long since = khugepaged_counter("full_scans");
 	int ret;
@@ -511,50 +532,25 @@ static int do_khugepaged(void)
 	return ret;
 }
 
+static int exec_fork(const struct fz_op *op, struct fz_obs *ob);
+static int exec_join(const struct fz_op *op, struct fz_obs *ob);
+
+#define FZ_EXEC(K, nm, w, lim, app, adv, fmt, gen, exec, ...)	exec
+static int (*const exec_fn[OP_NR_KINDS])(const struct fz_op *op, struct fz_obs *ob) = {
+	FZ_OPS(FZ_EXEC)
+};
+
+bool fz_exec_has(enum fz_kind k)
+{
+	return k < OP_NR_KINDS && exec_fn[k];
+}
+
 static void exec_op(unsigned int i)
 {
 	const struct fz_op *op = &X.r->op[i];
 	struct fz_obs *ob = &X.r->obs[i];
-	int ret;
 
-	switch (op->kind) {
-	case OP_MMAP:
-	case OP_MUNMAP:
-	case OP_MREMAP:
-		ret = do_mapping(op);
-		break;
-	case OP_MADVISE:
-		ret = do_madvise(op, ob);
-		break;
-	case OP_FALLOCATE:
-	case OP_FTRUNCATE:
-	case OP_PWRITE:
-	case OP_PREAD:
-		ret = do_file(op, ob);
-		break;
-	case OP_TOUCH:
-		ret = do_touch(op, ob);
-		break;
-	case OP_REGISTER:
-	case OP_UNREGISTER:
-		ret = do_register(op);
-		break;
-	case OP_UFFDIO:
-		ret = do_uffdio(op);
-		break;
-	case OP_PROBE:
-		ret = do_probe(op, ob);
-		break;
-	case OP_KHUGEPAGED:
-		ret = do_khugepaged();
-		break;
-	case OP_NUMA:
-		ret = do_numa(op);
-		break;
-	default:
-		ret = 0;
-	}
-	ob->ret = ret;
+	ob->ret = exec_fn[op->kind](op, ob);
 	atomic_thread_fence(memory_order_seq_cst);
 	ob->done = 1;
 }
@@ -655,7 +651,7 @@ static void child_stop(void)
 	X.child = 0;
 }
 
-static int do_fork(void)
+static int exec_fork(const struct fz_op *op, struct fz_obs *ob)
 {
 	pid_t pid;
 
@@ -671,6 +667,12 @@ static int do_fork(void)
 	close(X.ack[1]);
 	X.child = pid;
 	return 0;
+}
+
+/* Main waits for the worker, whichever actor the operation names. */
+static int exec_join(const struct fz_op *op, struct fz_obs *ob)
+{
+	return worker_run(-1, true);
 }
 
 static int child_run(unsigned int i)
@@ -766,11 +768,8 @@ static int run_main(struct fz_record *r)
 			__atomic_store_n(&r->cur_op, i, __ATOMIC_RELEASE);
 		}
 		ret = 0;
-		if (op.kind == OP_FORK) {
-			ob->ret = do_fork();
-			ob->done = 1;
-		} else if (op.kind == OP_JOIN) {
-			ret = worker_run(-1, true);
+		if (op.kind == OP_JOIN) {
+			ret = exec_join(&op, ob);
 			ob->done = 1;
 		} else if (op.actor == 1) {
 			ret = worker_run(i, !op.async);

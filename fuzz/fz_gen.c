@@ -12,18 +12,6 @@
 #include "fz.h"
 #include "rng.h"
 
-struct weight {
-	enum fz_kind kind;
-	unsigned int w;
-};
-
-static const struct weight weights[] = {
-	{ OP_MMAP, 6 }, { OP_MUNMAP, 1 }, { OP_MREMAP, 2 }, { OP_MADVISE, 14 },
-	{ OP_FALLOCATE, 3 }, { OP_FTRUNCATE, 1 }, { OP_PWRITE, 8 }, { OP_PREAD, 3 },
-	{ OP_TOUCH, 14 }, { OP_REGISTER, 8 }, { OP_UNREGISTER, 2 }, { OP_UFFDIO, 3 },
-	{ OP_PROBE, 10 }, { OP_KHUGEPAGED, 1 }, { OP_FORK, 1 }, { OP_NUMA, 3 },
-};
-
 static const uint16_t page_pool[] = {
 	0, 1, 2, 5, 37, 64, 255, 256, 257, 300, 448, 510, 511,
 };
@@ -44,13 +32,14 @@ static unsigned int pick_w(struct rng *r, const unsigned int *w, unsigned int n)
 	return n - 1;
 }
 
+/* By fz_op_desc[].weight: a kind of weight 0 is never picked. */
 static enum fz_kind pick_kind(struct rng *r)
 {
-	unsigned int w[ARRAY_SIZE(weights)], i;
+	unsigned int w[OP_NR_KINDS], i;
 
-	for (i = 0; i < ARRAY_SIZE(weights); i++)
-		w[i] = weights[i].w;
-	return weights[pick_w(r, w, i)].kind;
+	for (i = 0; i < OP_NR_KINDS; i++)
+		w[i] = fz_op_desc[i].weight;
+	return pick_w(r, w, OP_NR_KINDS);
 }
 
 static uint16_t pick_page_in(struct rng *r, unsigned int first, unsigned int n)
@@ -82,108 +71,162 @@ static uint8_t pick_slot(struct rng *r, const struct fz_struct *s, int proc)
 	return mapped[rng_below(r, n)];
 }
 
-static void fill_op(struct rng *r, const struct fz_struct *s, struct fz_op *op,
-		    uint32_t *gen)
+/*
+ * The kind's own fields, after the common ones (actor, slot, file, page,
+ * npages = 1): sl is the slot picked, in process proc.  The order of the
+ * random draws is the sequence: changing it changes every seed's output.
+ */
+struct gen_ctx {
+	struct rng *r;
+	const struct fz_struct *s;
+	const struct fz_slot *sl;
+	int proc;
+	uint32_t *gen;
+};
+
+static void gen_none(struct gen_ctx *g, struct fz_op *op)
+{
+}
+
+static void gen_mmap(struct gen_ctx *g, struct fz_op *op)
+{
+	unsigned int i;
+
+	op->file = rng_below(g->r, FZ_FILES);
+	op->page = rng_below(g->r, 3) == 0 ? FZ_PMD_PAGES : 0;
+	op->npages = op->page ? FZ_PMD_PAGES : (rng_below(g->r, 2) + 1) * FZ_PMD_PAGES;
+	/* prefer a free slot */
+	for (i = 0; i < FZ_SLOTS && g->s->slot[g->proc][op->slot].mapped; i++)
+		op->slot = (op->slot + 1) % FZ_SLOTS;
+}
+
+static void gen_madvise(struct gen_ctx *g, struct fz_op *op)
 {
 	static const unsigned int adv_w[ADV_NR] = { 3, 1, 6, 1, 2, 1 };
+
+	op->sub = pick_w(g->r, adv_w, ADV_NR);
+	op->npages = 1 + rng_below(g->r, 64);
+	if (op->sub == ADV_COLLAPSE && rng_below(g->r, 10) < 3) {
+		op->async = 1;
+		op->actor = 1;
+	}
+}
+
+static void gen_fallocate(struct gen_ctx *g, struct fz_op *op)
+{
+	op->sub = rng_below(g->r, 3) ? FALLOC_PUNCH : FALLOC_ALLOC;
+	op->npages = 1 + rng_below(g->r, 16);
+}
+
+static void gen_ftruncate(struct gen_ctx *g, struct fz_op *op)
+{
+	op->npages = (rng_below(g->r, 2) + 1) * FZ_PMD_PAGES;
+}
+
+static void gen_pwrite(struct gen_ctx *g, struct fz_op *op)
+{
+	op->npages = 1 + rng_below(g->r, 8);
+	op->gen = ++*g->gen;
+}
+
+static void gen_touch(struct gen_ctx *g, struct fz_op *op)
+{
+	static const unsigned int via_w[VIA_NR] = { 11, 3, 3, 3 };
+
+	op->sub = pick_w(g->r, via_w, VIA_NR);
+	op->arg = (rng_below(g->r, 2) ? FZ_TOUCH_STORE : 0) |
+		  (rng_below(g->r, 5) == 0 ? FZ_TOUCH_ZEROPAGE : 0);
+	op->gen = ++*g->gen;
+}
+
+static void gen_unregister(struct gen_ctx *g, struct fz_op *op)
+{
+	unsigned int a = rng_below(g->r, 4);
+
+	if (g->sl->mapped && a < 2) {
+		op->page = g->sl->first;
+		op->npages = g->sl->npages;
+	} else if (a == 2) {
+		op->page -= op->page % FZ_PMD_PAGES;
+		op->npages = FZ_PMD_PAGES;
+	} else {
+		op->npages = 1 + rng_below(g->r, 16);
+	}
+}
+
+static void gen_register(struct gen_ctx *g, struct fz_op *op)
+{
 	static const unsigned int reg_w[] = { 12, 2, 2, 2, 2 };
 	static const uint8_t reg_modes[] = {
 		FZ_REG_MISSING, FZ_REG_MISSING | FZ_REG_WP, FZ_REG_MINOR,
 		FZ_REG_MISSING | FZ_REG_MINOR, FZ_REG_WP,
 	};
-	static const unsigned int via_w[VIA_NR] = { 11, 3, 3, 3 };
+
+	op->sub = reg_modes[pick_w(g->r, reg_w, ARRAY_SIZE(reg_w))];
+	gen_unregister(g, op);
+}
+
+static void gen_uffdio(struct gen_ctx *g, struct fz_op *op)
+{
+	op->sub = rng_below(g->r, UIO_NR);
+	op->gen = ++*g->gen;
+}
+
+static void gen_probe(struct gen_ctx *g, struct fz_op *op)
+{
 	static const unsigned int probe_w[PRB_NR] = { 4, 3, 3 };
+
+	op->sub = pick_w(g->r, probe_w, PRB_NR);
+	if (op->sub == PRB_MINCORE)
+		op->npages = 1 + rng_below(g->r, FZ_MINCORE_MAX);
+	else if (rng_below(g->r, 2))
+		op->page -= op->page % FZ_PMD_PAGES;
+}
+
+static void gen_khugepaged(struct gen_ctx *g, struct fz_op *op)
+{
+	if (rng_below(g->r, 3) == 0) {
+		op->async = 1;
+		op->actor = 1;
+	}
+}
+
+static void gen_numa(struct gen_ctx *g, struct fz_op *op)
+{
+	op->sub = rng_below(g->r, NUMA_NR);
+	op->arg = rng_below(g->r, 4);
+	op->npages = 1 + rng_below(g->r, 16);
+	if (rng_below(g->r, 2)) {
+		op->async = 1;
+		op->actor = 1;
+	}
+}
+
+#define FZ_GEN(K, nm, w, lim, app, adv, fmt, gen, ...)	gen
+static void (*const gen_fn[OP_NR_KINDS])(struct gen_ctx *g, struct fz_op *op) = {
+	FZ_OPS(FZ_GEN)
+};
+
+bool fz_gen_has(enum fz_kind k)
+{
+	return k < OP_NR_KINDS && gen_fn[k];
+}
+
+static void fill_op(struct rng *r, const struct fz_struct *s, struct fz_op *op,
+		    uint32_t *gen)
+{
 	unsigned int a = rng_below(r, 20);
-	const struct fz_slot *sl;
-	int proc;
+	struct gen_ctx g = { .r = r, .s = s, .gen = gen };
 
 	op->actor = a < 14 ? 0 : a < 17 ? 1 : (s->child ? 2 : 0);
-	proc = fz_proc_of(op->actor);
-	op->slot = pick_slot(r, s, proc);
-	sl = &s->slot[proc][op->slot];
-	op->file = sl->mapped ? sl->file : rng_below(r, FZ_FILES);
-	op->page = sl->mapped ? pick_page_in(r, sl->first, sl->npages) :
+	g.proc = fz_proc_of(op->actor);
+	op->slot = pick_slot(r, s, g.proc);
+	g.sl = &s->slot[g.proc][op->slot];
+	op->file = g.sl->mapped ? g.sl->file : rng_below(r, FZ_FILES);
+	op->page = g.sl->mapped ? pick_page_in(r, g.sl->first, g.sl->npages) :
 		   pick_page_in(r, 0, FZ_FILE_PAGES);
 	op->npages = 1;
-
-	switch (op->kind) {
-	case OP_MMAP:
-		op->file = rng_below(r, FZ_FILES);
-		op->page = rng_below(r, 3) == 0 ? FZ_PMD_PAGES : 0;
-		op->npages = op->page ? FZ_PMD_PAGES : (rng_below(r, 2) + 1) * FZ_PMD_PAGES;
-		/* prefer a free slot */
-		for (a = 0; a < FZ_SLOTS && s->slot[proc][op->slot].mapped; a++)
-			op->slot = (op->slot + 1) % FZ_SLOTS;
-		break;
-	case OP_MADVISE:
-		op->sub = pick_w(r, adv_w, ADV_NR);
-		op->npages = 1 + rng_below(r, 64);
-		if (op->sub == ADV_COLLAPSE && rng_below(r, 10) < 3) {
-			op->async = 1;
-			op->actor = 1;
-		}
-		break;
-	case OP_FALLOCATE:
-		op->sub = rng_below(r, 3) ? FALLOC_PUNCH : FALLOC_ALLOC;
-		op->npages = 1 + rng_below(r, 16);
-		break;
-	case OP_FTRUNCATE:
-		op->npages = (rng_below(r, 2) + 1) * FZ_PMD_PAGES;
-		break;
-	case OP_PWRITE:
-		op->npages = 1 + rng_below(r, 8);
-		op->gen = ++*gen;
-		break;
-	case OP_TOUCH:
-		op->sub = pick_w(r, via_w, VIA_NR);
-		op->arg = (rng_below(r, 2) ? FZ_TOUCH_STORE : 0) |
-			  (rng_below(r, 5) == 0 ? FZ_TOUCH_ZEROPAGE : 0);
-		op->gen = ++*gen;
-		break;
-	case OP_REGISTER:
-		op->sub = reg_modes[pick_w(r, reg_w, ARRAY_SIZE(reg_w))];
-		/* fall through */
-	case OP_UNREGISTER:
-		a = rng_below(r, 4);
-		if (sl->mapped && a < 2) {
-			op->page = sl->first;
-			op->npages = sl->npages;
-		} else if (a == 2) {
-			op->page -= op->page % FZ_PMD_PAGES;
-			op->npages = FZ_PMD_PAGES;
-		} else {
-			op->npages = 1 + rng_below(r, 16);
-		}
-		break;
-	case OP_UFFDIO:
-		op->sub = rng_below(r, UIO_NR);
-		op->gen = ++*gen;
-		break;
-	case OP_PROBE:
-		op->sub = pick_w(r, probe_w, PRB_NR);
-		if (op->sub == PRB_MINCORE)
-			op->npages = 1 + rng_below(r, FZ_MINCORE_MAX);
-		else if (rng_below(r, 2))
-			op->page -= op->page % FZ_PMD_PAGES;
-		break;
-	case OP_KHUGEPAGED:
-		if (rng_below(r, 3) == 0) {
-			op->async = 1;
-			op->actor = 1;
-		}
-		break;
-	case OP_NUMA:
-		op->sub = rng_below(r, NUMA_NR);
-		op->arg = rng_below(r, 4);
-		op->npages = 1 + rng_below(r, 16);
-		if (rng_below(r, 2)) {
-			op->async = 1;
-			op->actor = 1;
-		}
-		break;
-	default:
-		break;
-	}
+	gen_fn[op->kind](&g, op);
 }
 
 uint64_t fz_iter_seed(uint64_t seed, uint64_t iter)

@@ -256,7 +256,7 @@ static void judge_collapse(struct model *m, int opi, const struct fz_op *op,
 }
 
 /* Faults read while operation opi ran, for one page (or -1: any other page). */
-static void touch(struct model *m, int opi, const struct fz_record *r)
+static void model_touch(struct model *m, int opi, const struct fz_record *r)
 {
 	const struct fz_op *op = &r->op[opi];
 	const struct fz_obs *ob = &r->obs[opi];
@@ -414,97 +414,131 @@ static void punch(struct model *m, int file, unsigned int first, unsigned int n)
 	}
 }
 
-static void judge_op(struct model *m, int opi, const struct fz_record *r)
+static void model_none(struct model *m, int opi, const struct fz_record *r)
+{
+}
+
+static void model_madvise(struct model *m, int opi, const struct fz_record *r)
 {
 	const struct fz_op *op = &r->op[opi];
 	const struct fz_obs *ob = &r->obs[opi];
-	int proc = fz_proc_of(op->actor), i;
-	struct fz_slot *sl = &m->st.slot[proc][op->slot];
+	const struct fz_slot *sl = &m->st.slot[fz_proc_of(op->actor)][op->slot];
 	unsigned int end = op->page + op->npages;
-	struct page_state *p;
+	int i;
 
-	switch (op->kind) {
-	case OP_MADVISE:
-		if (op->sub == ADV_HUGEPAGE && !ob->ret)
-			for (i = sl->first; i < sl->first + sl->npages; i += FZ_PMD_PAGES)
-				m->kh_possible[sl->file][i / FZ_PMD_PAGES] = true;
-		if (op->sub == ADV_REMOVE && !ob->ret)
-			punch(m, sl->file, op->page, op->npages);
-		/*
-		 * Reclaim may drop a page that holds nothing but zeros (6.18 does,
-		 * with no swap at all): such a page may be a hole again.
-		 */
-		if (op->sub == ADV_PAGEOUT)
-			for (i = op->page; i < end; i++)
-				if (m->pg[sl->file][i].s & (S_ZERO | S_FALLOC))
-					m->pg[sl->file][i].s |= S_HOLE;
-		if (op->sub == ADV_COLLAPSE) {
-			if (op->async)
-				m->pending_collapse[sl->file][op_pmd(op)]++;
-			else
-				judge_collapse(m, opi, op, ob, sl->file);
-		}
-		break;
-	case OP_FALLOCATE:
-		if (ob->ret)
-			break;
-		if (op->sub == FALLOC_PUNCH) {
-			punch(m, op->file, op->page, op->npages);
-		} else {
-			for (i = op->page; i < end; i++)
-				if (m->pg[op->file][i].s & S_HOLE)
-					m->pg[op->file][i].s = (m->pg[op->file][i].s & ~S_HOLE) |
-							       S_FALLOC;
-		}
-		break;
-	case OP_FTRUNCATE:
-		if (!ob->ret && op->npages < m->st.size[op->file])
-			for (i = op->npages; i < FZ_FILE_PAGES; i++)
-				m->pg[op->file][i].s = S_HOLE;
-		if (!ob->ret)
-			for (i = op->npages / FZ_PMD_PAGES; i < FZ_PMDS; i++)
-				if ((unsigned int)i * FZ_PMD_PAGES >= op->npages)
-					m->maybe_huge[op->file][i] = false;
-		break;
-	case OP_PWRITE:
-		if (ob->ret == (int)(op->npages * 4096)) {
-			for (i = op->page; i < end; i++)
-				set_gen(&m->pg[op->file][i], op->gen);
-		} else if (ob->ret != -EFBIG) {
-			for (i = op->page; i < end; i++)
-				m->pg[op->file][i].s |= S_ANY;
-		}
-		break;
-	case OP_PREAD:
-		p = &m->pg[op->file][op->page];
-		if (ob->ret || op->page >= m->st.size[op->file])
-			break;
-		if (!allows_gen(p, ob->val)) {
-			finding(m, FV_CONTENT, opi, op->file, op->page,
-				ob->val == CONTENT_CORRUPT ? "pread saw bytes of no generation" :
-				"pread saw another generation");
-			break;
-		}
-		narrow_content(p, ob->val);
-		break;
-	case OP_TOUCH:
-		touch(m, opi, r);
-		break;
-	case OP_UFFDIO:
-		judge_uffdio(m, opi, op, ob);
-		break;
-	case OP_PROBE:
-		if (op->sub == PRB_MINCORE)
-			judge_mincore(m, opi, op, ob);
+	if (op->sub == ADV_HUGEPAGE && !ob->ret)
+		for (i = sl->first; i < sl->first + sl->npages; i += FZ_PMD_PAGES)
+			m->kh_possible[sl->file][i / FZ_PMD_PAGES] = true;
+	if (op->sub == ADV_REMOVE && !ob->ret)
+		punch(m, sl->file, op->page, op->npages);
+	/*
+	 * Reclaim may drop a page that holds nothing but zeros (6.18 does,
+	 * with no swap at all): such a page may be a hole again.
+	 */
+	if (op->sub == ADV_PAGEOUT)
+		for (i = op->page; i < end; i++)
+			if (m->pg[sl->file][i].s & (S_ZERO | S_FALLOC))
+				m->pg[sl->file][i].s |= S_HOLE;
+	if (op->sub == ADV_COLLAPSE) {
+		if (op->async)
+			m->pending_collapse[sl->file][op_pmd(op)]++;
 		else
-			judge_seek(m, opi, op, ob);
-		break;
-	case OP_JOIN:
-		memset(m->pending_collapse, 0, sizeof(m->pending_collapse));
-		break;
-	default:
-		break;
+			judge_collapse(m, opi, op, ob, sl->file);
 	}
+}
+
+static void model_fallocate(struct model *m, int opi, const struct fz_record *r)
+{
+	const struct fz_op *op = &r->op[opi];
+	unsigned int end = op->page + op->npages;
+	int i;
+
+	if (r->obs[opi].ret)
+		return;
+	if (op->sub == FALLOC_PUNCH) {
+		punch(m, op->file, op->page, op->npages);
+		return;
+	}
+	for (i = op->page; i < end; i++)
+		if (m->pg[op->file][i].s & S_HOLE)
+			m->pg[op->file][i].s = (m->pg[op->file][i].s & ~S_HOLE) | S_FALLOC;
+}
+
+static void model_ftruncate(struct model *m, int opi, const struct fz_record *r)
+{
+	const struct fz_op *op = &r->op[opi];
+	int i;
+
+	if (r->obs[opi].ret)
+		return;
+	if (op->npages < m->st.size[op->file])
+		for (i = op->npages; i < FZ_FILE_PAGES; i++)
+			m->pg[op->file][i].s = S_HOLE;
+	for (i = op->npages / FZ_PMD_PAGES; i < FZ_PMDS; i++)
+		if ((unsigned int)i * FZ_PMD_PAGES >= op->npages)
+			m->maybe_huge[op->file][i] = false;
+}
+
+static void model_pwrite(struct model *m, int opi, const struct fz_record *r)
+{
+	const struct fz_op *op = &r->op[opi];
+	const struct fz_obs *ob = &r->obs[opi];
+	unsigned int end = op->page + op->npages;
+	int i;
+
+	if (ob->ret == (int)(op->npages * 4096)) {
+		for (i = op->page; i < end; i++)
+			set_gen(&m->pg[op->file][i], op->gen);
+	} else if (ob->ret != -EFBIG) {
+		for (i = op->page; i < end; i++)
+			m->pg[op->file][i].s |= S_ANY;
+	}
+}
+
+static void model_pread(struct model *m, int opi, const struct fz_record *r)
+{
+	const struct fz_op *op = &r->op[opi];
+	const struct fz_obs *ob = &r->obs[opi];
+	struct page_state *p = &m->pg[op->file][op->page];
+
+	if (ob->ret || op->page >= m->st.size[op->file])
+		return;
+	if (!allows_gen(p, ob->val)) {
+		finding(m, FV_CONTENT, opi, op->file, op->page,
+			ob->val == CONTENT_CORRUPT ? "pread saw bytes of no generation" :
+			"pread saw another generation");
+		return;
+	}
+	narrow_content(p, ob->val);
+}
+
+static void model_uffdio(struct model *m, int opi, const struct fz_record *r)
+{
+	judge_uffdio(m, opi, &r->op[opi], &r->obs[opi]);
+}
+
+static void model_probe(struct model *m, int opi, const struct fz_record *r)
+{
+	if (r->op[opi].sub == PRB_MINCORE)
+		judge_mincore(m, opi, &r->op[opi], &r->obs[opi]);
+	else
+		judge_seek(m, opi, &r->op[opi], &r->obs[opi]);
+}
+
+static void model_join(struct model *m, int opi, const struct fz_record *r)
+{
+	memset(m->pending_collapse, 0, sizeof(m->pending_collapse));
+}
+
+#define FZ_MODEL(K, nm, w, lim, app, adv, fmt, gen, exec, model)	model
+static void (*const model_fn[OP_NR_KINDS])(struct model *m, int opi,
+					   const struct fz_record *r) = {
+	FZ_OPS(FZ_MODEL)
+};
+
+bool fz_model_has(enum fz_kind k)
+{
+	return k < OP_NR_KINDS && model_fn[k];
 }
 
 /* Faults no touch explains: while a non-touch ran, or for another page. */
@@ -564,7 +598,7 @@ struct fz_finding fz_judge(const struct fz_record *r, const struct fz_model_opts
 		if (!applies)
 			continue;
 		background(&m);
-		judge_op(&m, i, r);
+		model_fn[op.kind](&m, i, r);
 		fz_struct_advance(&m.st, &op, ob);
 	}
 	if (m.fd.kind == FV_NONE)

@@ -17,27 +17,6 @@
 #include "content.h"
 #include "util.h"
 
-static const char * const op_kind_names[OP_NR_KINDS] = {
-	[OP_NOP] = "nop",
-	[OP_MMAP] = "mmap",
-	[OP_MUNMAP] = "munmap",
-	[OP_MREMAP] = "mremap",
-	[OP_MADVISE] = "madvise",
-	[OP_FALLOCATE] = "fallocate",
-	[OP_FTRUNCATE] = "ftruncate",
-	[OP_PWRITE] = "pwrite",
-	[OP_PREAD] = "pread",
-	[OP_TOUCH] = "touch",
-	[OP_REGISTER] = "register",
-	[OP_UNREGISTER] = "unregister",
-	[OP_UFFDIO] = "uffdio",
-	[OP_PROBE] = "probe",
-	[OP_KHUGEPAGED] = "khugepaged",
-	[OP_FORK] = "fork",
-	[OP_NUMA] = "numa",
-	[OP_JOIN] = "join",
-};
-
 static const char * const advice_names[ADV_NR] = {
 	"MADV_HUGEPAGE", "MADV_NOHUGEPAGE", "MADV_COLLAPSE", "MADV_DONTNEED",
 	"MADV_REMOVE", "MADV_PAGEOUT",
@@ -57,7 +36,7 @@ static const char * const numa_names[NUMA_NR] = {
 
 const char *fz_kind_name(enum fz_kind k)
 {
-	return k < OP_NR_KINDS ? op_kind_names[k] : "?";
+	return k < OP_NR_KINDS ? fz_op_desc[k].name : "?";
 }
 
 static const char *pick(const char * const *names, unsigned int n, unsigned int i)
@@ -73,111 +52,123 @@ static void reg_modes(unsigned int m, char *buf, size_t len)
 		buf[strlen(buf) - 1] = 0;
 }
 
+/* --- text: what each kind looks like to a human ------------------------ */
+
+static unsigned int last_page(const struct fz_op *op)
+{
+	return op->page + (op->npages ? op->npages : 1) - 1;
+}
+
+static void format_plain(const struct fz_op *op, const char *who, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", who, fz_kind_name(op->kind));
+}
+
+static void format_mmap(const struct fz_op *op, const char *who, char *buf, size_t len)
+{
+	snprintf(buf, len, "%smmap slot %u = file %u pages %u-%u", who,
+		 op->slot, op->file, op->page, last_page(op));
+}
+
+static void format_slot(const struct fz_op *op, const char *who, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s slot %u", who, fz_kind_name(op->kind), op->slot);
+}
+
+static void format_madvise(const struct fz_op *op, const char *who, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s slot %u pages %u-%u", who,
+		 pick(advice_names, ADV_NR, op->sub), op->slot, op->page, last_page(op));
+}
+
+static void format_fallocate(const struct fz_op *op, const char *who, char *buf, size_t len)
+{
+	snprintf(buf, len, "%sfallocate %s file %u pages %u-%u", who,
+		 op->sub == FALLOC_PUNCH ? "PUNCH_HOLE" : "allocate",
+		 op->file, op->page, last_page(op));
+}
+
+static void format_ftruncate(const struct fz_op *op, const char *who, char *buf, size_t len)
+{
+	snprintf(buf, len, "%sftruncate file %u to %u pages", who, op->file, op->npages);
+}
+
+static void format_pwrite(const struct fz_op *op, const char *who, char *buf, size_t len)
+{
+	snprintf(buf, len, "%spwrite file %u pages %u-%u gen %u", who,
+		 op->file, op->page, last_page(op), op->gen);
+}
+
+static void format_pread(const struct fz_op *op, const char *who, char *buf, size_t len)
+{
+	snprintf(buf, len, "%spread file %u page %u", who, op->file, op->page);
+}
+
+static void format_touch(const struct fz_op *op, const char *who, char *buf, size_t len)
+{
+	const char *via = pick(via_names, VIA_NR, op->sub);
+
+	if (op->arg & FZ_TOUCH_STORE)
+		snprintf(buf, len, "%sstore gen %u to slot %u page %u by %s%s",
+			 who, op->gen, op->slot, op->page, via,
+			 op->arg & FZ_TOUCH_ZEROPAGE ? ", faults by ZEROPAGE" : "");
+	else if (op->arg & FZ_TOUCH_ZEROPAGE)
+		snprintf(buf, len, "%sload slot %u page %u by %s (faults: ZEROPAGE)",
+			 who, op->slot, op->page, via);
+	else
+		snprintf(buf, len, "%sload slot %u page %u by %s (faults: COPY gen %u)",
+			 who, op->slot, op->page, via, op->gen);
+}
+
+static void format_register(const struct fz_op *op, const char *who, char *buf, size_t len)
+{
+	char m[32];
+
+	reg_modes(op->sub, m, sizeof(m));
+	snprintf(buf, len, "%sUFFDIO_REGISTER %s slot %u pages %u-%u", who,
+		 m, op->slot, op->page, last_page(op));
+}
+
+static void format_unregister(const struct fz_op *op, const char *who, char *buf, size_t len)
+{
+	snprintf(buf, len, "%sUFFDIO_UNREGISTER slot %u pages %u-%u", who,
+		 op->slot, op->page, last_page(op));
+}
+
+static void format_uffdio(const struct fz_op *op, const char *who, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s slot %u page %u gen %u", who,
+		 pick(uffdio_names, UIO_NR, op->sub), op->slot, op->page, op->gen);
+}
+
+static void format_probe(const struct fz_op *op, const char *who, char *buf, size_t len)
+{
+	if (op->sub == PRB_MINCORE)
+		snprintf(buf, len, "%smincore slot %u pages %u-%u", who,
+			 op->slot, op->page, last_page(op));
+	else
+		snprintf(buf, len, "%slseek %s file %u from page %u", who,
+			 pick(probe_names, PRB_NR, op->sub), op->file, op->page);
+}
+
+static void format_numa(const struct fz_op *op, const char *who, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s slot %u pages %u-%u node %u", who,
+		 pick(numa_names, NUMA_NR, op->sub), op->slot, op->page,
+		 last_page(op), op->arg);
+}
+
 void fz_op_format(const struct fz_op *op, char *buf, size_t len)
 {
-	char who[32], m[32];
-	unsigned int last = op->page + (op->npages ? op->npages : 1) - 1;
+	char who[32];
 
 	snprintf(who, sizeof(who), "%s%s", op->actor == 2 ? "child: " :
 		 op->actor == 1 ? "thread: " : "", op->async ? "async " : "");
-	switch (op->kind) {
-	case OP_MMAP:
-		snprintf(buf, len, "%smmap slot %u = file %u pages %u-%u", who,
-			 op->slot, op->file, op->page, last);
-		break;
-	case OP_MUNMAP:
-	case OP_MREMAP:
-		snprintf(buf, len, "%s%s slot %u", who, fz_kind_name(op->kind), op->slot);
-		break;
-	case OP_MADVISE:
-		snprintf(buf, len, "%s%s slot %u pages %u-%u", who,
-			 pick(advice_names, ADV_NR, op->sub), op->slot, op->page, last);
-		break;
-	case OP_FALLOCATE:
-		snprintf(buf, len, "%sfallocate %s file %u pages %u-%u", who,
-			 op->sub == FALLOC_PUNCH ? "PUNCH_HOLE" : "allocate",
-			 op->file, op->page, last);
-		break;
-	case OP_FTRUNCATE:
-		snprintf(buf, len, "%sftruncate file %u to %u pages", who, op->file,
-			 op->npages);
-		break;
-	case OP_PWRITE:
-		snprintf(buf, len, "%spwrite file %u pages %u-%u gen %u", who,
-			 op->file, op->page, last, op->gen);
-		break;
-	case OP_PREAD:
-		snprintf(buf, len, "%spread file %u page %u", who, op->file, op->page);
-		break;
-	case OP_TOUCH:
-		if (op->arg & FZ_TOUCH_STORE)
-			snprintf(buf, len, "%sstore gen %u to slot %u page %u by %s%s",
-				 who, op->gen, op->slot, op->page,
-				 pick(via_names, VIA_NR, op->sub),
-				 op->arg & FZ_TOUCH_ZEROPAGE ? ", faults by ZEROPAGE" : "");
-		else if (op->arg & FZ_TOUCH_ZEROPAGE)
-			snprintf(buf, len, "%sload slot %u page %u by %s (faults: ZEROPAGE)",
-				 who, op->slot, op->page, pick(via_names, VIA_NR, op->sub));
-		else
-			snprintf(buf, len, "%sload slot %u page %u by %s (faults: COPY gen %u)",
-				 who, op->slot, op->page, pick(via_names, VIA_NR, op->sub), op->gen);
-		break;
-	case OP_REGISTER:
-		reg_modes(op->sub, m, sizeof(m));
-		snprintf(buf, len, "%sUFFDIO_REGISTER %s slot %u pages %u-%u", who,
-			 m, op->slot, op->page, last);
-		break;
-	case OP_UNREGISTER:
-		snprintf(buf, len, "%sUFFDIO_UNREGISTER slot %u pages %u-%u", who,
-			 op->slot, op->page, last);
-		break;
-	case OP_UFFDIO:
-		snprintf(buf, len, "%s%s slot %u page %u gen %u", who,
-			 pick(uffdio_names, UIO_NR, op->sub), op->slot, op->page, op->gen);
-		break;
-	case OP_PROBE:
-		if (op->sub == PRB_MINCORE)
-			snprintf(buf, len, "%smincore slot %u pages %u-%u", who,
-				 op->slot, op->page, last);
-		else
-			snprintf(buf, len, "%slseek %s file %u from page %u", who,
-				 pick(probe_names, PRB_NR, op->sub), op->file, op->page);
-		break;
-	case OP_NUMA:
-		snprintf(buf, len, "%s%s slot %u pages %u-%u node %u", who,
-			 pick(numa_names, NUMA_NR, op->sub), op->slot, op->page,
-			 last, op->arg);
-		break;
-	default:
-		snprintf(buf, len, "%s%s", who, fz_kind_name(op->kind));
-	}
+	if (op->kind < OP_NR_KINDS)
+		fz_op_desc[op->kind].format(op, who, buf, len);
+	else
+		snprintf(buf, len, "%s?", who);
 }
-
-/*
- * What the executor and the model accept in an operation's sub, arg and
- * gen fields, by kind; elsewhere these fields are 0 (gen: 0 to GEN_MAX).
- * A pattern of generation 0 or above GEN_MAX decodes as corrupt, which
- * would read as a kernel bug: an operation that writes or copies a
- * pattern needs a generation from 1 to GEN_MAX.
- */
-struct field_limits {
-	uint8_t sub_min, sub_max, arg_max;
-	uint32_t gen_min;
-};
-
-static const struct field_limits kind_limits[OP_NR_KINDS] = {
-	[OP_MADVISE] = { .sub_max = ADV_NR - 1 },
-	[OP_FALLOCATE] = { .sub_max = FALLOC_NR - 1 },
-	[OP_PWRITE] = { .gen_min = 1 },
-	[OP_TOUCH] = { .sub_max = VIA_NR - 1,
-		       .arg_max = FZ_TOUCH_STORE | FZ_TOUCH_ZEROPAGE, .gen_min = 1 },
-	[OP_REGISTER] = { .sub_min = 1,
-			  .sub_max = FZ_REG_MISSING | FZ_REG_WP | FZ_REG_MINOR },
-	[OP_UFFDIO] = { .sub_max = UIO_NR - 1, .gen_min = 1 },
-	[OP_PROBE] = { .sub_max = PRB_NR - 1 },
-	/* the node is arg modulo the node count */
-	[OP_NUMA] = { .sub_max = NUMA_NR - 1, .arg_max = UINT8_MAX },
-};
 
 /* The fields of an operation line, in the order fz_seq_write() writes them. */
 enum { F_ACTOR, F_ASYNC, F_SLOT, F_FILE, F_SUB, F_ARG, F_PAGE, F_NPAGES, F_GEN, F_NR };
@@ -249,7 +240,7 @@ static int parse_field(const char *w, size_t n, int i, const char *kind, uint64_
 
 int fz_op_parse(const char *line, struct fz_op *op, char *why, size_t len)
 {
-	const struct field_limits *lim;
+	const struct fz_op_desc *d;
 	uint64_t v[F_NR], lo[F_NR] = { 0 }, hi[F_NR];
 	const char *p = line, *w;
 	char show[40];
@@ -259,26 +250,26 @@ int fz_op_parse(const char *line, struct fz_op *op, char *why, size_t len)
 	memset(op, 0, sizeof(*op));
 	w = seq_word(&p, &n);
 	for (k = 0; k < OP_NR_KINDS; k++)
-		if (strlen(op_kind_names[k]) == n && !strncmp(w, op_kind_names[k], n))
+		if (strlen(fz_op_desc[k].name) == n && !strncmp(w, fz_op_desc[k].name, n))
 			break;
 	if (k == OP_NR_KINDS)
 		return seq_fail(why, len, -EINVAL, "'%s' is not an operation",
 				seq_shown(w, n, show, sizeof(show)));
-	lim = &kind_limits[k];
+	d = &fz_op_desc[k];
 	hi[F_ACTOR] = FZ_ACTORS - 1;
 	hi[F_ASYNC] = 1;
 	hi[F_SLOT] = FZ_SLOTS - 1;
 	hi[F_FILE] = FZ_FILES - 1;
-	lo[F_SUB] = lim->sub_min;
-	hi[F_SUB] = lim->sub_max;
-	hi[F_ARG] = lim->arg_max;
+	lo[F_SUB] = d->sub_min;
+	hi[F_SUB] = d->sub_max;
+	hi[F_ARG] = d->arg_max;
 	hi[F_PAGE] = FZ_FILE_PAGES - 1;
 	hi[F_NPAGES] = FZ_FILE_PAGES;
-	lo[F_GEN] = lim->gen_min;
+	lo[F_GEN] = d->gen_min;
 	hi[F_GEN] = GEN_MAX;
 	for (i = 0; i < F_NR; i++) {
 		w = seq_word(&p, &n);
-		err = parse_field(w, n, i, op_kind_names[k], lo[i], hi[i], &v[i], why, len);
+		err = parse_field(w, n, i, d->name, lo[i], hi[i], &v[i], why, len);
 		if (err)
 			return err;
 	}
@@ -286,7 +277,7 @@ int fz_op_parse(const char *line, struct fz_op *op, char *why, size_t len)
 	w = seq_word(&p, &n);
 	if (n && w[0] != '#')
 		return seq_fail(why, len, -EINVAL, "%s: unexpected '%s' after g=N",
-				op_kind_names[k], seq_shown(w, n, show, sizeof(show)));
+				d->name, seq_shown(w, n, show, sizeof(show)));
 	op->kind = k;
 	op->actor = v[F_ACTOR];
 	op->async = v[F_ASYNC];
@@ -518,190 +509,323 @@ static bool slot_range(const struct fz_struct *s, struct fz_op *op, unsigned int
 	return true;
 }
 
+/* --- structure: when each kind applies, and what it changes ------------- */
+
+static enum fz_applies applies_never(const struct fz_struct *s, const struct fz_slot *sl,
+				     struct fz_op *op)
+{
+	return FZ_NOT_APPLICABLE;
+}
+
+static enum fz_applies applies_always(const struct fz_struct *s, const struct fz_slot *sl,
+				      struct fz_op *op)
+{
+	return FZ_APPLIES;
+}
+
+static enum fz_applies applies_mmap(const struct fz_struct *s, const struct fz_slot *sl,
+				    struct fz_op *op)
+{
+	if (sl->mapped || op->page >= FZ_FILE_PAGES)
+		return FZ_NOT_APPLICABLE;
+	op->page -= op->page % FZ_PMD_PAGES;
+	op->npages = op->npages > FZ_PMD_PAGES ? 2 * FZ_PMD_PAGES : FZ_PMD_PAGES;
+	if (op->page + op->npages > FZ_FILE_PAGES)
+		op->npages = FZ_FILE_PAGES - op->page;
+	return FZ_APPLIES;
+}
+
+static enum fz_applies applies_mapped(const struct fz_struct *s, const struct fz_slot *sl,
+				      struct fz_op *op)
+{
+	return sl->mapped ? FZ_APPLIES : FZ_NOT_APPLICABLE;
+}
+
+static enum fz_applies applies_madvise(const struct fz_struct *s, const struct fz_slot *sl,
+				       struct fz_op *op)
+{
+	if (op->sub >= ADV_NR || !fz_slot_has(sl, op->page))
+		return FZ_NOT_APPLICABLE;
+	if (op->sub == ADV_COLLAPSE) {
+		op->page -= op->page % FZ_PMD_PAGES;
+		op->npages = FZ_PMD_PAGES;
+		if (!fz_slot_has(sl, op->page) ||
+		    !fz_slot_has(sl, op->page + FZ_PMD_PAGES - 1))
+			return FZ_NOT_APPLICABLE;
+		return FZ_APPLIES_ASYNC;
+	}
+	if (op->sub == ADV_HUGEPAGE || op->sub == ADV_NOHUGEPAGE) {
+		/* Whole slot: VM_HUGEPAGE is then a property of the slot. */
+		op->page = sl->first;
+		op->npages = sl->npages;
+	} else {
+		slot_range(s, op, 64);
+	}
+	return FZ_APPLIES;
+}
+
+static enum fz_applies applies_register(const struct fz_struct *s, const struct fz_slot *sl,
+					struct fz_op *op)
+{
+	if (!(op->sub & 7))
+		return FZ_NOT_APPLICABLE;
+	op->sub &= 7;
+	return slot_range(s, op, FZ_FILE_PAGES) ? FZ_APPLIES : FZ_NOT_APPLICABLE;
+}
+
+static enum fz_applies applies_unregister(const struct fz_struct *s, const struct fz_slot *sl,
+					  struct fz_op *op)
+{
+	return slot_range(s, op, FZ_FILE_PAGES) ? FZ_APPLIES : FZ_NOT_APPLICABLE;
+}
+
+/* One page of a slot. */
+static enum fz_applies applies_slot_page(const struct fz_struct *s, struct fz_op *op)
+{
+	op->npages = 1;
+	return slot_range(s, op, 1) ? FZ_APPLIES : FZ_NOT_APPLICABLE;
+}
+
+static enum fz_applies applies_touch(const struct fz_struct *s, const struct fz_slot *sl,
+				     struct fz_op *op)
+{
+	if (op->sub >= VIA_NR)
+		return FZ_NOT_APPLICABLE;
+	return applies_slot_page(s, op);
+}
+
+static enum fz_applies applies_uffdio(const struct fz_struct *s, const struct fz_slot *sl,
+				      struct fz_op *op)
+{
+	if (op->sub >= UIO_NR)
+		return FZ_NOT_APPLICABLE;
+	return applies_slot_page(s, op);
+}
+
+static enum fz_applies applies_probe(const struct fz_struct *s, const struct fz_slot *sl,
+				     struct fz_op *op)
+{
+	if (op->sub >= PRB_NR)
+		return FZ_NOT_APPLICABLE;
+	if (op->sub == PRB_MINCORE)
+		return slot_range(s, op, FZ_MINCORE_MAX) ? FZ_APPLIES : FZ_NOT_APPLICABLE;
+	if (op->page >= FZ_FILE_PAGES)
+		return FZ_NOT_APPLICABLE;
+	op->npages = 1;
+	return FZ_APPLIES;
+}
+
+static enum fz_applies applies_file_range(const struct fz_struct *s, const struct fz_slot *sl,
+					  struct fz_op *op)
+{
+	if (op->page >= FZ_FILE_PAGES)
+		return FZ_NOT_APPLICABLE;
+	op->npages = clamp_len(op->page, op->npages, FZ_FILE_PAGES, 64);
+	return FZ_APPLIES;
+}
+
+static enum fz_applies applies_fallocate(const struct fz_struct *s, const struct fz_slot *sl,
+					 struct fz_op *op)
+{
+	if (op->sub >= FALLOC_NR)
+		return FZ_NOT_APPLICABLE;
+	return applies_file_range(s, sl, op);
+}
+
+static enum fz_applies applies_file_page(const struct fz_struct *s, const struct fz_slot *sl,
+					 struct fz_op *op)
+{
+	if (op->page >= FZ_FILE_PAGES)
+		return FZ_NOT_APPLICABLE;
+	op->npages = 1;
+	return FZ_APPLIES;
+}
+
+static enum fz_applies applies_ftruncate(const struct fz_struct *s, const struct fz_slot *sl,
+					 struct fz_op *op)
+{
+	if (op->npages > FZ_FILE_PAGES)
+		op->npages = FZ_FILE_PAGES;
+	return FZ_APPLIES;
+}
+
+static enum fz_applies applies_fork(const struct fz_struct *s, const struct fz_slot *sl,
+				    struct fz_op *op)
+{
+	op->actor = 0;
+	return FZ_APPLIES;
+}
+
+static enum fz_applies applies_numa(const struct fz_struct *s, const struct fz_slot *sl,
+				    struct fz_op *op)
+{
+	if (op->sub >= NUMA_NR)
+		return FZ_NOT_APPLICABLE;
+	if (op->sub == NUMA_MBIND || op->sub == NUMA_MOVE_PAGES) {
+		if (!slot_range(s, op, op->sub == NUMA_MOVE_PAGES ? 16 : FZ_FILE_PAGES))
+			return FZ_NOT_APPLICABLE;
+	}
+	return FZ_APPLIES_ASYNC;
+}
+
+static enum fz_applies applies_khugepaged(const struct fz_struct *s, const struct fz_slot *sl,
+					  struct fz_op *op)
+{
+	return FZ_APPLIES_ASYNC;
+}
+
 bool fz_struct_applies(const struct fz_struct *s, struct fz_op *op)
 {
-	const struct fz_slot *sl;
-	bool async_ok = false;
+	enum fz_applies a;
 
-	if (op->kind == OP_NOP || op->kind >= OP_NR_KINDS)
+	if (op->kind >= OP_NR_KINDS)
 		return false;
 	if (op->slot >= FZ_SLOTS || op->file >= FZ_FILES || op->actor >= FZ_ACTORS)
 		return false;
 	if (op->actor == 2 && !s->child)
 		return false;
-	sl = &s->slot[fz_proc_of(op->actor)][op->slot];
-
-	switch (op->kind) {
-	case OP_MMAP:
-		if (sl->mapped || op->page >= FZ_FILE_PAGES)
-			return false;
-		op->page -= op->page % FZ_PMD_PAGES;
-		op->npages = op->npages > FZ_PMD_PAGES ? 2 * FZ_PMD_PAGES : FZ_PMD_PAGES;
-		if (op->page + op->npages > FZ_FILE_PAGES)
-			op->npages = FZ_FILE_PAGES - op->page;
-		break;
-	case OP_MUNMAP:
-	case OP_MREMAP:
-		if (!sl->mapped)
-			return false;
-		break;
-	case OP_MADVISE:
-		if (op->sub >= ADV_NR || !fz_slot_has(sl, op->page))
-			return false;
-		if (op->sub == ADV_COLLAPSE) {
-			op->page -= op->page % FZ_PMD_PAGES;
-			op->npages = FZ_PMD_PAGES;
-			if (!fz_slot_has(sl, op->page) ||
-			    !fz_slot_has(sl, op->page + FZ_PMD_PAGES - 1))
-				return false;
-			async_ok = true;
-		} else if (op->sub == ADV_HUGEPAGE || op->sub == ADV_NOHUGEPAGE) {
-			/* Whole slot: VM_HUGEPAGE is then a property of the slot. */
-			op->page = sl->first;
-			op->npages = sl->npages;
-		} else {
-			slot_range(s, op, 64);
-		}
-		break;
-	case OP_REGISTER:
-		if (!(op->sub & 7))
-			return false;
-		op->sub &= 7;
-		return slot_range(s, op, FZ_FILE_PAGES) && !op->async;
-	case OP_UNREGISTER:
-		return slot_range(s, op, FZ_FILE_PAGES) && !op->async;
-	case OP_TOUCH:
-		if (op->sub >= VIA_NR)
-			return false;
-		/* fall through */
-	case OP_UFFDIO:
-		if (op->kind == OP_UFFDIO && op->sub >= UIO_NR)
-			return false;
-		op->npages = 1;
-		return slot_range(s, op, 1) && !op->async;
-	case OP_PROBE:
-		if (op->sub >= PRB_NR)
-			return false;
-		if (op->sub == PRB_MINCORE)
-			return slot_range(s, op, FZ_MINCORE_MAX) && !op->async;
-		if (op->page >= FZ_FILE_PAGES)
-			return false;
-		op->npages = 1;
-		break;
-	case OP_FALLOCATE:
-		if (op->sub >= FALLOC_NR)
-			return false;
-		/* fall through */
-	case OP_PWRITE:
-		if (op->page >= FZ_FILE_PAGES)
-			return false;
-		op->npages = clamp_len(op->page, op->npages, FZ_FILE_PAGES, 64);
-		break;
-	case OP_PREAD:
-		if (op->page >= FZ_FILE_PAGES)
-			return false;
-		op->npages = 1;
-		break;
-	case OP_FTRUNCATE:
-		if (op->npages > FZ_FILE_PAGES)
-			op->npages = FZ_FILE_PAGES;
-		break;
-	case OP_FORK:
-		op->actor = 0;
-		break;
-	case OP_NUMA:
-		if (op->sub >= NUMA_NR)
-			return false;
-		if (op->sub == NUMA_MBIND || op->sub == NUMA_MOVE_PAGES) {
-			if (!slot_range(s, op, op->sub == NUMA_MOVE_PAGES ? 16 : FZ_FILE_PAGES))
-				return false;
-		}
-		async_ok = true;
-		break;
-	case OP_KHUGEPAGED:
-		async_ok = true;
-		break;
-	default:
-		break;
-	}
-	if (op->async && !async_ok)
+	a = fz_op_desc[op->kind].applies(s, &s->slot[fz_proc_of(op->actor)][op->slot], op);
+	if (a == FZ_NOT_APPLICABLE || (op->async && a != FZ_APPLIES_ASYNC))
 		return false;
 	if (op->async)
 		op->actor = 1;
 	return true;
 }
 
+static void advance_none(struct fz_struct *s, struct fz_slot *sl, const struct fz_op *op,
+			 const struct fz_obs *ob)
+{
+}
+
+static void advance_mmap(struct fz_struct *s, struct fz_slot *sl, const struct fz_op *op,
+			 const struct fz_obs *ob)
+{
+	if (ob->ret)
+		return;
+	memset(sl, 0, sizeof(*sl));
+	sl->mapped = true;
+	sl->file = op->file;
+	sl->first = op->page;
+	sl->npages = op->npages;
+}
+
+static void advance_munmap(struct fz_struct *s, struct fz_slot *sl, const struct fz_op *op,
+			   const struct fz_obs *ob)
+{
+	memset(sl, 0, sizeof(*sl));
+}
+
+static void advance_mremap(struct fz_struct *s, struct fz_slot *sl, const struct fz_op *op,
+			   const struct fz_obs *ob)
+{
+	if (!ob->ret) {
+		sl->alt = !sl->alt;
+	} else {
+		/* the executor mapped the slot afresh at its old home */
+		memset(sl->reg, 0, sizeof(sl->reg));
+		sl->hugepage = false;
+	}
+}
+
+static void advance_madvise(struct fz_struct *s, struct fz_slot *sl, const struct fz_op *op,
+			    const struct fz_obs *ob)
+{
+	if (!ob->ret && op->sub == ADV_HUGEPAGE)
+		sl->hugepage = true;
+	if (!ob->ret && op->sub == ADV_NOHUGEPAGE)
+		sl->hugepage = false;
+}
+
+static void advance_register(struct fz_struct *s, struct fz_slot *sl, const struct fz_op *op,
+			     const struct fz_obs *ob)
+{
+	unsigned int i;
+
+	if (ob->ret)
+		return;
+	/*
+	 * The kernel skips a VMA that already has every requested mode,
+	 * and replaces the modes of any other: MISSING|WP then WP alone
+	 * stays MISSING|WP.
+	 */
+	for (i = op->page; i < op->page + op->npages; i++)
+		if ((sl->reg[i] & op->sub) != op->sub)
+			sl->reg[i] = op->sub;
+}
+
+static void advance_unregister(struct fz_struct *s, struct fz_slot *sl,
+			       const struct fz_op *op, const struct fz_obs *ob)
+{
+	if (!ob->ret)
+		memset(sl->reg + op->page, 0, op->npages * sizeof(sl->reg[0]));
+}
+
+static void advance_ftruncate(struct fz_struct *s, struct fz_slot *sl, const struct fz_op *op,
+			      const struct fz_obs *ob)
+{
+	if (!ob->ret)
+		s->size[op->file] = op->npages;
+}
+
+static void advance_pwrite(struct fz_struct *s, struct fz_slot *sl, const struct fz_op *op,
+			   const struct fz_obs *ob)
+{
+	unsigned int end = op->page + op->npages;
+
+	if (ob->ret >= 0 && end > s->size[op->file])
+		s->size[op->file] = end;
+}
+
+static void advance_fallocate(struct fz_struct *s, struct fz_slot *sl, const struct fz_op *op,
+			      const struct fz_obs *ob)
+{
+	unsigned int end = op->page + op->npages;
+
+	if (!ob->ret && op->sub == FALLOC_ALLOC && end > s->size[op->file])
+		s->size[op->file] = end;
+}
+
+static void advance_fork(struct fz_struct *s, struct fz_slot *sl, const struct fz_op *op,
+			 const struct fz_obs *ob)
+{
+	int i;
+
+	if (ob->ret)
+		return;
+	s->child = true;
+	/* The child inherits the mappings, not the registrations. */
+	for (i = 0; i < FZ_SLOTS; i++) {
+		s->slot[1][i] = s->slot[0][i];
+		memset(s->slot[1][i].reg, 0, sizeof(s->slot[1][i].reg));
+	}
+}
+
 void fz_struct_advance(struct fz_struct *s, const struct fz_op *op,
 		       const struct fz_obs *ob)
 {
-	int p = fz_proc_of(op->actor), i;
-	struct fz_slot *sl = &s->slot[p][op->slot];
-	unsigned int end = op->page + op->npages;
-
-	switch (op->kind) {
-	case OP_MMAP:
-		if (ob->ret)
-			break;
-		memset(sl, 0, sizeof(*sl));
-		sl->mapped = true;
-		sl->file = op->file;
-		sl->first = op->page;
-		sl->npages = op->npages;
-		break;
-	case OP_MUNMAP:
-		memset(sl, 0, sizeof(*sl));
-		break;
-	case OP_MREMAP:
-		if (!ob->ret) {
-			sl->alt = !sl->alt;
-		} else {
-			/* the executor mapped the slot afresh at its old home */
-			memset(sl->reg, 0, sizeof(sl->reg));
-			sl->hugepage = false;
-		}
-		break;
-	case OP_MADVISE:
-		if (!ob->ret && op->sub == ADV_HUGEPAGE)
-			sl->hugepage = true;
-		if (!ob->ret && op->sub == ADV_NOHUGEPAGE)
-			sl->hugepage = false;
-		break;
-	case OP_REGISTER:
-	case OP_UNREGISTER:
-		if (ob->ret)
-			break;
-		/*
-		 * The kernel skips a VMA that already has every requested mode,
-		 * and replaces the modes of any other: MISSING|WP then WP alone
-		 * stays MISSING|WP.
-		 */
-		for (i = op->page; i < end; i++)
-			if (op->kind == OP_UNREGISTER || (sl->reg[i] & op->sub) != op->sub)
-				sl->reg[i] = op->kind == OP_REGISTER ? op->sub : 0;
-		break;
-	case OP_FTRUNCATE:
-		if (!ob->ret)
-			s->size[op->file] = op->npages;
-		break;
-	case OP_PWRITE:
-		if (ob->ret >= 0 && end > s->size[op->file])
-			s->size[op->file] = end;
-		break;
-	case OP_FALLOCATE:
-		if (!ob->ret && op->sub == FALLOC_ALLOC && end > s->size[op->file])
-			s->size[op->file] = end;
-		break;
-	case OP_FORK:
-		if (ob->ret)
-			break;
-		s->child = true;
-		/* The child inherits the mappings, not the registrations. */
-		for (i = 0; i < FZ_SLOTS; i++) {
-			s->slot[1][i] = s->slot[0][i];
-			memset(s->slot[1][i].reg, 0, sizeof(s->slot[1][i].reg));
-		}
-		break;
-	default:
-		break;
-	}
+	if (op->kind < OP_NR_KINDS)
+		fz_op_desc[op->kind].advance(s, &s->slot[fz_proc_of(op->actor)][op->slot], op, ob);
 }
+
+/* --- the table ---------------------------------------------------------- */
+
+#define FZ_DESC_LIMITS(smin, smax, amax, gmin) \
+	.sub_min = (smin), .sub_max = (smax), .arg_max = (amax), .gen_min = (gmin)
+#define FZ_DESC(K, nm, w, lim, app, adv, fmt, ...)	\
+	{						\
+		.kind = OP_##K,				\
+		.name = nm,				\
+		.id = "OP_" #K,				\
+		.weight = w,				\
+		FZ_DESC_LIMITS lim,			\
+		.applies = app,				\
+		.advance = adv,				\
+		.format = fmt,				\
+	}
+
+const struct fz_op_desc fz_op_desc[OP_NR_KINDS] = {
+	FZ_OPS(FZ_DESC)
+};
+
+/* struct fz_op keeps the kind in a uint8_t */
+_Static_assert(OP_NR_KINDS <= 256, "too many kinds of operation");

@@ -9,13 +9,6 @@
 
 #include "fz.h"
 
-static const char * const kind_ids[OP_NR_KINDS] = {
-	"OP_NOP", "OP_MMAP", "OP_MUNMAP", "OP_MREMAP", "OP_MADVISE", "OP_FALLOCATE",
-	"OP_FTRUNCATE", "OP_PWRITE", "OP_PREAD", "OP_TOUCH", "OP_REGISTER",
-	"OP_UNREGISTER", "OP_UFFDIO", "OP_PROBE", "OP_KHUGEPAGED", "OP_FORK",
-	"OP_NUMA", "OP_JOIN",
-};
-
 static bool uses_uring(const struct fz_op *ops, unsigned int n)
 {
 	unsigned int i;
@@ -68,8 +61,8 @@ int fz_repro_write(FILE *f, const struct fz_op *ops, unsigned int n,
 		fz_op_format(o, d, sizeof(d));
 		fprintf(f, "\t/* %u: %s */\n\t{ .kind = %s, .actor = %u, .async = %u, .slot = %u, "
 			".file = %u, .sub = %u, .arg = %u, .page = %u, .npages = %u, .gen = %u },\n",
-			i, d, kind_ids[o->kind < OP_NR_KINDS ? o->kind : 0], o->actor, o->async,
-			o->slot, o->file, o->sub, o->arg, o->page, o->npages, o->gen);
+			i, d, fz_op_desc[o->kind < OP_NR_KINDS ? o->kind : 0].id, o->actor,
+			o->async, o->slot, o->file, o->sub, o->arg, o->page, o->npages, o->gen);
 	}
 	fprintf(f, "};\n\nint main(void)\n{\n"
 		"\treturn fz_replay(repro_ops, sizeof(repro_ops) / sizeof(repro_ops[0]), 5, true);\n"
