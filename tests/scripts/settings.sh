@@ -141,6 +141,7 @@ for sig in TERM INT HUP; do
 	if wait_until 20 changed; then
 		kill -"$sig" "$pid"
 		wait "$pid" 2>/dev/null
+		# shellcheck disable=SC2034  # read by the check's eval below
 		code=$?
 		wait_until 20 group_gone "$pid"
 		same
