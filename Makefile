@@ -39,12 +39,11 @@ PROGS := $(addprefix $(BUILD)/,$(TESTS) $(UNIT_TESTS))
 FUZZ_SRCS := fz_cover.c fz_exec.c fz_gen.c fz_minimize.c fz_model.c fz_ops.c \
 	     fz_replay.c fz_repro.c fz_sys.c
 FUZZ_OBJS := $(addprefix $(BUILD)/obj/fuzz/,$(FUZZ_SRCS:.c=.o)) $(BUILD)/obj/fuzz/repro_lib.o \
-	     $(addprefix $(BUILD)/obj/,content.o khugepaged_ctl.o ledger.o probe.o \
-			 suite.o thp_settings.o uffd_util.o util.o)
-# What a reproducer carries: everything a replay needs, in dependency order.
-REPRO_LIB := selftests/util.h selftests/util.c selftests/rng.h selftests/ledger.h selftests/ledger.c \
-	     selftests/content.h selftests/content.c selftests/probe.h selftests/probe.c \
-	     selftests/uffd_util.h selftests/uffd_util.c \
+	     $(addprefix $(BUILD)/obj/,content.o khugepaged_ctl.o suite.o thp_settings.o util.o)
+# What a reproducer carries: the modules a replay calls into and nothing
+# else, in dependency order (the leaves compat and util first).
+REPRO_LIB := selftests/compat.h selftests/util.h selftests/util.c \
+	     selftests/content.h selftests/content.c \
 	     selftests/thp_settings.h selftests/thp_settings.c selftests/suite.h selftests/suite.c \
 	     selftests/khugepaged_ctl.h selftests/khugepaged_ctl.c fuzz/fz.h \
 	     fuzz/fz_ops.c fuzz/fz_model.c fuzz/fz_sys.c fuzz/fz_exec.c fuzz/fz_replay.c

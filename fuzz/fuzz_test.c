@@ -68,7 +68,7 @@ static int collapse(int slot, bool filled, int ret, bool async)
 {
 	return add((struct fz_op){ .kind = OP_MADVISE, .slot = slot, .sub = ADV_COLLAPSE,
 				   .npages = FZ_PMD_PAGES, .async = async,
-				   .actor = async ? 1 : 0 }, ret, 0, filled);
+				   .actor = async ? 1 : 0 }, ret, filled ? FZ_PMD_PAGES : 0, 0);
 }
 
 static int seek(int file, int page, bool data, int result)
@@ -137,6 +137,37 @@ TEST(collapse_of_unregistered_range_may_fill)
 	collapse(0, true, 0, false);
 	load(0, 5, 2, 0);
 	ASSERT_EQ(FV_NONE, judge(NULL));
+}
+
+/*
+ * A collapse's val is the pages of its PMD found collapsed, as the
+ * ledger's EV_COLLAPSE.value: the whole PMD is "filled" whatever the
+ * return value (6.1 says EINVAL and collapses); 0 or unknown is not.
+ */
+TEST(collapse_val_is_pages_found_collapsed)
+{
+	struct fz_cov c = { 0 };
+	struct fz_op op = { .kind = OP_MADVISE, .sub = ADV_COLLAPSE,
+			    .npages = FZ_PMD_PAGES };
+
+	rec_reset();
+	mmap_slot(0, 0);
+	collapse(0, true, -EINVAL, false);
+	collapse(0, false, -EINVAL, false);
+	add(op, -EBUSY, FZ_COLLAPSE_UNKNOWN, 0);
+	fz_cover(&R, &c);
+	ASSERT_EQ(1, c.collapse[CR_FILLED][0]);
+	ASSERT_EQ(1, c.collapse[CR_EINVAL][0]);
+	ASSERT_EQ(1, c.collapse[CR_EBUSY][0]);
+
+	/* only a PMD found collapsed makes a hole seen after it a vanishing */
+	rec_reset();
+	mmap_slot(0, 0);
+	add(op, -EINVAL, FZ_COLLAPSE_UNKNOWN, 0);
+	seek(0, 0, false, 0);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	R.obs[1].val = FZ_PMD_PAGES;
+	ASSERT_EQ(FV_DATA_VANISHED, judge(NULL));
 }
 
 TEST(hole_seen_after_registration_must_fault_even_after_earlier_collapse)
@@ -956,6 +987,11 @@ TEST(repro_embeds_the_sequence_and_the_runtime)
 	ASSERT_NE(NULL, strstr(buf, "int fz_replay("));
 	ASSERT_NE(NULL, strstr(buf, "struct fz_finding fz_judge("));
 	ASSERT_EQ(NULL, strstr(buf, "#include \""));
+	/* only what a replay calls into: no ledger, probes, handler or rng */
+	ASSERT_EQ(NULL, strstr(buf, "bool ledger_add("));
+	ASSERT_EQ(NULL, strstr(buf, "int probe_page("));
+	ASSERT_EQ(NULL, strstr(buf, "int uffd_handler_start("));
+	ASSERT_EQ(NULL, strstr(buf, "rng_next("));
 	free(buf);
 }
 

@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "compat.h"		/* ARRAY_SIZE, MADV_ and UFFD fallbacks */
+
 #define FZ_FILES	2
 #define FZ_PMDS		2		/* per file at its largest */
 #define FZ_PMD_PAGES	512		/* 2 MiB of 4 KiB pages */
@@ -32,9 +34,6 @@
 #define FZ_MAX_FAULTS	1024
 #define FZ_MINCORE_MAX	64
 
-#ifndef ARRAY_SIZE
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#endif
 #ifndef __aligned
 #define __aligned(x)	__attribute__((aligned(x)))
 #endif
@@ -253,11 +252,20 @@ struct fz_op_desc {
 
 extern const struct fz_op_desc fz_op_desc[OP_NR_KINDS];
 
-/* What the kernel answered to one operation. */
+/*
+ * What the kernel answered to one operation.  val: a load's or pread's
+ * content (CONTENT_* or a generation, content.h); SEEK_DATA/SEEK_HOLE's
+ * page; for MADV_COLLAPSE the pages of its PMD found collapsed right after
+ * it, as the ledger's EV_COLLAPSE.value (ledger.h): FZ_PMD_PAGES when the
+ * PMD read without a hole, 0 when a hole remained, FZ_COLLAPSE_UNKNOWN when
+ * it could not be read.
+ */
+#define FZ_COLLAPSE_UNKNOWN	(-1)
+
 struct fz_obs {
 	int32_t ret;		/* 0, or -errno */
-	int32_t val;		/* content seen, probe result page, ... */
-	uint64_t bits;		/* mincore residency; collapse: range full */
+	int32_t val;		/* see above */
+	uint64_t bits;		/* mincore residency, a bit per page */
 	uint8_t done;
 	uint8_t nop;
 	uint8_t sigbus;

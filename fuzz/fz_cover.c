@@ -29,7 +29,7 @@ static bool pmd_registered(const struct fz_struct *s, int file, int pmd)
 
 static enum fz_collapse_result collapse_result(const struct fz_obs *ob)
 {
-	if (ob->bits)
+	if (ob->val == FZ_PMD_PAGES)
 		return CR_FILLED;
 	switch (ob->ret) {
 	case 0:

@@ -37,8 +37,7 @@
 #include "fz.h"
 #include "content.h"
 #include "khugepaged_ctl.h"
-#include "ledger.h"
-#include "uffd_util.h"
+#include "util.h"
 
 #define PS		4096UL
 #define PMD_SIZE	(FZ_PMD_PAGES * PS)
@@ -46,16 +45,6 @@
 #define ALT_OFFSET	(FZ_SLOTS * SLOT_STRIDE)
 #define RESERVE		(2 * ALT_OFFSET)
 #define OP_TIMEOUT_MS	20000
-
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-#ifndef UFFD_FEATURE_WP_HUGETLBFS_SHMEM
-#define UFFD_FEATURE_WP_HUGETLBFS_SHMEM 0
-#endif
 
 /* Per process: each process of a run has its own copy after fork. */
 static struct {
@@ -318,7 +307,10 @@ static int do_collapse(const struct fz_op *op, struct fz_obs *ob)
 	} while (ret == -EAGAIN && ++tries < 4);
 	/* Judge by the file, not the return value: 6.1 says EINVAL and collapses. */
 	h = lseek(X.fd[sl->file], op->page * PS, SEEK_HOLE);
-	ob->bits = h >= (off_t)((op->page + FZ_PMD_PAGES) * PS);
+	if (h < 0)
+		ob->val = FZ_COLLAPSE_UNKNOWN;
+	else
+		ob->val = h >= (off_t)((op->page + FZ_PMD_PAGES) * PS) ? FZ_PMD_PAGES : 0;
 	return ret;
 }
 

@@ -17,7 +17,6 @@
 
 #include "fz.h"
 #include "content.h"
-#include "ledger.h"
 
 /* Possibilities of one page, as bits. */
 #define S_HOLE		0x01	/* not in the page cache */
@@ -247,8 +246,8 @@ static void judge_collapse(struct model *m, int opi, const struct fz_op *op,
 	int pmd = op_pmd(op), i, first = pmd * FZ_PMD_PAGES;
 
 	collapse_may_fill(m, file, pmd);
-	/* bits: the range read as all data right after the collapse returned */
-	if (!ob->bits || first + FZ_PMD_PAGES > m->st.size[file])
+	/* val: the PMD read as all data right after the collapse returned */
+	if (ob->val != FZ_PMD_PAGES || first + FZ_PMD_PAGES > m->st.size[file])
 		return;
 	for (i = first; i < first + FZ_PMD_PAGES; i++)
 		if (probe_says(m, opi, file, i, false, "after MADV_COLLAPSE, SEEK_HOLE"))

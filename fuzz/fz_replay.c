@@ -12,10 +12,9 @@
 #include <unistd.h>
 
 #include "fz.h"
-#include "khugepaged_ctl.h"
-#include "probe.h"
 #include "suite.h"
 #include "thp_settings.h"
+#include "util.h"
 
 /* Returns 0, or a reason the kernel cannot run sequences (a SKIP). */
 const char *fz_env_setup(void)

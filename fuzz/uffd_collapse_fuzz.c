@@ -15,11 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "fz.h"
-#include "probe.h"
 #include "rng.h"
 #include "suite.h"
 #include "util.h"
@@ -41,14 +39,6 @@ struct opts {
 	unsigned int ignore;		/* bit per enum fz_verdict_kind */
 	unsigned int min_nodes;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void usage(FILE *f)
 {
@@ -391,7 +381,7 @@ static int fuzz(const struct opts *o)
 	struct fz_cov cov = { 0 };
 	uint64_t ignored[FV_NR] = { 0 }, under = 0, filled;
 	bool skipped;
-	double t0 = now_s(), first = -1, el;
+	double t0 = mono_ns() / 1e9, first = -1, el;
 	const char *why;
 	uint64_t iter;
 	unsigned int n = 0, m = 0, k;
@@ -415,7 +405,7 @@ static int fuzz(const struct opts *o)
 		return 4;
 	}
 	for (iter = 0; !o->iterations || iter < o->iterations; iter++) {
-		if (now_s() - t0 >= o->duration)
+		if (mono_ns() / 1e9 - t0 >= o->duration)
 			break;
 		n = fz_generate(fz_iter_seed(o->seed, iter), o->nops, ops);
 		ret = fz_run(r, ops, n, &eo);
@@ -440,7 +430,7 @@ static int fuzz(const struct opts *o)
 		if (fd.kind != FV_NONE)
 			break;
 	}
-	el = now_s() - t0;
+	el = mono_ns() / 1e9 - t0;
 	if (fd.kind != FV_NONE) {
 		first = el;
 		printf("# VIOLATION %s: iteration %llu (seed 0x%llx), op %d, after %.3f s: %s\n",

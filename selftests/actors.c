@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Actor steps that record what they did in the ledger, the bounded
+ * barrier and the bounded child wait: see actors.h.
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -14,13 +18,8 @@
 #include <unistd.h>
 
 #include "actors.h"
+#include "compat.h"
 #include "content.h"
-
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
-
-#define NSEC_PER_SEC 1000000000LL
 
 void touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
 		 uint16_t map, uint16_t actor, enum touch_how how, int32_t gen)
@@ -81,6 +80,8 @@ int collapse_range(struct ledger *l, char *addr, size_t len, uint32_t first_page
 	ret = madvise(addr, len, MADV_COLLAPSE);
 	e.err = ret ? errno : 0;
 	e.t1 = ledger_stamp(l);
+	/* Success means the whole range is huge; a failure may still have collapsed. */
+	e.value = ret ? COLLAPSE_UNKNOWN : (int32_t)e.npages;
 	ledger_add(l, &e);
 	return e.err;
 }
@@ -110,22 +111,6 @@ void read_range(struct ledger *l, struct backing *b, uint32_t first, uint32_t n,
 		return;
 	for (p = first; p < first + n; p++)
 		backing_read(b, p, l, actor);
-}
-
-int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
-
-static struct timespec ns_to_timespec(int64_t ns)
-{
-	if (ns < 0)
-		ns = 0;
-	return (struct timespec){ .tv_sec = ns / NSEC_PER_SEC,
-				  .tv_nsec = ns % NSEC_PER_SEC };
 }
 
 int bbarrier_init(struct bbarrier *b, const char *name, unsigned int parties)

@@ -13,6 +13,7 @@
 
 #include "ledger.h"
 #include "shmem_backing.h"
+#include "util.h"		/* mono_ns(): every wait below ends at a deadline on it */
 
 /*
  * Touch every page of [addr, addr + n pages) through the mapping
@@ -26,7 +27,10 @@ void touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
 void store_page(struct ledger *l, char *addr, uint32_t page, int32_t gen,
 		uint16_t actor);
 
-/* MADV_COLLAPSE of one huge range at addr (EV_COLLAPSE).  Returns errno. */
+/*
+ * MADV_COLLAPSE of one huge range at addr (EV_COLLAPSE, value: the range's
+ * pages when it returned 0, else COLLAPSE_UNKNOWN).  Returns errno.
+ */
 int collapse_range(struct ledger *l, char *addr, size_t len, uint32_t first_page,
 		   enum collapse_agent agent, uint16_t actor);
 
@@ -37,12 +41,6 @@ int punch_range(struct ledger *l, struct backing *b, uint32_t first, uint32_t n,
 /* pread every page of [first, first + n) of a file backing (EV_READ). */
 void read_range(struct ledger *l, struct backing *b, uint32_t first, uint32_t n,
 		uint16_t actor);
-
-/*
- * Time for deadlines: nanoseconds on CLOCK_MONOTONIC.  Every wait below
- * ends at an absolute deadline on this clock.
- */
-int64_t mono_ns(void);
 
 /*
  * A barrier whose waits end at a deadline.  A pthread barrier waits

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Page content patterns: fill and decode, see content.h. */
 #include "content.h"
-#include "ledger.h"
 
 #define CONTENT_MAGIC 0x75666663ULL	/* "uffc" */
 

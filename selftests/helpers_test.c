@@ -27,6 +27,7 @@
 #include "suite.h"
 #include "thp_settings.h"
 #include "uffd_util.h"
+#include "util.h"
 
 TEST(content_round_trip)
 {
@@ -356,8 +357,7 @@ static void *toucher(void *arg)
  */
 static bool touch_bounded(struct toucher *tt, int uffd)
 {
-	int64_t by = mono_ns() + 5 * 1000000000LL;
-	struct timespec ts = { by / 1000000000LL, by % 1000000000LL };
+	struct timespec ts = ns_to_timespec(mono_ns() + 5 * NSEC_PER_SEC);
 	pthread_t t;
 
 	if (pthread_create(&t, NULL, toucher, tt))

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* khugepaged control: fast scanning and scan counting, see khugepaged_ctl.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "khugepaged_ctl.h"
 #include "thp_settings.h"
+#include "util.h"
 
 int khugepaged_fast(void)
 {
@@ -56,23 +58,15 @@ long khugepaged_counter(const char *name)
 	return strtol(buf, NULL, 10);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 int khugepaged_wait_scans(long since, long n, unsigned int timeout_ms)
 {
 	struct timespec ts = { 0, 2 * 1000 * 1000 };
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = mono_ns() + timeout_ms * (NSEC_PER_SEC / 1000);
 
 	do {
 		if (khugepaged_counter("full_scans") >= since + n)
 			return 0;
 		nanosleep(&ts, NULL);
-	} while (now_ms() < deadline);
+	} while (mono_ns() < deadline);
 	return -ETIMEDOUT;
 }

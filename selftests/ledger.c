@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The event ledger: shared-memory storage, the sequence clock, and the
+ * text of an event for reports.  See ledger.h.
+ */
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 
+#include "content.h"
 #include "ledger.h"
 
 static size_t ledger_bytes(uint64_t cap)
@@ -151,7 +156,7 @@ static void content_format(int32_t v, char *buf, size_t len)
 
 void ev_format(const struct ev *e, char *buf, size_t len)
 {
-	char c[32];
+	char c[48];
 	int n;
 
 	n = snprintf(buf, len, "[seq %llu..%llu actor %u] ",
@@ -206,9 +211,13 @@ void ev_format(const struct ev *e, char *buf, size_t len)
 			snprintf(buf, len, "pread page %u saw %s", e->page, c);
 		break;
 	case EV_COLLAPSE:
-		snprintf(buf, len, "%s pages %u-%u: %s (value %d)",
+		if (e->value == COLLAPSE_UNKNOWN)
+			snprintf(c, sizeof(c), "collapsed: unknown");
+		else
+			snprintf(c, sizeof(c), "%d page(s) found collapsed", e->value);
+		snprintf(buf, len, "%s pages %u-%u: %s, %s",
 			 agent_name(e->aux), e->page, e->page + e->npages - 1,
-			 e->err ? strerror(e->err) : "ok", e->value);
+			 e->err ? strerror(e->err) : "ok", c);
 		break;
 	default:
 		snprintf(buf, len, "unknown event kind %u", e->kind);

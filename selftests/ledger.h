@@ -22,10 +22,17 @@ enum ev_kind {
 	EV_FAULT,	/* MISSING fault message for page via map, read at t1 */
 	EV_FILL,	/* we made page data: value is the content gen, aux: how */
 	EV_REMOVE,	/* we made [page, page + npages) a hole again, aux: how */
-	/* access through map; aux: enum touch_how; value: content seen by a load, gen stored */
+	/*
+	 * access through map; aux: enum touch_how; value: content seen by a
+	 * load (a CONTENT_* code or a generation, see content.h), gen stored
+	 */
 	EV_TOUCH,
-	EV_READ,	/* pread of page; value: content seen */
-	EV_COLLAPSE,	/* collapse attempt of [page, page + npages); err: result */
+	EV_READ,	/* pread of page; value: content seen, as EV_TOUCH's */
+	/*
+	 * collapse attempt of [page, page + npages) by agent aux; err: its
+	 * result; value: the pages found collapsed (see COLLAPSE_UNKNOWN)
+	 */
+	EV_COLLAPSE,
 	EV_NR_KINDS,
 };
 
@@ -74,13 +81,18 @@ enum collapse_agent {
 };
 
 /*
- * Content seen by a touch or read.  Non-negative values are the generation
- * decoded from a page pattern (see content.h); generation 0 is reserved for
- * "all zero".
+ * EV_COLLAPSE.value: how many pages of [page, page + npages) the recorder
+ * found collapsed by t1, or COLLAPSE_UNKNOWN when it cannot tell.  Found
+ * collapsed: MADV_COLLAPSE returned 0 (the kernel says the whole range is
+ * now backed by huge pages: npages), or the range was seen without a hole
+ * (khugepaged: the pages of every huge range seen filled, 0 when none
+ * was).  A failed MADV_COLLAPSE is COLLAPSE_UNKNOWN, not 0: 6.1 fails with
+ * EINVAL after it collapsed.  Nothing else goes there: how long khugepaged
+ * was watched (its full scans) is the program's counter to report, not the
+ * event's, and so is khugepaged's system-wide pages_collapsed.  The oracle
+ * judges no collapse event; they are context in its reports.
  */
-#define CONTENT_ZERO	0
-#define CONTENT_CORRUPT	(-1)	/* not a pattern of this page */
-#define CONTENT_NONE	(-2)	/* nothing read (the access failed) */
+#define COLLAPSE_UNKNOWN	(-1)
 
 #define MAP_FILE_LEVEL	0	/* map id of file-level observations */
 

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The oracle: judges a ledger against the userfaultfd MISSING contract,
+ * by the orders its stamps prove, and reports what it found; see oracle.h.
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "content.h"
 #include "oracle.h"
 
 static const char * const vnames[V_NR] = {

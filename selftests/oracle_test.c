@@ -10,6 +10,7 @@
 
 #include "kselftest_harness.h"
 
+#include "content.h"
 #include "ledger.h"
 #include "oracle.h"
 
@@ -56,6 +57,7 @@ static void ev(struct ledger *l, int kind, uint64_t t0, uint64_t t1, uint32_t pa
 #define COPY(t0, t1, g, err)	ev(self->l, EV_FILL, t0, t1, P, 1, FILL_UFFD_COPY, MAP, g, err)
 #define PWRITE(t0, t1, g)	ev(self->l, EV_FILL, t0, t1, P, 1, FILL_PWRITE, 0, g, 0)
 #define PUNCH(t0, t1)		ev(self->l, EV_REMOVE, t0, t1, 0, 16, REMOVE_PUNCH, 0, 0, 0)
+#define COLLAPSE(t0, t1, a, v, err) ev(self->l, EV_COLLAPSE, t0, t1, 0, 16, a, 0, v, err)
 
 #define judge(self) oracle_judge((self)->l, &(self)->o, &(self)->v)
 
@@ -388,6 +390,31 @@ TEST_F(oracle, report_names_page_invariant_and_evidence)
 	EXPECT_NE(NULL, strstr(buf, "because: [seq 3..4 actor 1] SEEK_HOLE page 5: HOLE"));
 	EXPECT_NE(NULL, strstr(buf, "UFFDIO_REGISTER MISSING map 1 pages 0-15"));
 	EXPECT_NE(NULL, strstr(buf, "touch page 5 via map 1 saw zeros"));
+	free(buf);
+}
+
+/*
+ * A collapse event is context, never evidence: it changes no verdict, and
+ * the report reads its value as the pages found collapsed, or unknown.
+ */
+TEST_F(oracle, collapse_value_is_pages_found_collapsed)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_HOLE, PROBE_HOLE);
+	COLLAPSE(5, 6, AGENT_MADV_OTHER, COLLAPSE_UNKNOWN, EINVAL);
+	COLLAPSE(7, 8, AGENT_KHUGEPAGED, 16, 0);
+	COLLAPSE(9, 10, AGENT_MADV_SELF, 0, 0);
+	TOUCH(11, 12, CONTENT_ZERO);
+	EXPECT_ONLY(V_LOST_FAULT);
+	oracle_report(f, self->l, &self->o, &self->v);
+	fclose(f);
+	EXPECT_NE(NULL, strstr(buf, "pages 0-15: Invalid argument, collapsed: unknown"));
+	EXPECT_NE(NULL, strstr(buf, "khugepaged pages 0-15: ok, 16 page(s) found collapsed"));
+	EXPECT_NE(NULL, strstr(buf, "mapping) pages 0-15: ok, 0 page(s) found collapsed"));
 	free(buf);
 }
 

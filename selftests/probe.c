@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Probes of one page by SEEK_DATA, SEEK_HOLE, mincore or pagemap, each
+ * logged as EV_PROBE: see probe.h.
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -109,18 +112,4 @@ bool range_has_no_hole(int fd, size_t off, size_t len)
 	off_t r = lseek(fd, off, SEEK_HOLE);
 
 	return r >= (off_t)(off + len);
-}
-
-bool system_has_swap(void)
-{
-	char line[256];
-	FILE *f = fopen("/proc/swaps", "r");
-	int lines = 0;
-
-	if (!f)
-		return false;	/* no /proc/swaps: CONFIG_SWAP=n */
-	while (fgets(line, sizeof(line), f))
-		lines++;
-	fclose(f);
-	return lines > 1;
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "ledger.h"
+#include "util.h"		/* system_has_swap(): when mincore's HOLE is evidence */
 
 #define PROBE_SEEK	(1u << PM_SEEK_DATA | 1u << PM_SEEK_HOLE)
 #define PROBE_MINCORE	(1u << PM_MINCORE)
@@ -46,8 +47,5 @@ long probe_range(struct probe_target *t, unsigned int methods, uint32_t first,
 
 /* No hole in [off, off + len) of fd: the holes were filled (collapsed). */
 bool range_has_no_hole(int fd, size_t off, size_t len);
-
-/* Does the system have swap?  mincore's HOLE is only evidence without. */
-bool system_has_swap(void);
 
 #endif

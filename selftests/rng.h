@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "util.h"
+#include "util.h"		/* env_seed(): $UFFDC_SEED */
 
 struct rng {
 	uint64_t s;
@@ -40,19 +40,6 @@ static inline uint32_t rng_below(struct rng *r, uint32_t n)
 }
 
 /*
- * $UFFDC_SEED: 0 and the seed, -ENOENT when it is unset or empty, or
- * -EINVAL/-ERANGE when it is not a seed (decimal or 0x hex, below 2^64).
- */
-static inline int rng_env_seed(uint64_t *seed)
-{
-	const char *env = getenv("UFFDC_SEED");
-
-	if (!env || !*env)
-		return -ENOENT;
-	return parse_seed(env, seed);
-}
-
-/*
  * The run's seed: $UFFDC_SEED when it is a seed, else the clock.  Callers
  * print it.  Programs refuse a bad $UFFDC_SEED up front (suite_claim(),
  * the fuzzer's options), before anything runs: here it cannot happen.
@@ -62,7 +49,7 @@ static inline uint64_t rng_run_seed(void)
 	struct timespec ts;
 	uint64_t seed;
 
-	if (!rng_env_seed(&seed))
+	if (!env_seed(&seed))
 		return seed;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec;

@@ -10,10 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rng.h"
 #include "suite.h"
 #include "thp_settings.h"
-#include "uffd_util.h"
 #include "util.h"
 
 /* The lock wait from $UFFDC_LOCK_WAIT, or the default. */
@@ -30,7 +28,7 @@ const char *suite_env_check(void)
 	static char why[120];
 	const char *env = getenv("UFFDC_LOCK_WAIT");
 	uint64_t v;
-	int ret = rng_env_seed(&v);
+	int ret = env_seed(&v);
 
 	if (ret && ret != -ENOENT) {
 		snprintf(why, sizeof(why), "UFFDC_SEED=%.40s: not a seed (decimal or 0x hex, below 2^64)",

@@ -19,11 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "thp_settings.h"
-
-#ifndef ARRAY_SIZE
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#endif
 
 #define THP_LOCK_FILE THP_STATE_DIR "/thp.lock"
 #define THP_STATE_FILE THP_STATE_DIR "/thp.state"

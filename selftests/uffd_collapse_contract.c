@@ -44,6 +44,7 @@
 #include "suite.h"
 #include "thp_settings.h"
 #include "uffd_util.h"
+#include "util.h"
 
 enum geometry {
 	GEO_WHOLE,	/* one VMA covering the huge range */
@@ -407,15 +408,17 @@ static int collapse_in_child(struct run *r)
 /*
  * khugepaged: mark an unregistered mapping MADV_HUGEPAGE and wait until
  * either the ranges are filled or khugepaged has completed `scans` full
- * scans since (so it has looked at our mm).  Returns the full scans taken,
- * or -ETIMEDOUT.
+ * scans since (so it has looked at our mm).  The EV_COLLAPSE's value is the
+ * pages of the ranges then found filled; the full scans taken go to
+ * r->khugepaged_scans (ledger.h: not the event's).  Returns the full scans
+ * taken, or -ETIMEDOUT.
  */
 static long khugepaged_collapse(struct run *r, long scans)
 {
 	long start = khugepaged_counter("full_scans"), now;
 	struct ev e = { .kind = EV_COLLAPSE, .aux = AGENT_KHUGEPAGED,
 			.page = 0, .npages = r->nranges * r->hp, .actor = ACT_MAIN };
-	long collapsed0 = khugepaged_counter("pages_collapsed");
+	unsigned int filled = 0;
 	int ret, waited;
 	char *m = other_mapping(r);
 
@@ -431,12 +434,13 @@ static long khugepaged_collapse(struct run *r, long scans)
 		return ret;
 	for (waited = 0; waited < KHUGEPAGED_TIMEOUT_MS; waited += 5) {
 		now = khugepaged_counter("full_scans");
-		if (ranges_filled(r) == r->nranges || (scans && now >= start + scans))
+		filled = ranges_filled(r);
+		if (filled == r->nranges || (scans && now >= start + scans))
 			break;
 		usleep(5000);
 	}
 	e.t1 = ledger_stamp(r->l);
-	e.value = khugepaged_counter("pages_collapsed") - collapsed0;
+	e.value = filled * r->hp;
 	now = khugepaged_counter("full_scans");
 	if (waited >= KHUGEPAGED_TIMEOUT_MS)
 		e.err = ETIMEDOUT;

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * userfaultfd registration with ledger records, and the logging fault
+ * handler thread: see uffd_util.h.
+ */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
@@ -10,60 +13,10 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "content.h"
 #include "uffd_util.h"
-
-static int uffd_raw_open(enum uffd_how how)
-{
-	int dev, fd;
-
-	if (how == UFFD_VIA_SYSCALL) {
-		fd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-		return fd < 0 ? -errno : fd;
-	}
-	dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
-	if (dev < 0)
-		return -errno;
-	fd = ioctl(dev, USERFAULTFD_IOC_NEW, O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		fd = -errno;
-	close(dev);
-	return fd;
-}
-
-int uffd_open(enum uffd_how how, uint64_t want, uint64_t *got)
-{
-	struct uffdio_api api = { .api = UFFD_API };
-	int fd, ret;
-
-	/* UFFDIO_API works once per fd: ask what exists on a scratch fd. */
-	fd = uffd_raw_open(how);
-	if (fd < 0)
-		return fd;
-	if (ioctl(fd, UFFDIO_API, &api)) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	close(fd);
-
-	fd = uffd_raw_open(how);
-	if (fd < 0)
-		return fd;
-	api.api = UFFD_API;
-	api.features = want & api.features;
-	if (ioctl(fd, UFFDIO_API, &api)) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	if (got)
-		*got = api.features;
-	return fd;
-}
 
 static int log_reg(int kind, int uffd, void *addr, size_t len, uint32_t first_page,
 		   uint16_t map, struct ledger *l, uint16_t actor)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * userfaultfd: open (syscall or /dev/userfaultfd), API negotiation,
- * register/unregister with ledger records, and a handler thread that logs
- * every message and resolves MISSING faults.
+ * userfaultfd: register/unregister with ledger records, and a handler
+ * thread that logs every message and resolves MISSING faults.  Opening
+ * one and negotiating its features is uffd_open(), in util.h.
  */
 #ifndef UFFDC_UFFD_UTIL_H
 #define UFFDC_UFFD_UTIL_H
@@ -13,17 +13,7 @@
 #include <stdint.h>
 
 #include "ledger.h"
-
-enum uffd_how {
-	UFFD_VIA_SYSCALL,
-	UFFD_VIA_DEV,		/* /dev/userfaultfd, USERFAULTFD_IOC_NEW */
-};
-
-/*
- * Open a userfaultfd and negotiate: the features wanted that the kernel
- * has are enabled; *got says which.  Returns the fd or -errno.
- */
-int uffd_open(enum uffd_how how, uint64_t want, uint64_t *got);
+#include "util.h"		/* uffd_open() */
 
 /* Register [addr, addr + len) MODE_MISSING, logging EV_REGISTER. */
 int uffd_register_missing(int uffd, void *addr, size_t len, uint32_t first_page,

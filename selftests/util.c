@@ -1,14 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Strict number parsing: see util.h.  No locale, no strtoull() (which
- * takes a sign, leading blanks and octal), and strtod() only on strings
- * already known to be plain decimal notation.
+ * The shared leaf utilities: see util.h.  Number parsing uses no locale,
+ * no strtoull() (which takes a sign, leading blanks and octal), and
+ * strtod() only on strings already known to be plain decimal notation.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -110,4 +118,92 @@ int parse_double(const char *s, double min, double max, double *out)
 int parse_seed(const char *s, uint64_t *out)
 {
 	return parse_u64(s, 0, UINT64_MAX, out);
+}
+
+int env_seed(uint64_t *seed)
+{
+	const char *env = getenv("UFFDC_SEED");
+
+	if (!env || !*env)
+		return -ENOENT;
+	return parse_seed(env, seed);
+}
+
+int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+struct timespec ns_to_timespec(int64_t ns)
+{
+	if (ns < 0)
+		ns = 0;
+	return (struct timespec){ .tv_sec = ns / NSEC_PER_SEC,
+				  .tv_nsec = ns % NSEC_PER_SEC };
+}
+
+bool system_has_swap(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/swaps", "r");
+	int lines = 0;
+
+	if (!f)
+		return false;	/* no /proc/swaps: CONFIG_SWAP=n */
+	while (fgets(line, sizeof(line), f))
+		lines++;
+	fclose(f);
+	return lines > 1;
+}
+
+static int uffd_raw_open(enum uffd_how how)
+{
+	int dev, fd;
+
+	if (how == UFFD_VIA_SYSCALL) {
+		fd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+		return fd < 0 ? -errno : fd;
+	}
+	dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return -errno;
+	fd = ioctl(dev, USERFAULTFD_IOC_NEW, O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		fd = -errno;
+	close(dev);
+	return fd;
+}
+
+int uffd_open(enum uffd_how how, uint64_t want, uint64_t *got)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int fd, ret;
+
+	/* UFFDIO_API works once per fd: ask what exists on a scratch fd. */
+	fd = uffd_raw_open(how);
+	if (fd < 0)
+		return fd;
+	if (ioctl(fd, UFFDIO_API, &api)) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	close(fd);
+
+	fd = uffd_raw_open(how);
+	if (fd < 0)
+		return fd;
+	api.api = UFFD_API;
+	api.features = want & api.features;
+	if (ioctl(fd, UFFDIO_API, &api)) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	if (got)
+		*got = api.features;
+	return fd;
 }
