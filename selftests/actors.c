@@ -16,10 +16,6 @@
 #include "actors.h"
 #include "content.h"
 
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
-
 #define NSEC_PER_SEC 1000000000LL
 
 void touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
@@ -68,21 +64,6 @@ void store_page(struct ledger *l, char *addr, uint32_t page, int32_t gen,
 	e.t1 = ledger_stamp(l);
 	ledger_add(l, &e);
 	free(buf);
-}
-
-int collapse_range(struct ledger *l, char *addr, size_t len, uint32_t first_page,
-		   enum collapse_agent agent, uint16_t actor)
-{
-	struct ev e = { .kind = EV_COLLAPSE, .aux = agent, .page = first_page,
-			.npages = len / getpagesize(), .actor = actor };
-	int ret;
-
-	e.t0 = ledger_stamp(l);
-	ret = madvise(addr, len, MADV_COLLAPSE);
-	e.err = ret ? errno : 0;
-	e.t1 = ledger_stamp(l);
-	ledger_add(l, &e);
-	return e.err;
 }
 
 int punch_range(struct ledger *l, struct backing *b, uint32_t first, uint32_t n,

@@ -34,6 +34,7 @@
 #include "kselftest_harness.h"
 
 #include "actors.h"
+#include "agents.h"
 #include "content.h"
 #include "khugepaged_ctl.h"
 #include "ledger.h"
@@ -74,7 +75,6 @@ enum {
 #define GEN_STORE	9
 #define MAX_VMAS	3
 #define LEDGER_CAP	(1 << 18)
-#define KHUGEPAGED_TIMEOUT_MS 10000
 #define COLLAPSE_EAGAIN_TRIES 8
 
 struct vma_spec {
@@ -95,17 +95,15 @@ struct run {
 	int nvma;
 	struct vma_spec vma[MAX_VMAS];
 	char *vaddr[MAX_VMAS];
-	char *other;		/* unregistered mapping of the file */
+	struct agent_ctx ac;	/* the collapse agent's view and tallies */
 	int uffd[2];
 	struct uffd_handler h[2];
 	bool registered;
 
 	/* what happened, for the report */
-	int collapse_tries, collapse_ok, last_errno;
 	uint32_t ranges_filled;
 	long holes_seen;
 	char handler_why[160];	/* a fault handler that died on its own */
-	long khugepaged_scans;
 	char why[256];
 };
 
@@ -203,37 +201,13 @@ static int populate(struct run *r)
 	return backing_ready(&r->b);
 }
 
-/* Collapse happened when the huge range has no hole left. */
-static bool range_filled(struct run *r, uint32_t range)
-{
-	uint32_t i;
-	int fd;
-	bool ok = true;
-
-	if (backing_is_file(&r->b))
-		return range_has_no_hole(r->b.fd, (size_t)range * r->hp * r->ps,
-					 r->hp * r->ps);
-	fd = open("/proc/self/pagemap", O_RDONLY);
-	if (fd < 0)
-		return false;
-	for (i = 0; i < r->hp && ok; i++) {
-		uint64_t ent;
-		uintptr_t va = (uintptr_t)r->b.anchor + ((size_t)range * r->hp + i) * r->ps;
-
-		if (pread(fd, &ent, sizeof(ent), va / r->ps * sizeof(ent)) != sizeof(ent) ||
-		    !(ent >> 63))
-			ok = false;
-	}
-	close(fd);
-	return ok;
-}
-
 static uint32_t ranges_filled(struct run *r)
 {
 	uint32_t range, n = 0;
 
+	/* Collapse happened when the huge range has no hole left. */
 	for (range = 0; range < r->nranges; range++)
-		n += range_filled(r, range);
+		n += backing_filled(&r->b, range * r->hp, r->hp);
 	return n;
 }
 
@@ -242,10 +216,6 @@ static int map_vmas(struct run *r)
 	int i;
 
 	for (i = 0; i < r->nvma; i++) {
-		if (!backing_is_file(&r->b)) {
-			r->vaddr[i] = (char *)r->b.anchor + (size_t)r->vma[i].first * r->ps;
-			continue;
-		}
 		r->vaddr[i] = backing_map(&r->b, (size_t)r->vma[i].first * r->ps,
 					  (size_t)r->vma[i].npages * r->ps);
 		if (!r->vaddr[i])
@@ -322,8 +292,7 @@ static long probe_all(struct run *r, uint16_t actor)
 	int i;
 
 	for (i = 0; i < r->nvma; i++) {
-		unsigned int methods = backing_is_file(&r->b) ?
-			PROBE_SEEK | PROBE_MINCORE : PROBE_PAGEMAP;
+		unsigned int methods = backing_probes(&r->b);
 
 		probe_open(&t, r->b.fd, r->vaddr[i], r->vma[i].first, i + 1);
 		n = probe_range(&t, methods, r->vma[i].first, r->vma[i].npages,
@@ -350,125 +319,23 @@ static void read_all(struct run *r)
 	read_range(r->l, &r->b, 0, r->nranges * r->hp, ACT_MAIN);
 }
 
-static int madv_collapse(struct run *r, char *addr, uint32_t range, uint16_t actor,
-			 enum collapse_agent agent)
-{
-	int err, tries = 0;
-
-	/*
-	 * EAGAIN is transient (a page not yet on the LRU, an elevated
-	 * refcount): retry a few times rather than SKIP a scenario for it.
-	 */
-	do {
-		if (tries)
-			usleep(2000);
-		err = collapse_range(r->l, addr, r->hp * r->ps, range * r->hp, agent, actor);
-		r->collapse_tries++;
-	} while (err == EAGAIN && ++tries < COLLAPSE_EAGAIN_TRIES);
-	r->collapse_ok += !err;
-	if (err)
-		r->last_errno = err;
-	return err;
-}
-
-static char *other_mapping(struct run *r)
-{
-	if (!r->other)
-		r->other = backing_is_file(&r->b) ?
-			backing_map(&r->b, 0, r->b.size) : r->b.anchor;
-	return r->other;
-}
-
-static int collapse_in_child(struct run *r)
-{
-	uint32_t range;
-	int status;
-	pid_t pid;
-
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		char *m;
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		m = backing_map(&r->b, 0, r->b.size);
-		for (range = 0; m && range < r->nranges; range++)
-			madv_collapse(r, m + (size_t)range * r->hp * r->ps, range,
-				      ACT_COLLAPSER, AGENT_MADV_PROCESS);
-		_exit(m ? 0 : 1);
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	r->collapse_tries += r->nranges;	/* at least; the child counts its own */
-	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -ECHILD;
-}
-
 /*
- * khugepaged: mark an unregistered mapping MADV_HUGEPAGE and wait until
- * either the ranges are filled or khugepaged has completed `scans` full
- * scans since (so it has looked at our mm).  Returns the full scans taken,
- * or -ETIMEDOUT.
+ * The variant's agent over every huge range of the scenario; min_scans:
+ * for khugepaged, the full scans to wait for at least (0: until filled).
  */
-static long khugepaged_collapse(struct run *r, long scans)
+static int collapse(struct run *r, long min_scans)
 {
-	long start = khugepaged_counter("full_scans"), now;
-	struct ev e = { .kind = EV_COLLAPSE, .aux = AGENT_KHUGEPAGED,
-			.page = 0, .npages = r->nranges * r->hp, .actor = ACT_MAIN };
-	long collapsed0 = khugepaged_counter("pages_collapsed");
-	int ret, waited;
-	char *m = other_mapping(r);
+	struct agent_ctx *c = &r->ac;
 
-	if (!m)
-		return -errno;
-	e.t0 = ledger_stamp(r->l);
-	if (madvise(m, r->nranges * r->hp * r->ps, MADV_HUGEPAGE))
-		return -errno;
-	ret = khugepaged_enlist();
-	if (!ret)
-		ret = khugepaged_fast();
-	if (ret)
-		return ret;
-	for (waited = 0; waited < KHUGEPAGED_TIMEOUT_MS; waited += 5) {
-		now = khugepaged_counter("full_scans");
-		if (ranges_filled(r) == r->nranges || (scans && now >= start + scans))
-			break;
-		usleep(5000);
-	}
-	e.t1 = ledger_stamp(r->l);
-	e.value = khugepaged_counter("pages_collapsed") - collapsed0;
-	now = khugepaged_counter("full_scans");
-	if (waited >= KHUGEPAGED_TIMEOUT_MS)
-		e.err = ETIMEDOUT;
-	ledger_add(r->l, &e);
-	r->collapse_tries++;
-	r->khugepaged_scans = now - start;
-	return e.err ? -ETIMEDOUT : now - start;
-}
-
-/* Run the variant's agent over every huge range of the scenario. */
-static long collapse(struct run *r, long khugepaged_scans)
-{
-	uint32_t range;
-	char *m;
-
-	switch (r->v->agent) {
-	case AGENT_MADV_OTHER:
-	case AGENT_MADV_SELF:
-		m = r->v->agent == AGENT_MADV_SELF ? r->vaddr[0] : other_mapping(r);
-		if (!m)
-			return -errno;
-		for (range = 0; range < r->nranges; range++)
-			madv_collapse(r, m + (size_t)range * r->hp * r->ps, range,
-				      ACT_MAIN, r->v->agent);
-		return 0;
-	case AGENT_MADV_PROCESS:
-		return collapse_in_child(r);
-	case AGENT_KHUGEPAGED:
-		return khugepaged_collapse(r, khugepaged_scans);
-	default:
-		return -EINVAL;
-	}
+	c->l = r->l;
+	c->b = &r->b;
+	c->self = r->vaddr[0];
+	c->hp = r->hp;
+	c->nranges = r->nranges;
+	c->actor = ACT_MAIN;
+	c->eagain_tries = COLLAPSE_EAGAIN_TRIES;
+	c->min_scans = min_scans;
+	return agent_ops(r->v->agent)->collapse_all(c);
 }
 
 static void run_reset(struct run *r)
@@ -477,17 +344,11 @@ static void run_reset(struct run *r)
 
 	stop_handlers(r);
 	for (i = 0; i < r->nvma; i++)
-		if (r->vaddr[i] && backing_is_file(&r->b))
-			munmap(r->vaddr[i], (size_t)r->vma[i].npages * r->ps);
-	if (r->other && backing_is_file(&r->b))
-		munmap(r->other, r->b.size);
+		backing_unmap(&r->b, r->vaddr[i], (size_t)r->vma[i].npages * r->ps);
 	memset(r->vaddr, 0, sizeof(r->vaddr));
-	r->other = NULL;
+	agent_ctx_reset(&r->ac);
 	backing_close(&r->b);
 	ledger_reset(r->l);
-	r->collapse_tries = 0;
-	r->collapse_ok = 0;
-	r->last_errno = 0;
 }
 
 static int open_backing(struct run *r)
@@ -594,9 +455,9 @@ static void print_exercised(struct __test_metadata *_metadata, struct run *r,
 	}
 	TH_LOG("%s: registrations=%llu probes=%llu (holes seen after registration: %ld) collapses tried=%d ok=%d (last error %s) ranges filled=%u/%u khugepaged full scans=%ld faults=%llu resolved=%llu eexist=%llu touches=%llu reads=%llu violations=%u",
 	       phase, (unsigned long long)c[EV_REGISTER], (unsigned long long)c[EV_PROBE],
-	       r->holes_seen, r->collapse_tries, r->collapse_ok,
-	       r->last_errno ? strerror(r->last_errno) : "none",
-	       r->ranges_filled, r->nranges, r->khugepaged_scans,
+	       r->holes_seen, r->ac.tries, r->ac.ok,
+	       r->ac.last_err ? strerror(r->ac.last_err) : "none",
+	       r->ranges_filled, r->nranges, r->ac.scans,
 	       (unsigned long long)c[EV_FAULT], (unsigned long long)copies,
 	       (unsigned long long)eexist, (unsigned long long)c[EV_TOUCH],
 	       (unsigned long long)c[EV_READ], vd ? vd->total : 0);
@@ -607,7 +468,7 @@ TEST_F_TIMEOUT(contract, missing_faults, 90)
 	struct run *r = &self->r;
 	struct oracle_opts oo = { .page_size = r->ps };
 	struct verdict vd;
-	long scans, ret;
+	long scans, ret, err;
 	int ready[2], go[2], status, c;
 	pid_t child = 0;
 
@@ -626,14 +487,15 @@ TEST_F_TIMEOUT(contract, missing_faults, 90)
 		     backing_name(variant->backing), r->why);
 	ASSERT_EQ(0, populate(r));
 	ASSERT_EQ(0, map_vmas(r));
-	scans = collapse(r, 0);
+	err = collapse(r, 0);
+	scans = r->ac.scans;
 	r->ranges_filled = ranges_filled(r);
 	print_exercised(_metadata, r, "control (no registration)", NULL);
 	if (r->ranges_filled < r->nranges)
 		SKIP(return, "control: %s filled %u of %u huge ranges without any registration (last error: %s): this kernel does not collapse the scenario, nothing to test",
 		     agent_name(variant->agent), r->ranges_filled, r->nranges,
-		     r->last_errno ? strerror(r->last_errno) :
-		     scans == -ETIMEDOUT ? "khugepaged timed out" : "none");
+		     r->ac.last_err ? strerror(r->ac.last_err) :
+		     err == -ETIMEDOUT ? "timed out" : err ? strerror(-err) : "none");
 	run_reset(r);
 	rng_seed(&r->rng, r->seed);
 
@@ -665,9 +527,10 @@ TEST_F_TIMEOUT(contract, missing_faults, 90)
 
 	/* Wait at least one full scan longer than the control needed. */
 	ret = collapse(r, scans > 0 ? scans + 1 : 2);
-	if (variant->agent == AGENT_KHUGEPAGED && ret == -ETIMEDOUT)
-		SKIP(return, "khugepaged did not complete a scan within %d ms",
-		     KHUGEPAGED_TIMEOUT_MS);
+	if (agent_ops(variant->agent)->asynchronous && ret == -ETIMEDOUT)
+		SKIP(return, "%s did not act within its timeout",
+		     agent_name(variant->agent));
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", agent_name(variant->agent), strerror(-ret));
 	r->ranges_filled = ranges_filled(r);
 
 	if (child) {
