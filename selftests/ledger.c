@@ -149,7 +149,7 @@ static void content_format(int32_t v, char *buf, size_t len)
 
 void ev_format(const struct ev *e, char *buf, size_t len)
 {
-	char c[32], who[48];
+	char c[32], who[64];
 	int n;
 
 	n = snprintf(buf, len, "[seq %llu..%llu actor %u] ",
