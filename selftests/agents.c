@@ -166,6 +166,33 @@ static int process_collapse_all(struct agent_ctx *c)
 }
 
 /*
+ * A fork of the registering process collapses through its copy of the
+ * registered mapping.  Without UFFD_FEATURE_EVENT_FORK the copy is not
+ * registered (fork drops the context), so the kernel must find the
+ * parent's registration through the file, from the very same addresses.
+ */
+static int fork_collapse_all(struct agent_ctx *c)
+{
+	int status, ret;
+	pid_t pid;
+
+	if (!c->self)
+		return -EINVAL;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(madv_all(c, c->self, AGENT_MADV_FORK) ? 1 : 0);
+	}
+	ret = wait_child_until(pid, &status, mono_ns() + PROCESS_TIMEOUT_NS);
+	if (ret)
+		return ret;
+	c->tries += c->nranges;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -ECHILD;
+}
+
+/*
  * khugepaged collapses what an MADV_HUGEPAGE mapping of an mm on its list
  * covers: mark the unregistered mapping, enlist this mm, scan fast.
  */
@@ -252,5 +279,9 @@ const struct collapse_agent_ops collapse_agents[AGENT_NR] = {
 		.prepare = khugepaged_prepare,
 		.collapse_all = khugepaged_collapse_all,
 		.settle = khugepaged_settle,
+	},
+	[AGENT_MADV_FORK] = {
+		.name = "MADV_COLLAPSE(forked copy of the registered mapping)",
+		.collapse_all = fork_collapse_all,
 	},
 };

@@ -29,6 +29,7 @@ enum collapse_agent {
 	AGENT_MADV_SELF,	/* MADV_COLLAPSE on the registered mapping */
 	AGENT_MADV_PROCESS,	/* MADV_COLLAPSE from another process */
 	AGENT_KHUGEPAGED,	/* khugepaged, observed through its counters */
+	AGENT_MADV_FORK,	/* MADV_COLLAPSE in a fork, on its copy of the registered VMA */
 	AGENT_NR,
 };
 

@@ -610,6 +610,12 @@ FIXTURE_VARIANT_ADD(contract, memfd_khugepaged_whole_sparse) {
 	.resolve = RESOLVE_COPY,
 };
 
+FIXTURE_VARIANT_ADD(contract, memfd_madv_fork_whole_sparse) {
+	.backing = BK_MEMFD, .agent = AGENT_MADV_FORK,
+	.geo = GEO_WHOLE, .holes = HOLES_SPARSE, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
 FIXTURE_VARIANT_ADD(contract, memfd_madv_other_partial_sparse) {
 	.backing = BK_MEMFD, .agent = AGENT_MADV_OTHER,
 	.geo = GEO_PARTIAL, .holes = HOLES_SPARSE, .how = UFFD_VIA_SYSCALL,
