@@ -122,63 +122,80 @@ FIXTURE_VARIANT(contract) {
 	bool store;			/* touch by storing, not loading */
 };
 
-static const char * const geo_names[] = {
-	[GEO_WHOLE] = "whole range",
-	[GEO_PARTIAL] = "part of the range",
-	[GEO_SEVERAL] = "several VMAs",
-	[GEO_SPAN] = "VMA across two ranges",
-	[GEO_OTHER_PROC] = "registered in another process",
+/*
+ * The geometries, as data: each registered VMA starts and ends at a whole
+ * number of eighths of a huge range plus a page offset.
+ */
+struct vma_shape {
+	int first8, first_pages;	/* start: eighths of a range + pages */
+	int len8, len_pages;		/* length, the same way */
+	int uffd;			/* which of the two userfaultfds */
 };
 
-static const char * const holes_names[] = {
-	[HOLES_ONE] = "one data page",
-	[HOLES_SPARSE] = "sparse data",
-	[HOLES_DENSE] = "dense data",
-	[HOLES_TAIL] = "holes at the end",
+static const struct geometry_shape {
+	const char *name;
+	uint32_t nranges;		/* huge ranges the agent collapses */
+	bool other_proc;		/* registered by a child process */
+	int nvma;
+	struct vma_shape vma[MAX_VMAS];
+} geometries[] = {
+	[GEO_WHOLE] = { "whole range", 1, false, 1, { { 0, 0, 8, 0, 0 } } },
+	[GEO_PARTIAL] = { "part of the range", 1, false, 1, { { 0, 37, 8, -37, 0 } } },
+	[GEO_SEVERAL] = { "several VMAs", 1, false, 3,
+			  { { 0, 0, 2, 0, 0 }, { 3, 0, 2, 0, 1 }, { 6, 0, 2, 0, 0 } } },
+	[GEO_SPAN] = { "VMA across two ranges", 2, false, 1, { { 4, 0, 8, 0, 0 } } },
+	[GEO_OTHER_PROC] = { "registered in another process", 1, true, 1,
+			     { { 0, 0, 8, 0, 0 } } },
+};
+
+/* Hole patterns: is page i of a range data?  one: a page inside every VMA. */
+static bool data_one(struct run *r, uint32_t i, uint32_t one)
+{
+	return i == one;
+}
+
+static bool data_sparse(struct run *r, uint32_t i, uint32_t one)
+{
+	return i % 16 == 3 || rng_below(&r->rng, 32) == 0;
+}
+
+static bool data_dense(struct run *r, uint32_t i, uint32_t one)
+{
+	return i % 32 != 5 && rng_below(&r->rng, 64) != 0;
+}
+
+static bool data_tail_holes(struct run *r, uint32_t i, uint32_t one)
+{
+	return i < r->hp - r->hp / 8;
+}
+
+static const struct hole_pattern {
+	const char *name;
+	bool (*is_data)(struct run *r, uint32_t i, uint32_t one);
+} hole_patterns[] = {
+	[HOLES_ONE] = { "one data page", data_one },
+	[HOLES_SPARSE] = { "sparse data", data_sparse },
+	[HOLES_DENSE] = { "dense data", data_dense },
+	[HOLES_TAIL] = { "holes at the end", data_tail_holes },
 };
 
 static void geometry_layout(struct run *r)
 {
-	uint32_t hp = r->hp;
+	const struct geometry_shape *g = &geometries[r->v->geo];
+	uint32_t eighth = r->hp / 8;
+	int i;
 
-	r->nranges = 1;
-	switch (r->v->geo) {
-	case GEO_WHOLE:
-	case GEO_OTHER_PROC:
-		r->nvma = 1;
-		r->vma[0] = (struct vma_spec){ 0, hp, 0 };
-		break;
-	case GEO_PARTIAL:
-		r->nvma = 1;
-		r->vma[0] = (struct vma_spec){ 37, hp - 37, 0 };
-		break;
-	case GEO_SEVERAL:
-		r->nvma = 3;
-		r->vma[0] = (struct vma_spec){ 0, hp / 4, 0 };
-		r->vma[1] = (struct vma_spec){ hp * 3 / 8, hp / 4, 1 };
-		r->vma[2] = (struct vma_spec){ hp * 3 / 4, hp / 4, 0 };
-		break;
-	case GEO_SPAN:
-		r->nvma = 1;
-		r->vma[0] = (struct vma_spec){ hp / 2, hp, 0 };
-		r->nranges = 2;
-		break;
-	}
-}
+	r->nranges = g->nranges;
+	r->nvma = g->nvma;
+	for (i = 0; i < g->nvma; i++) {
+		const struct vma_shape *v = &g->vma[i];
 
-static bool page_is_data(struct run *r, uint32_t i, uint32_t one)
-{
-	switch (r->v->holes) {
-	case HOLES_ONE:
-		return i == one;
-	case HOLES_SPARSE:
-		return i % 16 == 3 || rng_below(&r->rng, 32) == 0;
-	case HOLES_DENSE:
-		return i % 32 != 5 && rng_below(&r->rng, 64) != 0;
-	case HOLES_TAIL:
-		return i < r->hp - r->hp / 8;
+		r->vma[i] = (struct vma_spec){
+			.first = v->first8 * eighth + v->first_pages,
+			.npages = v->len8 * eighth + v->len_pages,
+			.uffd = v->uffd,
+		};
 	}
-	return false;
 }
 
 static int populate(struct run *r)
@@ -190,7 +207,7 @@ static int populate(struct run *r)
 		/* Inside every VMA layout, so each registration has data too. */
 		one = 40 + rng_below(&r->rng, r->hp / 8);
 		for (i = 0; i < r->hp; i++) {
-			if (!page_is_data(r, i, one))
+			if (!hole_patterns[r->v->holes].is_data(r, i, one))
 				continue;
 			ret = backing_fill(&r->b, range * r->hp + i, GEN_POPULATE,
 					   r->l, ACT_MAIN);
@@ -475,8 +492,8 @@ TEST_F_TIMEOUT(contract, missing_faults, 90)
 	TH_LOG("seed=%llu backing=%s%s%s agent=%s geometry=%s holes=%s uffd=%s resolve=%s",
 	       (unsigned long long)r->seed, backing_name(variant->backing),
 	       variant->huge ? " huge=" : "", variant->huge ?: "",
-	       agent_name(variant->agent), geo_names[variant->geo],
-	       holes_names[variant->holes],
+	       agent_name(variant->agent), geometries[variant->geo].name,
+	       hole_patterns[variant->holes].name,
 	       variant->how == UFFD_VIA_DEV ? "/dev/userfaultfd" : "syscall",
 	       variant->resolve == RESOLVE_COPY ? "UFFDIO_COPY" : "UFFDIO_ZEROPAGE");
 
@@ -502,7 +519,7 @@ TEST_F_TIMEOUT(contract, missing_faults, 90)
 	/* The registered run. */
 	ASSERT_EQ(0, open_backing(r));
 	ASSERT_EQ(0, populate(r));
-	if (variant->geo == GEO_OTHER_PROC) {
+	if (geometries[variant->geo].other_proc) {
 		ASSERT_EQ(0, pipe(ready));
 		ASSERT_EQ(0, pipe(go));
 		child = fork();
