@@ -27,7 +27,7 @@ SUITE_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-clobb
 	-pthread -Iselftests -I$(HARNESS_DIR) $(CFLAGS)
 SUITE_LDFLAGS := $(STATIC) -pthread $(LDFLAGS)
 
-LIB_SRCS := actors.c content.c khugepaged_ctl.c ledger.c oracle.c probe.c \
+LIB_SRCS := actors.c agents.c content.c khugepaged_ctl.c ledger.c oracle.c probe.c \
 	    shmem_backing.c suite.c thp_settings.c uffd_util.c util.c
 LIB_OBJS := $(addprefix $(BUILD)/obj/,$(LIB_SRCS:.c=.o))
 

@@ -69,23 +69,6 @@ void store_page(struct ledger *l, char *addr, uint32_t page, int32_t gen,
 	free(buf);
 }
 
-int collapse_range(struct ledger *l, char *addr, size_t len, uint32_t first_page,
-		   enum collapse_agent agent, uint16_t actor)
-{
-	struct ev e = { .kind = EV_COLLAPSE, .aux = agent, .page = first_page,
-			.npages = len / getpagesize(), .actor = actor };
-	int ret;
-
-	e.t0 = ledger_stamp(l);
-	ret = madvise(addr, len, MADV_COLLAPSE);
-	e.err = ret ? errno : 0;
-	e.t1 = ledger_stamp(l);
-	/* Success means the whole range is huge; a failure may still have collapsed. */
-	e.value = ret ? COLLAPSE_UNKNOWN : (int32_t)e.npages;
-	ledger_add(l, &e);
-	return e.err;
-}
-
 int punch_range(struct ledger *l, struct backing *b, uint32_t first, uint32_t n,
 		uint16_t actor)
 {

@@ -27,13 +27,6 @@ void touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
 void store_page(struct ledger *l, char *addr, uint32_t page, int32_t gen,
 		uint16_t actor);
 
-/*
- * MADV_COLLAPSE of one huge range at addr (EV_COLLAPSE, value: the range's
- * pages when it returned 0, else COLLAPSE_UNKNOWN).  Returns errno.
- */
-int collapse_range(struct ledger *l, char *addr, size_t len, uint32_t first_page,
-		   enum collapse_agent agent, uint16_t actor);
-
 /* Punch [first, first + n) out of the file (EV_REMOVE).  Returns -errno. */
 int punch_range(struct ledger *l, struct backing *b, uint32_t first, uint32_t n,
 		uint16_t actor);

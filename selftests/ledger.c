@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "agents.h"
 #include "content.h"
 #include "ledger.h"
 
@@ -108,17 +109,14 @@ const char *probe_method_name(enum probe_method m)
 	return m < PM_NR ? method_names[m] : "?";
 }
 
-static const char * const agent_names[AGENT_NR] = {
-	[AGENT_MADV_OTHER] = "MADV_COLLAPSE(other mapping)",
-	[AGENT_MADV_SELF] = "MADV_COLLAPSE(registered mapping)",
-	[AGENT_MADV_PROCESS] = "MADV_COLLAPSE(other process)",
-	[AGENT_KHUGEPAGED] = "khugepaged",
-};
-
-const char *agent_name(enum collapse_agent a)
-{
-	return a < AGENT_NR ? agent_names[a] : "?";
-}
+/*
+ * The agents' names live in their table (agents.c); a program that does
+ * not link it (the fuzzer, a reproducer) prints the agent's number.
+ */
+#ifndef __weak
+#define __weak __attribute__((weak))
+#endif
+const char *agent_name(enum collapse_agent a) __weak;
 
 static const char *fill_how_name(int how)
 {
@@ -156,7 +154,7 @@ static void content_format(int32_t v, char *buf, size_t len)
 
 void ev_format(const struct ev *e, char *buf, size_t len)
 {
-	char c[48];
+	char c[48], who[64];
 	int n;
 
 	n = snprintf(buf, len, "[seq %llu..%llu actor %u] ",
@@ -215,8 +213,12 @@ void ev_format(const struct ev *e, char *buf, size_t len)
 			snprintf(c, sizeof(c), "collapsed: unknown");
 		else
 			snprintf(c, sizeof(c), "%d page(s) found collapsed", e->value);
+		if (agent_name)
+			snprintf(who, sizeof(who), "%s", agent_name(e->aux));
+		else
+			snprintf(who, sizeof(who), "agent %u", e->aux);
 		snprintf(buf, len, "%s pages %u-%u: %s, %s",
-			 agent_name(e->aux), e->page, e->page + e->npages - 1,
+			 who, e->page, e->page + e->npages - 1,
 			 e->err ? strerror(e->err) : "ok", c);
 		break;
 	default:

@@ -29,7 +29,7 @@ enum ev_kind {
 	EV_TOUCH,
 	EV_READ,	/* pread of page; value: content seen, as EV_TOUCH's */
 	/*
-	 * collapse attempt of [page, page + npages) by agent aux; err: its
+	 * collapse attempt of [page, page + npages) by agent aux (agents.h); err: its
 	 * result; value: the pages found collapsed (see COLLAPSE_UNKNOWN)
 	 */
 	EV_COLLAPSE,
@@ -69,15 +69,6 @@ enum remove_how {
 	REMOVE_MADV_REMOVE,
 	REMOVE_TRUNCATE,
 	REMOVE_DONTNEED,
-};
-
-/* Collapse agents, recorded in EV_COLLAPSE aux. */
-enum collapse_agent {
-	AGENT_MADV_OTHER,	/* MADV_COLLAPSE on an unregistered mapping */
-	AGENT_MADV_SELF,	/* MADV_COLLAPSE on the registered mapping */
-	AGENT_MADV_PROCESS,	/* MADV_COLLAPSE from another process */
-	AGENT_KHUGEPAGED,	/* khugepaged, observed through its counters */
-	AGENT_NR,
 };
 
 /*
@@ -133,7 +124,6 @@ uint64_t ledger_count(const struct ledger *l);
 
 const char *ev_kind_name(enum ev_kind k);
 const char *probe_method_name(enum probe_method m);
-const char *agent_name(enum collapse_agent a);
 void ev_format(const struct ev *e, char *buf, size_t len);
 
 /* Per-kind counts for "what did this run exercise" lines. */

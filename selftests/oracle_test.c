@@ -10,6 +10,7 @@
 
 #include "kselftest_harness.h"
 
+#include "agents.h"
 #include "content.h"
 #include "ledger.h"
 #include "oracle.h"

@@ -11,20 +11,9 @@
 #include <unistd.h>
 
 #include "content.h"
+#include "probe.h"
 #include "shmem_backing.h"
 #include "thp_settings.h"
-
-static const char * const names[BK_NR] = {
-	[BK_MEMFD] = "memfd",
-	[BK_TMPFS] = "tmpfs",
-	[BK_SHM_ANON] = "shared-anon",
-	[BK_ANON_PRIVATE] = "private-anon",
-};
-
-const char *backing_name(enum backing_kind k)
-{
-	return k < BK_NR ? names[k] : "?";
-}
 
 /*
  * PMD-aligned anonymous reservation of len bytes at an address congruent to
@@ -97,136 +86,95 @@ static int open_tmpfs(struct backing *b, char *why, size_t whylen)
 	return 0;
 }
 
+static int open_memfd(struct backing *b, char *why, size_t whylen)
+{
+	int ret;
+
+	b->fd = memfd_create("uffdc", 0);
+	if (b->fd < 0) {
+		ret = -errno;
+		snprintf(why, whylen, "memfd_create: %s", strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
 static int open_shm_anon(struct backing *b, char *why, size_t whylen)
 {
 	char path[96];
+	int ret;
 
 	b->anchor = reserve_aligned(b->size, 0, b->pmd_size);
 	if (!b->anchor ||
 	    mmap(b->anchor, b->size, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) {
-		snprintf(why, whylen, "mmap shared anonymous: %s", strerror(errno));
-		return -errno;
+		ret = -errno;
+		snprintf(why, whylen, "mmap shared anonymous: %s", strerror(-ret));
+		return ret;
 	}
 	/* The shmem file behind the mapping, for lseek and pwrite. */
 	snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx",
 		 (unsigned long)b->anchor, (unsigned long)b->anchor + b->size);
 	b->fd = open(path, O_RDWR);
 	if (b->fd < 0) {
-		snprintf(why, whylen, "open %s: %s", path, strerror(errno));
-		return -errno;
+		ret = -errno;
+		snprintf(why, whylen, "open %s: %s", path, strerror(-ret));
+		return ret;
 	}
 	return 0;
 }
 
-int backing_open(struct backing *b, enum backing_kind kind, const char *huge,
-		 size_t size, char *why, size_t whylen)
+static int open_anon_private(struct backing *b, char *why, size_t whylen)
 {
-	int ret = 0;
+	int ret;
 
-	memset(b, 0, sizeof(*b));
-	b->kind = kind;
-	b->huge = huge;
-	b->fd = -1;
-	b->size = size;
-	b->page_size = getpagesize();
-	b->pmd_size = thp_pmd_size();
-	if (!b->pmd_size) {
-		snprintf(why, whylen, "no THP PMD size in sysfs");
-		return -ENOENT;
-	}
-
-	switch (kind) {
-	case BK_MEMFD:
-		b->fd = memfd_create("uffdc", 0);
-		if (b->fd < 0) {
-			ret = -errno;
-			snprintf(why, whylen, "memfd_create: %s", strerror(errno));
-		}
-		break;
-	case BK_TMPFS:
-		ret = open_tmpfs(b, why, whylen);
-		break;
-	case BK_SHM_ANON:
-		ret = open_shm_anon(b, why, whylen);
-		break;
-	case BK_ANON_PRIVATE:
-		b->anchor = reserve_aligned(size, 0, b->pmd_size);
-		if (!b->anchor ||
-		    mmap(b->anchor, size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) {
-			ret = -errno;
-			snprintf(why, whylen, "mmap private anonymous: %s", strerror(errno));
-		} else if (madvise(b->anchor, size, MADV_NOHUGEPAGE)) {
-			/* Or the first store would fault in a whole huge page. */
-			ret = -errno;
-			snprintf(why, whylen, "MADV_NOHUGEPAGE: %s", strerror(errno));
-		}
-		break;
-	default:
-		ret = -EINVAL;
-	}
-	if (!ret && b->fd >= 0 && kind != BK_SHM_ANON && ftruncate(b->fd, size)) {
+	b->anchor = reserve_aligned(b->size, 0, b->pmd_size);
+	if (!b->anchor ||
+	    mmap(b->anchor, b->size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) {
 		ret = -errno;
-		snprintf(why, whylen, "ftruncate: %s", strerror(errno));
+		snprintf(why, whylen, "mmap private anonymous: %s", strerror(-ret));
+		return ret;
 	}
-	if (ret)
-		backing_close(b);
-	return ret;
+	/* Or the first store would fault in a whole huge page. */
+	if (madvise(b->anchor, b->size, MADV_NOHUGEPAGE)) {
+		ret = -errno;
+		snprintf(why, whylen, "MADV_NOHUGEPAGE: %s", strerror(-ret));
+		return ret;
+	}
+	return 0;
 }
 
-void *backing_map(struct backing *b, size_t off, size_t len)
+/* A file we create has no size yet; the shared anonymous one has. */
+static int size_file(struct backing *b, char *why, size_t whylen)
 {
-	void *addr;
+	int ret;
 
-	if (!backing_is_file(b))
-		return off == 0 && len == b->size ? b->anchor : NULL;
-	addr = reserve_aligned(len, off, b->pmd_size);
-	if (!addr)
-		return NULL;
-	if (mmap(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-		 b->fd, off) == MAP_FAILED) {
-		munmap(addr, len);
-		return NULL;
+	if (ftruncate(b->fd, b->size)) {
+		ret = -errno;
+		snprintf(why, whylen, "ftruncate: %s", strerror(-ret));
+		return ret;
 	}
-	return addr;
+	return 0;
 }
 
-int backing_fill(struct backing *b, uint32_t page, int32_t gen,
-		 struct ledger *l, uint16_t actor)
+static int open_memfd_sized(struct backing *b, char *why, size_t whylen)
 {
-	char *buf = malloc(b->page_size);
-	struct ev e = { .kind = EV_FILL, .page = page, .npages = 1,
-			.value = gen, .actor = actor };
-	ssize_t n = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	content_fill(buf, b->page_size, page, gen);
-	e.t0 = ledger_stamp(l);
-	if (backing_is_file(b)) {
-		e.aux = FILL_PWRITE;
-		n = pwrite(b->fd, buf, b->page_size, (off_t)page * b->page_size);
-		if (n != (ssize_t)b->page_size)
-			e.err = n < 0 ? errno : EIO;
-	} else {
-		e.aux = FILL_STORE;
-		memcpy((char *)b->anchor + (size_t)page * b->page_size, buf, b->page_size);
-	}
-	e.t1 = ledger_stamp(l);
-	free(buf);
-	ledger_add(l, &e);
-	return -e.err;
+	return open_memfd(b, why, whylen) ?: size_file(b, why, whylen);
 }
 
-int backing_ready(struct backing *b)
+static int open_tmpfs_sized(struct backing *b, char *why, size_t whylen)
+{
+	return open_tmpfs(b, why, whylen) ?: size_file(b, why, whylen);
+}
+
+/* tmpfs: remount with the huge= option under test, then let go of it. */
+static int ready_tmpfs(struct backing *b)
 {
 	char opts[64];
 	int ret = 0;
 
-	if (b->kind == BK_ANON_PRIVATE)
-		return madvise(b->anchor, b->size, MADV_HUGEPAGE) ? -errno : 0;
-	if (b->kind != BK_TMPFS || !b->dir[0])
+	if (!b->dir[0])
 		return 0;
 	snprintf(opts, sizeof(opts), "huge=%s", b->huge ?: "advise");
 	if (mount(NULL, b->dir, NULL, MS_REMOUNT, opts))
@@ -238,23 +186,211 @@ int backing_ready(struct backing *b)
 	return ret;
 }
 
+static int ready_anon_private(struct backing *b)
+{
+	return madvise(b->anchor, b->size, MADV_HUGEPAGE) ? -errno : 0;
+}
+
+static void *map_file(struct backing *b, size_t off, size_t len)
+{
+	void *addr = reserve_aligned(len, off, b->pmd_size);
+
+	if (!addr)
+		return NULL;
+	if (mmap(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 b->fd, off) == MAP_FAILED) {
+		munmap(addr, len);
+		return NULL;
+	}
+	return addr;
+}
+
+static void unmap_file(struct backing *b, void *addr, size_t len)
+{
+	munmap(addr, len);
+}
+
+/* Private anonymous memory has one mapping: parts of the anchor. */
+static void *map_anchor(struct backing *b, size_t off, size_t len)
+{
+	if (off > b->size || len > b->size - off) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return (char *)b->anchor + off;
+}
+
+static void unmap_anchor(struct backing *b, void *addr, size_t len)
+{
+}
+
+static int write_file(struct backing *b, uint32_t page, const void *buf, int *how)
+{
+	ssize_t n = pwrite(b->fd, buf, b->page_size, (off_t)page * b->page_size);
+
+	*how = FILL_PWRITE;
+	if (n == (ssize_t)b->page_size)
+		return 0;
+	return n < 0 ? -errno : -EIO;
+}
+
+static int write_anchor(struct backing *b, uint32_t page, const void *buf, int *how)
+{
+	*how = FILL_STORE;
+	memcpy((char *)b->anchor + (size_t)page * b->page_size, buf, b->page_size);
+	return 0;
+}
+
+static int read_file(struct backing *b, uint32_t page, void *buf)
+{
+	ssize_t n = pread(b->fd, buf, b->page_size, (off_t)page * b->page_size);
+
+	if (n == (ssize_t)b->page_size)
+		return 0;
+	return n < 0 ? -errno : -EIO;
+}
+
+/* A load would fault in a private hole; only files have pread. */
+static int read_anchor(struct backing *b, uint32_t page, void *buf)
+{
+	return -EOPNOTSUPP;
+}
+
+static bool filled_file(struct backing *b, uint32_t first, uint32_t n)
+{
+	return range_has_no_hole(b->fd, (size_t)first * b->page_size,
+				 (size_t)n * b->page_size);
+}
+
+/* Without a file, present in the page table is what "not a hole" means. */
+static bool filled_anchor(struct backing *b, uint32_t first, uint32_t n)
+{
+	uintptr_t va = (uintptr_t)b->anchor + (size_t)first * b->page_size;
+	bool ok = true;
+	uint64_t ent;
+	uint32_t i;
+	int fd;
+
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	if (fd < 0)
+		return false;
+	for (i = 0; i < n && ok; i++, va += b->page_size) {
+		if (pread(fd, &ent, sizeof(ent), va / b->page_size * sizeof(ent)) !=
+		    sizeof(ent) || !(ent >> 63))
+			ok = false;
+	}
+	close(fd);
+	return ok;
+}
+
+#define FILE_OPS							\
+	.file = true, .probes = PROBE_SEEK | PROBE_MINCORE,		\
+	.map = map_file, .unmap = unmap_file, .write = write_file,	\
+	.read = read_file, .filled = filled_file
+
+const struct backing_ops backing_kinds[BK_NR] = {
+	[BK_MEMFD] = {
+		.name = "memfd", FILE_OPS,
+		.open = open_memfd_sized,
+	},
+	[BK_TMPFS] = {
+		.name = "tmpfs", FILE_OPS,
+		.open = open_tmpfs_sized, .ready = ready_tmpfs,
+	},
+	[BK_SHM_ANON] = {
+		.name = "shared-anon", FILE_OPS,
+		.open = open_shm_anon,
+	},
+	[BK_ANON_PRIVATE] = {
+		.name = "private-anon", .file = false, .probes = PROBE_PAGEMAP,
+		.open = open_anon_private, .ready = ready_anon_private,
+		.map = map_anchor, .unmap = unmap_anchor, .write = write_anchor,
+		.read = read_anchor, .filled = filled_anchor,
+	},
+};
+
+const char *backing_name(enum backing_kind k)
+{
+	return k < BK_NR ? backing_kinds[k].name : "?";
+}
+
+int backing_open(struct backing *b, enum backing_kind kind, const char *huge,
+		 size_t size, char *why, size_t whylen)
+{
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	b->kind = kind;
+	b->huge = huge;
+	b->fd = -1;
+	b->size = size;
+	b->page_size = getpagesize();
+	b->pmd_size = thp_pmd_size();
+	if (kind >= BK_NR) {
+		snprintf(why, whylen, "no backing kind %d", kind);
+		return -EINVAL;
+	}
+	b->ops = &backing_kinds[kind];
+	if (!b->pmd_size) {
+		snprintf(why, whylen, "no THP PMD size in sysfs");
+		return -ENOENT;
+	}
+	ret = b->ops->open(b, why, whylen);
+	if (ret)
+		backing_close(b);
+	return ret;
+}
+
+void *backing_map(struct backing *b, size_t off, size_t len)
+{
+	return b->ops->map(b, off, len);
+}
+
+void backing_unmap(struct backing *b, void *addr, size_t len)
+{
+	if (addr && b->ops)
+		b->ops->unmap(b, addr, len);
+}
+
+bool backing_filled(struct backing *b, uint32_t first, uint32_t n)
+{
+	return b->ops->filled(b, first, n);
+}
+
+int backing_fill(struct backing *b, uint32_t page, int32_t gen,
+		 struct ledger *l, uint16_t actor)
+{
+	char *buf = malloc(b->page_size);
+	struct ev e = { .kind = EV_FILL, .page = page, .npages = 1,
+			.value = gen, .actor = actor };
+	int how = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	content_fill(buf, b->page_size, page, gen);
+	e.t0 = ledger_stamp(l);
+	e.err = -b->ops->write(b, page, buf, &how);
+	e.t1 = ledger_stamp(l);
+	e.aux = how;
+	free(buf);
+	ledger_add(l, &e);
+	return -e.err;
+}
+
+int backing_ready(struct backing *b)
+{
+	return b->ops->ready ? b->ops->ready(b) : 0;
+}
+
 int32_t backing_read(struct backing *b, uint32_t page, struct ledger *l, uint16_t actor)
 {
 	char *buf = malloc(b->page_size);
 	struct ev e = { .kind = EV_READ, .page = page, .npages = 1, .actor = actor };
-	ssize_t n;
 
 	if (!buf)
 		return CONTENT_NONE;
 	e.t0 = ledger_stamp(l);
-	if (backing_is_file(b)) {
-		n = pread(b->fd, buf, b->page_size, (off_t)page * b->page_size);
-		if (n != (ssize_t)b->page_size)
-			e.err = n < 0 ? errno : EIO;
-	} else {
-		/* A load would fault in a private hole; only files have pread. */
-		e.err = EOPNOTSUPP;
-	}
+	e.err = -b->ops->read(b, page, buf);
 	e.t1 = ledger_stamp(l);
 	e.value = e.err ? CONTENT_NONE : content_decode(buf, b->page_size, page);
 	free(buf);

@@ -22,8 +22,38 @@ enum backing_kind {
 	BK_NR,
 };
 
+struct backing;
+
+/*
+ * One entry of backing_kinds[] per kind: how it is created and made ready
+ * for huge pages, and how its pages are reached.  Adding a backing is one
+ * enum value, one entry and its functions; callers use the backing_*()
+ * functions below, which read the entry, and never test the kind.
+ */
+struct backing_ops {
+	const char *name;
+	bool file;		/* has a file: lseek, pread, pwrite, punch */
+	unsigned int probes;	/* probe methods (probe.h) that see its holes */
+	/* Create the empty backing (size and page sizes are set). */
+	int (*open)(struct backing *b, char *why, size_t whylen);
+	/* Populated: allow huge pages from now on.  May be NULL. */
+	int (*ready)(struct backing *b);
+	/* Map [off, off + len) MAP_SHARED, PMD-aligned; NULL on error. */
+	void *(*map)(struct backing *b, size_t off, size_t len);
+	void (*unmap)(struct backing *b, void *addr, size_t len);
+	/* Make page hold the bytes of buf; 0 or -errno.  *how: enum fill_how */
+	int (*write)(struct backing *b, uint32_t page, const void *buf, int *how);
+	/* Read page into buf without faulting it in; 0 or -errno. */
+	int (*read)(struct backing *b, uint32_t page, void *buf);
+	/* Is [first, first + n) free of holes (a collapse filled it)? */
+	bool (*filled)(struct backing *b, uint32_t first, uint32_t n);
+};
+
+extern const struct backing_ops backing_kinds[BK_NR];
+
 struct backing {
 	enum backing_kind kind;
+	const struct backing_ops *ops;
 	const char *huge;	/* tmpfs: huge= once populated */
 	int fd;			/* -1 for BK_ANON_PRIVATE */
 	size_t size;
@@ -37,7 +67,13 @@ const char *backing_name(enum backing_kind k);
 
 static inline bool backing_is_file(const struct backing *b)
 {
-	return b->kind != BK_ANON_PRIVATE;
+	return b->ops && b->ops->file;
+}
+
+/* The probe methods that see this backing's holes (probe.h masks). */
+static inline unsigned int backing_probes(const struct backing *b)
+{
+	return b->ops->probes;
 }
 
 /*
@@ -51,9 +87,16 @@ int backing_open(struct backing *b, enum backing_kind kind, const char *huge,
 
 /*
  * Map [off, off + len) of the backing MAP_SHARED, PMD-aligned.  For
- * BK_ANON_PRIVATE there is one mapping only: the anchor.  NULL on error.
+ * BK_ANON_PRIVATE there is one mapping only, the anchor: this returns the
+ * part of it at off.  NULL on error.
  */
 void *backing_map(struct backing *b, size_t off, size_t len);
+
+/* Undo backing_map(); nothing for the anchor's parts. */
+void backing_unmap(struct backing *b, void *addr, size_t len);
+
+/* No hole in pages [first, first + n): the holes were filled (collapsed). */
+bool backing_filled(struct backing *b, uint32_t first, uint32_t n);
 
 /* Make page hold pattern gen, logging a FILL.  Returns 0 or -errno. */
 int backing_fill(struct backing *b, uint32_t page, int32_t gen,

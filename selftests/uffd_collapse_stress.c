@@ -39,6 +39,7 @@
 #include "kselftest_harness.h"
 
 #include "actors.h"
+#include "agents.h"
 #include "content.h"
 #include "khugepaged_ctl.h"
 #include "ledger.h"

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The collapse agents' table (agents.h) and their operations.  Each
+ * operation records what it did in the ledger and its tallies in the
+ * context; none decides what a result means for the contract.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "actors.h"
+#include "agents.h"
+#include "compat.h"
+#include "khugepaged_ctl.h"
+#include "thp_settings.h"
+
+#define KHUGEPAGED_TIMEOUT_MS	10000
+#define PROCESS_TIMEOUT_NS	(60 * 1000000000LL)
+#define EAGAIN_PAUSE_US		2000
+
+int collapse_range(struct ledger *l, char *addr, size_t len, uint32_t first_page,
+		   enum collapse_agent agent, uint16_t actor)
+{
+	struct ev e = { .kind = EV_COLLAPSE, .aux = agent, .page = first_page,
+			.npages = len / getpagesize(), .actor = actor };
+	int ret;
+
+	e.t0 = ledger_stamp(l);
+	ret = madvise(addr, len, MADV_COLLAPSE);
+	e.err = ret ? errno : 0;
+	e.t1 = ledger_stamp(l);
+	/* Success means the whole range is huge; a failure may still have collapsed. */
+	e.value = ret ? COLLAPSE_UNKNOWN : (int32_t)e.npages;
+	ledger_add(l, &e);
+	return e.err;
+}
+
+const char *agent_name(enum collapse_agent a)
+{
+	return a < AGENT_NR ? collapse_agents[a].name : "?";
+}
+
+static size_t range_bytes(const struct agent_ctx *c)
+{
+	return (size_t)c->hp * c->b->page_size;
+}
+
+char *agent_other(struct agent_ctx *c)
+{
+	if (!c->other)
+		c->other = backing_map(c->b, 0, c->b->size);
+	return c->other;
+}
+
+void agent_ctx_reset(struct agent_ctx *c)
+{
+	if (c->other)
+		backing_unmap(c->b, c->other, c->b->size);
+	c->other = NULL;
+	c->tries = 0;
+	c->ok = 0;
+	c->last_err = 0;
+	c->scans = 0;
+}
+
+uint32_t agent_ranges_filled(struct agent_ctx *c)
+{
+	uint32_t range, n = 0;
+
+	for (range = 0; range < c->nranges; range++)
+		n += backing_filled(c->b, range * c->hp, c->hp);
+	return n;
+}
+
+/* One MADV_COLLAPSE of range through mapping m (which starts at page 0). */
+static int madv_once(struct agent_ctx *c, char *m, uint32_t range,
+		     enum collapse_agent agent)
+{
+	if (!m)
+		return -errno;
+	c->tries++;
+	return collapse_range(c->l, m + (size_t)range * range_bytes(c), range_bytes(c),
+			      range * c->hp, agent, c->actor);
+}
+
+/*
+ * EAGAIN is transient (a page not yet on the LRU, an elevated refcount):
+ * retry a few times rather than give up on the range for it.
+ */
+static int madv_retry(struct agent_ctx *c, char *m, uint32_t range,
+		      enum collapse_agent agent)
+{
+	int err, tries = 0;
+
+	do {
+		if (tries)
+			usleep(EAGAIN_PAUSE_US);
+		err = madv_once(c, m, range, agent);
+	} while (err == EAGAIN && ++tries < c->eagain_tries);
+	if (err < 0)
+		return err;
+	c->ok += !err;
+	if (err)
+		c->last_err = err;
+	return 0;
+}
+
+static int madv_all(struct agent_ctx *c, char *m, enum collapse_agent agent)
+{
+	uint32_t range;
+	int ret = 0;
+
+	for (range = 0; range < c->nranges && !ret; range++)
+		ret = madv_retry(c, m, range, agent);
+	return ret;
+}
+
+static int other_attempt(struct agent_ctx *c, uint32_t range)
+{
+	return madv_once(c, agent_other(c), range, AGENT_MADV_OTHER);
+}
+
+static int other_collapse_all(struct agent_ctx *c)
+{
+	return madv_all(c, agent_other(c), AGENT_MADV_OTHER);
+}
+
+static int self_attempt(struct agent_ctx *c, uint32_t range)
+{
+	errno = EINVAL;
+	return madv_once(c, c->self, range, AGENT_MADV_SELF);
+}
+
+static int self_collapse_all(struct agent_ctx *c)
+{
+	errno = EINVAL;
+	return madv_all(c, c->self, AGENT_MADV_SELF);
+}
+
+/*
+ * A process of its own maps the file and collapses: the kernel must find
+ * the registration through the file, not in the collapser's mm.  Its
+ * tallies stay in the child; the parent counts one attempt per range.
+ */
+static int process_collapse_all(struct agent_ctx *c)
+{
+	int status, ret;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		c->other = NULL;
+		_exit(madv_all(c, agent_other(c), AGENT_MADV_PROCESS) ? 1 : 0);
+	}
+	ret = wait_child_until(pid, &status, mono_ns() + PROCESS_TIMEOUT_NS);
+	if (ret)
+		return ret;
+	c->tries += c->nranges;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -ECHILD;
+}
+
+/*
+ * A fork of the registering process collapses through its copy of the
+ * registered mapping.  Without UFFD_FEATURE_EVENT_FORK the copy is not
+ * registered (fork drops the context), so the kernel must find the
+ * parent's registration through the file, from the very same addresses.
+ */
+static int fork_collapse_all(struct agent_ctx *c)
+{
+	int status, ret;
+	pid_t pid;
+
+	if (!c->self)
+		return -EINVAL;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		_exit(madv_all(c, c->self, AGENT_MADV_FORK) ? 1 : 0);
+	}
+	ret = wait_child_until(pid, &status, mono_ns() + PROCESS_TIMEOUT_NS);
+	if (ret)
+		return ret;
+	c->tries += c->nranges;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -ECHILD;
+}
+
+/*
+ * khugepaged collapses what an MADV_HUGEPAGE mapping of an mm on its list
+ * covers: mark the unregistered mapping, enlist this mm, scan fast.
+ */
+static int khugepaged_prepare(struct agent_ctx *c)
+{
+	char *m = agent_other(c);
+	char ms[16];
+	int ret;
+
+	if (!m)
+		return -errno;
+	if (madvise(m, c->nranges * range_bytes(c), MADV_HUGEPAGE))
+		return -errno;
+	ret = khugepaged_enlist();
+	if (!ret)
+		ret = khugepaged_fast();
+	if (!ret && c->scan_sleep_ms) {
+		snprintf(ms, sizeof(ms), "%u", c->scan_sleep_ms);
+		ret = thp_write("khugepaged/scan_sleep_millisecs", ms);
+	}
+	return ret;
+}
+
+/*
+ * Wait until either the ranges are filled or khugepaged has completed
+ * min_scans full scans since (so it has looked at our mm), recorded as
+ * one EV_COLLAPSE whose value is the pages of the ranges then found
+ * filled; the full scans go to c->scans (ledger.h: not the event's).
+ */
+static int khugepaged_collapse_all(struct agent_ctx *c)
+{
+	long start = khugepaged_counter("full_scans"), now;
+	struct ev e = { .kind = EV_COLLAPSE, .aux = AGENT_KHUGEPAGED,
+			.page = 0, .npages = c->nranges * c->hp, .actor = c->actor };
+	unsigned int timeout = c->timeout_ms ?: KHUGEPAGED_TIMEOUT_MS, waited;
+	uint32_t filled = 0;
+	int ret;
+
+	e.t0 = ledger_stamp(c->l);
+	ret = khugepaged_prepare(c);
+	if (ret)
+		return ret;
+	for (waited = 0; waited < timeout; waited += 5) {
+		now = khugepaged_counter("full_scans");
+		filled = agent_ranges_filled(c);
+		if (filled == c->nranges || (c->min_scans && now >= start + c->min_scans))
+			break;
+		usleep(5000);
+	}
+	e.t1 = ledger_stamp(c->l);
+	e.value = filled * c->hp;
+	if (waited >= timeout)
+		e.err = ETIMEDOUT;
+	ledger_add(c->l, &e);
+	c->tries++;
+	c->scans = khugepaged_counter("full_scans") - start;
+	return e.err ? -ETIMEDOUT : 0;
+}
+
+/* Give khugepaged two more full scans, at most 200 ms. */
+static void khugepaged_settle(struct agent_ctx *c)
+{
+	khugepaged_wait_scans(khugepaged_counter("full_scans"), 2, 200);
+}
+
+const struct collapse_agent_ops collapse_agents[AGENT_NR] = {
+	[AGENT_MADV_OTHER] = {
+		.name = "MADV_COLLAPSE(other mapping)",
+		.attempt = other_attempt,
+		.collapse_all = other_collapse_all,
+	},
+	[AGENT_MADV_SELF] = {
+		.name = "MADV_COLLAPSE(registered mapping)",
+		.attempt = self_attempt,
+		.collapse_all = self_collapse_all,
+	},
+	[AGENT_MADV_PROCESS] = {
+		.name = "MADV_COLLAPSE(other process)",
+		.collapse_all = process_collapse_all,
+	},
+	[AGENT_KHUGEPAGED] = {
+		.name = "khugepaged",
+		.asynchronous = true,
+		/* It wakes every scan_sleep_ms: sweep across a few scans. */
+		.sweep_window_ns = 20000000,
+		.prepare = khugepaged_prepare,
+		.collapse_all = khugepaged_collapse_all,
+		.settle = khugepaged_settle,
+	},
+	[AGENT_MADV_FORK] = {
+		.name = "MADV_COLLAPSE(forked copy of the registered mapping)",
+		.collapse_all = fork_collapse_all,
+	},
+};

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Collapse agents: whatever makes a huge page out of a range of the
+ * backing while a registration watches it.  Each agent is one entry of
+ * collapse_agents[], a name and a few operations, read by the contract,
+ * the stress and the ledger's report alike; no program switches on the
+ * agent.  Adding an agent is one enum value, one table entry and its
+ * functions (README, "Extending").
+ *
+ * The operations see the scenario through struct agent_ctx: the backing,
+ * its unregistered mapping (made on demand, unmapped by agent_ctx_reset()),
+ * the registered one, and where to record.  Every attempt is an EV_COLLAPSE
+ * in the ledger with the agent in aux.  Operations return 0 or -errno and
+ * never exit; the tallies in the context say what was tried.
+ */
+#ifndef UFFDC_AGENTS_H
+#define UFFDC_AGENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ledger.h"
+#include "shmem_backing.h"
+
+/* Recorded in EV_COLLAPSE aux; an index into collapse_agents[]. */
+enum collapse_agent {
+	AGENT_MADV_OTHER,	/* MADV_COLLAPSE on an unregistered mapping */
+	AGENT_MADV_SELF,	/* MADV_COLLAPSE on the registered mapping */
+	AGENT_MADV_PROCESS,	/* MADV_COLLAPSE from another process */
+	AGENT_KHUGEPAGED,	/* khugepaged, observed through its counters */
+	AGENT_MADV_FORK,	/* MADV_COLLAPSE in a fork, on its copy of the registered VMA */
+	AGENT_NR,
+};
+
+struct agent_ctx {
+	/* set by the caller */
+	struct ledger *l;
+	struct backing *b;
+	char *self;		/* the registered mapping of the first range */
+	uint32_t hp;		/* pages per huge range */
+	uint32_t nranges;	/* huge ranges from file page 0 */
+	uint16_t actor;		/* ledger actor of the calling thread */
+	int eagain_tries;	/* attempts per range while EAGAIN; 0 means 1 */
+	long min_scans;		/* khugepaged: full scans to wait for, 0: until filled */
+	unsigned int timeout_ms;	/* asynchronous agents: longest wait */
+	unsigned int scan_sleep_ms;	/* khugepaged: its sleep, 0: khugepaged_fast()'s */
+
+	/* owned by the agent */
+	char *other;		/* unregistered mapping of the whole backing */
+
+	/* what happened */
+	int tries, ok, last_err;	/* attempts, successes, last errno */
+	long scans;		/* khugepaged full scans seen by the last call */
+};
+
+struct collapse_agent_ops {
+	const char *name;
+	/*
+	 * Asynchronous: the kernel collapses on its own schedule once
+	 * prepare() ran; attempt() is NULL and the caller watches the file.
+	 */
+	bool asynchronous;
+	/*
+	 * Stress: the window its delay sweep spans, 0 for twice the measured
+	 * length of one attempt.
+	 */
+	long sweep_window_ns;
+	/* Once per backing, after it is populated: may be NULL. */
+	int (*prepare)(struct agent_ctx *c);
+	/*
+	 * One attempt on huge range `range` from the calling thread, no
+	 * retry.  Returns the attempt's errno (0: the kernel said it
+	 * collapsed; 6.1 may say EINVAL and still have collapsed, so judge
+	 * by the file), or -errno when it could not be made at all.
+	 */
+	int (*attempt)(struct agent_ctx *c, uint32_t range);
+	/*
+	 * Collapse every range of the scenario, retrying what is transient.
+	 * Returns 0 (look at the file for the outcome) or -errno;
+	 * -ETIMEDOUT when an asynchronous agent did not act in time.
+	 */
+	int (*collapse_all)(struct agent_ctx *c);
+	/*
+	 * After the first attempt of a round, wait a bounded while for an
+	 * asynchronous agent's work to land; NULL for synchronous ones.
+	 */
+	void (*settle)(struct agent_ctx *c);
+};
+
+extern const struct collapse_agent_ops collapse_agents[AGENT_NR];
+
+static inline const struct collapse_agent_ops *agent_ops(enum collapse_agent a)
+{
+	return a < AGENT_NR ? &collapse_agents[a] : NULL;
+}
+
+const char *agent_name(enum collapse_agent a);
+
+/* The unregistered mapping of the whole backing, mapped on first use. */
+char *agent_other(struct agent_ctx *c);
+
+/* Unmap what the agent mapped and clear the tallies. */
+void agent_ctx_reset(struct agent_ctx *c);
+
+/* How many ranges of the scenario hold no hole (judged by the backing). */
+uint32_t agent_ranges_filled(struct agent_ctx *c);
+
+/*
+ * MADV_COLLAPSE of [addr, addr + len), recorded as an EV_COLLAPSE of
+ * `agent` at first_page (value: the range's pages when it returned 0,
+ * else COLLAPSE_UNKNOWN).  Returns errno, 0 on success.
+ */
+int collapse_range(struct ledger *l, char *addr, size_t len, uint32_t first_page,
+		   enum collapse_agent agent, uint16_t actor);
+
+#endif
