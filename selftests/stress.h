@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The race stress (uffd_collapse_stress): what its modules share.
+ *
+ * uffd_collapse_stress.c
+ *	The kselftest fixture, its variants and the round loop (TEST_F),
+ *	the bare MADV_COLLAPSE loop (--bare-collapse), the command line.
+ *	The only file of the stress that includes kselftest_harness.h: the
+ *	modules below know nothing of the harness, and what they report
+ *	goes back to it as plain values and strings.
+ * stress_actors.c
+ *	The threads of a round: the collapser (MADV_COLLAPSE, or watching
+ *	khugepaged), the registrar (a thread, or a child process per round),
+ *	the probers and the writer; start_actor() starts one.  Each waits
+ *	at 'start', does its part of the round and waits at 'end'.
+ * stress_round.c
+ *	A round's plan and bookkeeping: the start delays (plan_round()), the
+ *	punch and refill (reset_range()), the counts taken from the ledger
+ *	(count_round()); and every bound on time: the failure record
+ *	(stress_fail()), the deadline of spins (stress_overdue()) and
+ *	barrier waits (stress_wait()), the watchdog (stress_watchdog()).
+ * stress_report.c
+ *	The collapse results by errno bucket, the counters line and the
+ *	--json summary line, from a snapshot of the counters.
+ *
+ * Invariants:
+ *  - Nothing waits without a bound: every spin ends when stress_overdue()
+ *    says so, every barrier wait goes through stress_wait(), and both end
+ *    at deadline_ns.  What no deadline reaches, the watchdog does.
+ *  - The main thread writes the per-round fields (round, the delays,
+ *    data[], the per-round flags) only while every actor waits at
+ *    'start'; an actor writes collapse_ns_avg and struct shared's
+ *    per-round fields only between 'start' and 'end'.  The barriers order
+ *    them.  What is read across that line (stop, the flags during a
+ *    round, stage[], failed, round for the watchdog) uses __atomic
+ *    builtins.
+ *  - struct counters is added to by several threads at once (every
+ *    prober adds to probes): every update is counter_add(), every read
+ *    counter_get() or counters_snapshot().  A report may run while an
+ *    actor is still going, after a barrier broke.
+ *  - The first failure wins and is final: stress_fail() records one
+ *    reason, stress_fail_why() returns it complete.
+ *  - struct shared is MAP_SHARED: a registrar child process writes it.
+ */
+#ifndef UFFDC_STRESS_H
+#define UFFDC_STRESS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "actors.h"
+#include "agents.h"
+#include "ledger.h"
+#include "oracle.h"
+#include "rng.h"
+#include "shmem_backing.h"
+
+#define MAX_PROBERS	8
+#define NSEC		1000000000LL
+
+/*
+ * Bounds.  Every barrier, spin and wait of a test ends at its deadline:
+ * --duration plus GRACE_S, more than the slowest round needs (a debug
+ * kernel under TCG).  What no deadline reaches (an actor stuck inside the
+ * kernel) the watchdog catches WATCHDOG_S later, and the harness kills
+ * the test after HARNESS_MARGIN_S + 2 x --duration, the last backstop.
+ */
+#define GRACE_S		30
+#define WATCHDOG_S	10
+#define HARNESS_MARGIN_S 60
+
+/* The watchdog's exit status: kselftest's KSFT_FAIL. */
+#define STRESS_EXIT_FAIL 1
+
+/* Options, shared by every test of the run. */
+struct stress_opts {
+	uint64_t seed;
+	double duration;	/* seconds per test */
+	long rounds;		/* at most, per test */
+	int threads;		/* probers */
+	const char *json;
+};
+
+/* What a variant of the fixture chooses. */
+struct stress_variant {
+	const char *name;	/* the variant's name, for the JSON summary */
+	enum backing_kind backing;
+	const char *huge;
+	enum collapse_agent agent;
+	bool writer;		/* pwrite new generations into holes mid-round */
+	bool registrar_process;	/* register from a child process */
+	int data_pct_min, data_pct_max;	/* populated share of the range */
+};
+
+enum actor_id {
+	ACT_MAIN = 1,
+	ACT_COLLAPSER,
+	ACT_REGISTRAR,
+	ACT_HANDLER,
+	ACT_WRITER,
+	ACT_PROBER,	/* + prober index */
+};
+
+/* Where each thread is: struct shared's stage[], for a stuck report. */
+enum { SLOT_MAIN, SLOT_COLLAPSER, SLOT_REGISTRAR, SLOT_WRITER, SLOT_PROBER };
+
+/* Collapse results, by errno (errs_bucket()). */
+enum { ERRS_OK, ERRS_EBUSY, ERRS_EAGAIN, ERRS_EINVAL, ERRS_ENOMEM, ERRS_OTHER, ERRS_NR };
+extern const char * const errs_names[ERRS_NR];
+
+/* Only uint64_t: counters_snapshot() copies them one by one, atomically. */
+struct counters {
+	uint64_t rounds, collapse_tries, collapse_res[ERRS_NR], ranges_filled;
+	uint64_t registrations, probes, faults, copies, eexist, writes, touches;
+	uint64_t holes_seen_registered;	/* rounds where a registered hole was probed */
+	uint64_t violations[V_NR];
+};
+
+struct stress;
+
+/*
+ * MAP_SHARED, so that a registrar running as a child process (its own mm,
+ * like a VMM's) sees and sets them too.
+ */
+struct shared {
+	int collapse_first;	/* this round: one collapse attempt made */
+	int touching;		/* the registrar is filling holes itself */
+	int setup_err;
+	char why[256];
+	int failed;		/* __atomic: 0, 1 (being written) or 2; see stress_fail() */
+	char fail_why[1024];
+	/* Where each actor is (SLOT_*, a string literal), for a stuck report. */
+	const char *stage[SLOT_PROBER + MAX_PROBERS];
+};
+
+struct actor {
+	struct stress *s;
+	pthread_t thread;
+	int index;
+	int slot;		/* SLOT_* */
+	char name[24];
+	struct rng rng;
+};
+
+struct stress {
+	const struct stress_variant *v;
+	const struct stress_opts *opt;
+	struct backing b;
+	struct ledger *l;
+	size_t ps;
+	uint32_t hp;
+	char *other;		/* unregistered mapping: collapser, mincore */
+	char *reg;		/* the mapping the registrar registers */
+	uint8_t *data;		/* per page: populated this round */
+
+	struct bbarrier start, end;
+	struct bbarrier watchdog;	/* broken by the teardown to stop it */
+	bool barriers;			/* initialized */
+	pthread_t watchdog_thread;
+	bool watchdog_running;
+	int64_t deadline_ns;		/* mono_ns(): no wait goes past it */
+	bool inject_handler_exit;	/* UFFDC_INJECT=handler-exit */
+	bool inject_stall;		/* UFFDC_INJECT=actor-stall */
+	int nactors;
+	struct actor actors[4 + MAX_PROBERS];
+	/*
+	 * Flags: the actors use __atomic builtins; the main thread resets
+	 * them while every actor waits at 'start'.
+	 */
+	int stop;		/* ends the run */
+	int collapse_done;	/* this round: collapser finished */
+	int registrar_done;
+	struct shared *sh;	/* what a registrar process shares with us */
+
+	/* per round choices */
+	uint64_t round;		/* the watchdog reads it: __atomic stores */
+	long delay_collapse_ns, delay_register_ns, delay_write_ns;
+	long collapse_ns_avg;	/* measured length of a collapse */
+
+	struct counters c;	/* counter_add(), counter_get() only */
+};
+
+static inline long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+static inline void counter_add(uint64_t *c, uint64_t n)
+{
+	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t counter_get(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+/* Say where this thread is (SLOT_*), for a stuck report. */
+static inline void at(struct stress *s, int slot, const char *what)
+{
+	__atomic_store_n(&s->sh->stage[slot], what, __ATOMIC_RELAXED);
+}
+
+/* Where the thread of slot is, "-" before it said. */
+static inline const char *stage_of(struct stress *s, int slot)
+{
+	return __atomic_load_n(&s->sh->stage[slot], __ATOMIC_RELAXED) ?: "-";
+}
+
+/* The test has failed: stress_fail() was called. */
+static inline bool failed(struct stress *s)
+{
+	return __atomic_load_n(&s->sh->failed, __ATOMIC_ACQUIRE);
+}
+
+/* stress_actors.c */
+
+/*
+ * Start the actor of slot (SLOT_COLLAPSER, SLOT_REGISTRAR, SLOT_WRITER, or
+ * SLOT_PROBER with its index) as a thread.  Returns 0 or an errno.
+ */
+int start_actor(struct stress *s, int slot, int index);
+
+/* stress_round.c */
+
+/*
+ * The test fails, for the reason given: the first reason wins.  Any actor
+ * may call it, a registrar process too; the round loop stops on it.
+ */
+void stress_fail(struct stress *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The first reason stress_fail() was given, once it is written out. */
+const char *stress_fail_why(struct stress *s);
+
+/* "main: judge, collapser: MADV_COLLAPSE, registrar: touch, ..." */
+void stress_stages(struct stress *s, char *buf, size_t len);
+
+/*
+ * For a spin: true when the test has failed already or, past the
+ * deadline, after failing it because of who was still waiting.
+ */
+bool stress_overdue(struct stress *s, const char *who);
+
+/*
+ * Wait at barrier b (&s->start or &s->end) until the deadline: 0, or
+ * -errno when it broke.  A wait that times out fails the test.
+ */
+int stress_wait(struct stress *s, struct bbarrier *b, int slot);
+
+/* The watchdog thread: pthread_create(..., stress_watchdog, s). */
+void *stress_watchdog(void *arg);
+
+/* Choose this round's start delays. */
+void plan_round(struct stress *s, struct rng *rng);
+
+/* Punch the range (the huge page too), then populate a random share. */
+int reset_range(struct stress *s, struct rng *rng);
+
+/* Add this round's registrar-side counts, from the ledger. */
+void count_round(struct stress *s);
+
+/* stress_report.c */
+
+/* ERRS_* for a collapse's errno. */
+int errs_bucket(int err);
+
+/* Every counter, each read atomically. */
+void counters_snapshot(const struct counters *c, struct counters *out);
+
+/* "elapsed=1.00s rounds/s=31.8 collapse attempts/s=3371" */
+void format_rates(char *buf, size_t len, const struct counters *c, double secs);
+
+/* "rounds=32 collapses tried=... violations: lost-fault=0 ..." */
+void format_counters(char *buf, size_t len, const struct counters *c);
+
+/* Append the summary line of test to the file path (--json). */
+void write_json(const char *path, const char *test, uint64_t seed,
+		const struct counters *c, bool test_failed);
+
+#endif

@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The race stress's actors: the threads of a round (stress.h).
+ *
+ * collapser: MADV_COLLAPSE on an unregistered mapping, again and again
+ * while the registrar works, or, for khugepaged, watching whether the
+ * range gets filled; registrar: a fresh userfaultfd, UFFDIO_REGISTER,
+ * probe, wait for the collapse, probe, touch, UFFDIO_UNREGISTER, from a
+ * thread or from a child process; probers: tight SEEK_DATA/SEEK_HOLE/
+ * mincore loops; writer: pwrite of new generations into holes.  Each one
+ * records what it did in the ledger, waits at 'start' and at 'end' around
+ * each round, and stops when a barrier breaks or the run stops.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/userfaultfd.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "actors.h"
+#include "khugepaged_ctl.h"
+#include "ledger.h"
+#include "probe.h"
+#include "rng.h"
+#include "shmem_backing.h"
+#include "stress.h"
+#include "uffd_util.h"
+
+#define PROBES_PER_ROUND 4096	/* per prober: bounds the ledger */
+#define REG_MAP		1
+#define MAX_COLLAPSES_PER_ROUND 1024
+#define GEN_STORE_BASE	2000000
+
+/* Busy-wait: a sleep would hand the CPU away and lose the window. */
+static void spin_ns(long ns)
+{
+	long end = now_ns() + ns;
+
+	while (now_ns() < end)
+		;
+}
+
+static void pin(int index)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	if (ncpu < 2)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(index % ncpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * khugepaged collapses on its own schedule (fast scan settings, the mm
+ * enlisted at setup): this actor only records, while the registrar works,
+ * whether the range got filled before our own touches could fill it.
+ */
+static void khugepaged_round(struct stress *s)
+{
+	struct ev e = { .kind = EV_COLLAPSE, .aux = AGENT_KHUGEPAGED,
+			.npages = s->hp, .actor = ACT_COLLAPSER };
+	long scans = khugepaged_counter("full_scans");
+	bool filled = false;
+
+	at(s, SLOT_COLLAPSER, "watching khugepaged");
+	e.t0 = ledger_stamp(s->l);
+	__atomic_store_n(&s->sh->collapse_first, 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&s->sh->touching, __ATOMIC_SEQ_CST) &&
+	       !__atomic_load_n(&s->registrar_done, __ATOMIC_SEQ_CST) &&
+	       !stress_overdue(s,
+			       "the collapser (watching khugepaged until the registrar touches)"))
+		filled |= range_has_no_hole(s->b.fd, 0, s->hp * s->ps);
+	e.t1 = ledger_stamp(s->l);
+	e.value = khugepaged_counter("full_scans") - scans;
+	ledger_add(s->l, &e);
+	counter_add(&s->c.collapse_tries, 1);
+	counter_add(&s->c.ranges_filled, filled);
+	__atomic_store_n(&s->collapse_done, 1, __ATOMIC_SEQ_CST);
+}
+
+static void *collapser(void *arg)
+{
+	struct actor *a = arg;
+	struct stress *s = a->s;
+	int err = 0, tries;
+
+	pin(0);
+	for (;;) {
+		if (stress_wait(s, &s->start, a->slot) ||
+		    __atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
+			break;
+		if (s->v->agent == AGENT_KHUGEPAGED) {
+			khugepaged_round(s);
+			if (stress_wait(s, &s->end, a->slot))
+				break;
+			continue;
+		}
+		at(s, a->slot, "MADV_COLLAPSE");
+		spin_ns(s->delay_collapse_ns);
+		/*
+		 * Keep collapsing while the registrar works: a refused or
+		 * rolled-back collapse leaves the holes, so every attempt
+		 * redoes the scan, copy and rollback the race needs.
+		 */
+		for (tries = 0; tries < MAX_COLLAPSES_PER_ROUND; tries++) {
+			if (tries && (err == 0 ||
+				      __atomic_load_n(&s->registrar_done, __ATOMIC_SEQ_CST)))
+				break;
+			long t = now_ns();
+
+			err = collapse_range(s->l, s->other, s->hp * s->ps, 0,
+					     AGENT_MADV_OTHER, ACT_COLLAPSER);
+			t = now_ns() - t;
+			/*
+			 * Judged by the file (6.1 can collapse and still say
+			 * EINVAL), while our own touches cannot have filled it.
+			 */
+			if (!__atomic_load_n(&s->sh->touching, __ATOMIC_SEQ_CST))
+				counter_add(&s->c.ranges_filled,
+					    range_has_no_hole(s->b.fd, 0, s->hp * s->ps));
+			s->collapse_ns_avg += (t - s->collapse_ns_avg) / 8;
+			counter_add(&s->c.collapse_tries, 1);
+			counter_add(&s->c.collapse_res[errs_bucket(err)], 1);
+			__atomic_store_n(&s->sh->collapse_first, 1, __ATOMIC_SEQ_CST);
+		}
+		__atomic_store_n(&s->collapse_done, 1, __ATOMIC_SEQ_CST);
+		if (stress_wait(s, &s->end, a->slot))
+			break;
+	}
+	return NULL;
+}
+
+static void registrar_round(struct actor *a)
+{
+	struct stress *s = a->s;
+	struct uffd_handler h = { 0 };
+	struct probe_target t;
+	bool late = false;
+	char why[160];
+	int uffd, ret;
+
+	at(s, SLOT_REGISTRAR, "UFFDIO_REGISTER");
+	spin_ns(s->delay_register_ns);
+	/* A fresh userfaultfd every round: registration state starts clean. */
+	uffd = uffd_open(UFFD_VIA_SYSCALL, UFFD_FEATURE_MISSING_SHMEM, NULL);
+	if (uffd < 0) {
+		s->sh->setup_err = uffd;
+		snprintf(s->sh->why, sizeof(s->sh->why), "userfaultfd: %s", strerror(-uffd));
+		return;
+	}
+	ret = uffd_register_missing(uffd, s->reg, s->hp * s->ps, 0, REG_MAP, s->l,
+				    ACT_REGISTRAR);
+	if (ret) {
+		s->sh->setup_err = ret;
+		snprintf(s->sh->why, sizeof(s->sh->why), "UFFDIO_REGISTER: %s", strerror(-ret));
+		close(uffd);
+		return;
+	}
+	h = (struct uffd_handler){ .uffd = uffd, .l = s->l, .resolve = RESOLVE_COPY,
+				   .resolve_gen = 1000 + (int32_t)(s->round % 1000000),
+				   .page_size = s->ps, .actor = ACT_HANDLER,
+				   .inject_exit_at_fault = s->inject_handler_exit };
+	uffd_handler_add_region(&h, s->reg, s->hp * s->ps, 0, REG_MAP);
+	ret = uffd_handler_start(&h);
+	if (ret) {
+		s->sh->setup_err = ret;
+		snprintf(s->sh->why, sizeof(s->sh->why), "handler thread: %s", strerror(-ret));
+		close(uffd);
+		return;
+	}
+	/* What userspace sees right after registering: the evidence. */
+	at(s, SLOT_REGISTRAR, "probe after UFFDIO_REGISTER");
+	probe_open(&t, s->b.fd, s->reg, 0, REG_MAP);
+	probe_range(&t, 1u << PM_SEEK_DATA, 0, s->hp, s->l, ACT_REGISTRAR);
+	at(s, SLOT_REGISTRAR, "waiting for the first collapse attempt");
+	while (!__atomic_load_n(&s->sh->collapse_first, __ATOMIC_SEQ_CST) && !late)
+		late = stress_overdue(s, "the registrar (waiting for the first collapse attempt)");
+	if (!late && s->v->agent == AGENT_KHUGEPAGED)
+		khugepaged_wait_scans(khugepaged_counter("full_scans"), 2, 200);
+	if (!late)
+		probe_range(&t, 1u << PM_SEEK_HOLE, 0, s->hp, s->l, ACT_REGISTRAR);
+	probe_close(&t);
+	__atomic_store_n(&s->sh->touching, 1, __ATOMIC_SEQ_CST);
+	/* Loads one round, stores the next: both must fault on a hole. */
+	at(s, SLOT_REGISTRAR, "touch of the registered range");
+	if (!late)
+		touch_range(s->l, s->reg, 0, s->hp, REG_MAP, ACT_REGISTRAR,
+			    s->round & 1 ? TOUCH_STORE : TOUCH_LOAD,
+			    GEN_STORE_BASE + (int32_t)(s->round % 100000));
+	at(s, SLOT_REGISTRAR, "stopping the fault handler, UFFDIO_UNREGISTER");
+	uffd_handler_stop(&h);
+	/* A dead handler unregistered the range: the touches came back. */
+	if (uffd_handler_died(&h)) {
+		uffd_handler_why(&h, why, sizeof(why));
+		stress_fail(s, "round %llu: %s; it unregistered the range so the touches could return",
+			    (unsigned long long)s->round, why);
+	}
+	uffd_unregister(uffd, s->reg, s->hp * s->ps, 0, REG_MAP, s->l, ACT_REGISTRAR);
+	close(uffd);
+}
+
+/*
+ * The registration from another process, as a VMM's would be: the kernel
+ * must find it through the file's i_mmap, not in the collapser's mm.
+ */
+static void registrar_in_child(struct actor *a)
+{
+	struct stress *s = a->s;
+	int status = 0, ret;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0) {
+		s->sh->setup_err = -errno;
+		snprintf(s->sh->why, sizeof(s->sh->why), "fork: %s", strerror(errno));
+		return;
+	}
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		registrar_round(a);
+		_exit(0);
+	}
+	ret = wait_child_until(pid, &status, s->deadline_ns);
+	if (ret == -ETIMEDOUT) {
+		stress_fail(s, "round %llu: the registrar process (pid %d) was still running at the deadline (--duration %.1f s + %d s), in: %s; killed",
+			    (unsigned long long)s->round, pid, s->opt->duration, GRACE_S,
+			    stage_of(s, SLOT_REGISTRAR));
+	} else if (ret || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		s->sh->setup_err = -ECHILD;
+		snprintf(s->sh->why, sizeof(s->sh->why), "registrar process died (status 0x%x)",
+			 status);
+	}
+}
+
+static void *registrar(void *arg)
+{
+	struct actor *a = arg;
+	struct stress *s = a->s;
+
+	pin(1);
+	for (;;) {
+		if (stress_wait(s, &s->start, a->slot) ||
+		    __atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
+			break;
+		if (s->v->registrar_process)
+			registrar_in_child(a);
+		else
+			registrar_round(a);
+		__atomic_store_n(&s->registrar_done, 1, __ATOMIC_SEQ_CST);
+		if (stress_wait(s, &s->end, a->slot))
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * Probers watch populated pages (a hole reading is data vanishing) and
+ * holes (a data reading is only information) until both the collapse and
+ * the registrar are done.
+ */
+static void *prober(void *arg)
+{
+	struct actor *a = arg;
+	struct stress *s = a->s;
+	struct probe_target t;
+	static const enum probe_method methods[] = {
+		PM_SEEK_DATA, PM_SEEK_HOLE, PM_MINCORE,
+	};
+	uint32_t page;
+	int n;
+
+	pin(a->index);
+	for (;;) {
+		if (stress_wait(s, &s->start, a->slot) ||
+		    __atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
+			break;
+		at(s, a->slot, "probing");
+		probe_open(&t, s->b.fd, s->other, 0, 0);
+		for (n = 0; n < PROBES_PER_ROUND; n++) {
+			if (__atomic_load_n(&s->collapse_done, __ATOMIC_SEQ_CST) &&
+			    __atomic_load_n(&s->registrar_done, __ATOMIC_SEQ_CST))
+				break;
+			page = rng_below(&a->rng, s->hp);
+			probe_page(&t, methods[n % 3], page, s->l, ACT_PROBER + a->index);
+		}
+		counter_add(&s->c.probes, n);
+		probe_close(&t);
+		if (stress_wait(s, &s->end, a->slot))
+			break;
+	}
+	return NULL;
+}
+
+/* New generations into holes while the collapse may be copying. */
+static void *writer(void *arg)
+{
+	struct actor *a = arg;
+	struct stress *s = a->s;
+	uint32_t page, i;
+	int32_t gen;
+
+	pin(2);
+	for (;;) {
+		if (stress_wait(s, &s->start, a->slot) ||
+		    __atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
+			break;
+		if (s->inject_stall) {
+			/* Test hook: an actor that never arrives at 'end'. */
+			at(s, a->slot, "stalled on purpose (UFFDC_INJECT=actor-stall)");
+			while (mono_ns() < s->deadline_ns + NSEC)
+				usleep(10000);
+		}
+		at(s, a->slot, "pwrite and stores into holes");
+		spin_ns(s->delay_write_ns);
+		for (i = 0; s->v->writer && i < 8; i++) {
+			page = rng_below(&a->rng, s->hp);
+			if (s->data[page])
+				continue;
+			/* A generation per round and write: stale bytes show. */
+			gen = 2 + (int32_t)(s->round % 100000) * 8 + i;
+			if (i & 1)
+				store_page(s->l, s->other + (size_t)page * s->ps, page,
+					   gen, ACT_WRITER);
+			else
+				backing_fill(&s->b, page, gen, s->l, ACT_WRITER);
+			counter_add(&s->c.writes, 1);
+		}
+		if (stress_wait(s, &s->end, a->slot))
+			break;
+	}
+	return NULL;
+}
+
+int start_actor(struct stress *s, int slot, int index)
+{
+	struct actor *a = &s->actors[s->nactors++];
+	static const char * const names[] = {
+		[SLOT_COLLAPSER] = "collapser", [SLOT_REGISTRAR] = "registrar",
+		[SLOT_WRITER] = "writer", [SLOT_PROBER] = "prober",
+	};
+	static void *(* const fns[])(void *) = {
+		[SLOT_COLLAPSER] = collapser, [SLOT_REGISTRAR] = registrar,
+		[SLOT_WRITER] = writer, [SLOT_PROBER] = prober,
+	};
+
+	a->s = s;
+	a->index = index;
+	a->slot = slot + (slot == SLOT_PROBER ? index : 0);
+	if (slot == SLOT_PROBER)
+		snprintf(a->name, sizeof(a->name), "prober %d", index);
+	else
+		snprintf(a->name, sizeof(a->name), "%s", names[slot]);
+	rng_seed(&a->rng, s->opt->seed ^ ((uint64_t)s->nactors << 48));
+	return pthread_create(&a->thread, NULL, fns[slot], a);
+}

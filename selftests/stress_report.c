@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The race stress's report (stress.h): collapse results by errno bucket,
+ * the counters line the test logs, and the --json summary line.  Each
+ * works on a snapshot of the counters (counters_snapshot()), so that the
+ * numbers of one line agree with each other.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+
+#include "oracle.h"
+#include "stress.h"
+
+const char * const errs_names[ERRS_NR] = {
+	"ok", "EBUSY", "EAGAIN", "EINVAL", "ENOMEM", "other",
+};
+
+int errs_bucket(int err)
+{
+	switch (err) {
+	case 0: return ERRS_OK;
+	case EBUSY: return ERRS_EBUSY;
+	case EAGAIN: return ERRS_EAGAIN;
+	case EINVAL: return ERRS_EINVAL;
+	case ENOMEM: return ERRS_ENOMEM;
+	}
+	return ERRS_OTHER;
+}
+
+void counters_snapshot(const struct counters *c, struct counters *out)
+{
+	const uint64_t *from = (const uint64_t *)c;
+	uint64_t *to = (uint64_t *)out;
+	size_t i;
+
+	static_assert(sizeof(*c) % sizeof(uint64_t) == 0, "struct counters: uint64_t only");
+	for (i = 0; i < sizeof(*c) / sizeof(uint64_t); i++)
+		to[i] = counter_get(&from[i]);
+}
+
+void format_rates(char *buf, size_t len, const struct counters *c, double secs)
+{
+	snprintf(buf, len, "elapsed=%.2fs rounds/s=%.1f collapse attempts/s=%.0f", secs,
+		 c->rounds / (secs ?: 1), c->collapse_tries / (secs ?: 1));
+}
+
+void format_counters(char *buf, size_t len, const struct counters *c)
+{
+	char res[160];
+	int i, n = 0;
+
+	for (i = 0; i < ERRS_NR; i++)
+		n += snprintf(res + n, sizeof(res) - n, "%s%s=%llu", i ? " " : "",
+			      errs_names[i], (unsigned long long)c->collapse_res[i]);
+	snprintf(buf, len, "rounds=%llu collapses tried=%llu (%s) ranges filled after collapse=%llu registrations=%llu probes=%llu rounds-with-registered-hole=%llu faults=%llu copies=%llu eexist=%llu writes=%llu touches=%llu violations: lost-fault=%llu spurious-fault=%llu data-vanished=%llu content=%llu copy-eexist=%llu",
+		 (unsigned long long)c->rounds, (unsigned long long)c->collapse_tries, res,
+		 (unsigned long long)c->ranges_filled,
+		 (unsigned long long)c->registrations, (unsigned long long)c->probes,
+		 (unsigned long long)c->holes_seen_registered,
+		 (unsigned long long)c->faults, (unsigned long long)c->copies,
+		 (unsigned long long)c->eexist, (unsigned long long)c->writes,
+		 (unsigned long long)c->touches,
+		 (unsigned long long)c->violations[V_LOST_FAULT],
+		 (unsigned long long)c->violations[V_SPURIOUS_FAULT],
+		 (unsigned long long)c->violations[V_DATA_VANISHED],
+		 (unsigned long long)c->violations[V_CONTENT],
+		 (unsigned long long)c->violations[V_COPY_EEXIST]);
+}
+
+void write_json(const char *path, const char *test, uint64_t seed,
+		const struct counters *c, bool test_failed)
+{
+	FILE *f;
+	int i;
+
+	if (!path)
+		return;
+	f = fopen(path, "a");
+	if (!f)
+		return;
+	fprintf(f, "{\"test\":\"%s\",\"seed\":%llu,\"failed\":%s,\"rounds\":%llu,"
+		"\"collapse_tries\":%llu,\"collapse_results\":{",
+		test, (unsigned long long)seed, test_failed ? "true" : "false",
+		(unsigned long long)c->rounds, (unsigned long long)c->collapse_tries);
+	for (i = 0; i < ERRS_NR; i++)
+		fprintf(f, "%s\"%s\":%llu", i ? "," : "", errs_names[i],
+			(unsigned long long)c->collapse_res[i]);
+	fprintf(f, "},\"ranges_filled\":%llu,\"registrations\":%llu,\"probes\":%llu,"
+		"\"faults\":%llu,\"copies\":%llu,\"writes\":%llu,\"violations\":{",
+		(unsigned long long)c->ranges_filled,
+		(unsigned long long)c->registrations, (unsigned long long)c->probes,
+		(unsigned long long)c->faults, (unsigned long long)c->copies,
+		(unsigned long long)c->writes);
+	for (i = 0; i < V_NR; i++)
+		fprintf(f, "%s\"%s\":%llu", i ? "," : "", violation_name(i),
+			(unsigned long long)c->violations[i]);
+	fprintf(f, "}}\n");
+	fclose(f);
+}

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The race stress's rounds (stress.h): the plan of each round and what is
+ * counted after it, and the bounds on time that every actor goes through:
+ * the failure record, the deadline of spins and barrier waits, and the
+ * watchdog behind them.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "actors.h"
+#include "ledger.h"
+#include "rng.h"
+#include "shmem_backing.h"
+#include "stress.h"
+
+/*
+ * The first caller claims the record (failed 0 -> 1), writes its reason,
+ * then publishes it (1 -> 2): failed() is true from the claim on, and
+ * stress_fail_why() waits for the reason to be complete.
+ */
+void stress_fail(struct stress *s, const char *fmt, ...)
+{
+	int zero = 0;
+	va_list ap;
+
+	if (!__atomic_compare_exchange_n(&s->sh->failed, &zero, 1, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->sh->fail_why, sizeof(s->sh->fail_why), fmt, ap);
+	va_end(ap);
+	__atomic_store_n(&s->sh->failed, 2, __ATOMIC_RELEASE);
+}
+
+/*
+ * A vsnprintf() takes microseconds; a writer that never publishes (a
+ * registrar process killed in the middle) costs one second, and what it
+ * wrote so far is returned.
+ */
+const char *stress_fail_why(struct stress *s)
+{
+	int64_t until = mono_ns() + NSEC;
+
+	while (__atomic_load_n(&s->sh->failed, __ATOMIC_ACQUIRE) == 1 && mono_ns() < until)
+		sched_yield();
+	return s->sh->fail_why;
+}
+
+void stress_stages(struct stress *s, char *buf, size_t len)
+{
+	size_t n;
+	int i;
+
+	n = snprintf(buf, len, "main: %s", stage_of(s, SLOT_MAIN));
+	for (i = 0; i < s->nactors && n < len; i++)
+		n += snprintf(buf + n, len - n, ", %s: %s", s->actors[i].name,
+			      stage_of(s, s->actors[i].slot));
+}
+
+bool stress_overdue(struct stress *s, const char *who)
+{
+	if (failed(s))
+		return true;
+	if (mono_ns() <= s->deadline_ns)
+		return false;
+	stress_fail(s, "round %llu: %s was still waiting at the deadline (--duration %.1f s + %d s)",
+		    (unsigned long long)s->round, who, s->opt->duration, GRACE_S);
+	return true;
+}
+
+/*
+ * Every barrier wait ends at the test's deadline.  The wait that times out
+ * fails the test, naming the barrier, how many had arrived and where every
+ * actor is; it breaks the barrier, which releases the others.
+ */
+int stress_wait(struct stress *s, struct bbarrier *b, int slot)
+{
+	char why[128], where[768];
+	int ret;
+
+	at(s, slot, b == &s->start ? "at barrier 'start'" : "at barrier 'end'");
+	ret = bbarrier_wait(b, s->deadline_ns);
+	if (ret == -ETIMEDOUT) {
+		bbarrier_why(b, why, sizeof(why));
+		stress_stages(s, where, sizeof(where));
+		stress_fail(s, "round %llu: %s at the deadline (--duration %.1f s + %d s); where each thread is: %s",
+			    (unsigned long long)s->round, why, s->opt->duration, GRACE_S, where);
+	}
+	return ret;
+}
+
+/*
+ * The last resort, for a thread stuck where no deadline reaches (inside
+ * the kernel, or the main thread itself): WATCHDOG_S after the deadline it
+ * says where every thread is and fails the test, long before the
+ * harness's timeout would kill it without a word.  The teardown breaks
+ * its barrier to stop it.
+ */
+void *stress_watchdog(void *arg)
+{
+	struct stress *s = arg;
+	char where[768];
+
+	if (bbarrier_wait(&s->watchdog, s->deadline_ns + WATCHDOG_S * NSEC) != -ETIMEDOUT)
+		return NULL;
+	stress_stages(s, where, sizeof(where));
+	fprintf(stderr, "# watchdog: %s still running %d s past its deadline (--duration %.1f s + %d s), round %llu; where each thread is: %s%s%s\n",
+		s->v->name, WATCHDOG_S, s->opt->duration, GRACE_S,
+		(unsigned long long)__atomic_load_n(&s->round, __ATOMIC_RELAXED),
+		where, failed(s) ? "; failed first because: " : "",
+		failed(s) ? stress_fail_why(s) : "");
+	fflush(stderr);
+	_exit(STRESS_EXIT_FAIL);
+}
+
+/*
+ * Choose this round's start delays.  The registration sweeps from well
+ * before to well after the collapse, in 32 steps across twice the measured
+ * collapse length, with seeded jitter so replays differ only in timing.
+ */
+void plan_round(struct stress *s, struct rng *rng)
+{
+	/* khugepaged wakes every millisecond: sweep across a few scans. */
+	long window = s->v->agent == AGENT_KHUGEPAGED ? 20000000 :
+		      2 * (s->collapse_ns_avg ?: 200000);
+	long step = window / 32, pos = (long)(s->round % 33) * step - window / 2;
+
+	s->delay_collapse_ns = window / 2;
+	s->delay_register_ns = s->delay_collapse_ns + pos + rng_below(rng, step + 1);
+	if (s->delay_register_ns < 0)
+		s->delay_register_ns = 0;
+	s->delay_write_ns = rng_below(rng, window);
+}
+
+int reset_range(struct stress *s, struct rng *rng)
+{
+	uint32_t pct, p;
+	int ret;
+
+	ret = punch_range(s->l, &s->b, 0, s->hp, ACT_MAIN);
+	if (ret)
+		return ret;
+	pct = s->v->data_pct_min +
+	      rng_below(rng, s->v->data_pct_max - s->v->data_pct_min + 1);
+	for (p = 0; p < s->hp; p++) {
+		s->data[p] = rng_below(rng, 100) < pct;
+		if (p == 0)
+			s->data[p] = 1;	/* never an empty range */
+		if (s->data[p]) {
+			ret = backing_fill(&s->b, p, 1, s->l, ACT_MAIN);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* Registrar-side counts come from the ledger: it may have been a child. */
+void count_round(struct stress *s)
+{
+	uint64_t i, n = ledger_count(s->l);
+	bool hole_seen = false;
+
+	for (i = 0; i < n; i++) {
+		const struct ev *e = &s->l->ev[i];
+
+		switch (e->kind) {
+		case EV_REGISTER:
+			counter_add(&s->c.registrations, !e->err);
+			break;
+		case EV_FAULT:
+			counter_add(&s->c.faults, 1);
+			break;
+		case EV_TOUCH:
+			counter_add(&s->c.touches, 1);
+			break;
+		case EV_FILL:
+			if (e->aux == FILL_UFFD_COPY) {
+				counter_add(&s->c.copies, !e->err);
+				counter_add(&s->c.eexist, e->err == EEXIST);
+			}
+			break;
+		case EV_PROBE:
+			hole_seen |= e->actor == ACT_REGISTRAR && e->value == PROBE_HOLE;
+			break;
+		}
+	}
+	counter_add(&s->c.holes_seen_registered, hole_seen);
+}
