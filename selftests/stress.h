@@ -59,7 +59,6 @@
 #include "shmem_backing.h"
 
 #define MAX_PROBERS	8
-#define NSEC		1000000000LL
 
 /*
  * Bounds.  Every barrier, spin and wait of a test ends at its deadline:
@@ -152,7 +151,9 @@ struct stress {
 	struct ledger *l;
 	size_t ps;
 	uint32_t hp;
-	char *other;		/* unregistered mapping: collapser, mincore */
+	const struct collapse_agent_ops *agent;	/* the variant's */
+	struct agent_ctx ac;	/* what the agent sees; owns the unregistered mapping */
+	char *other;		/* ac's unregistered mapping: collapser, mincore, writer */
 	char *reg;		/* the mapping the registrar registers */
 	uint8_t *data;		/* per page: populated this round */
 
@@ -182,14 +183,6 @@ struct stress {
 
 	struct counters c;	/* counter_add(), counter_get() only */
 };
-
-static inline long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000L + ts.tv_nsec;
-}
 
 static inline void counter_add(uint64_t *c, uint64_t n)
 {

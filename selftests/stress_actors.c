@@ -24,7 +24,6 @@
 #include <unistd.h>
 
 #include "actors.h"
-#include "khugepaged_ctl.h"
 #include "ledger.h"
 #include "probe.h"
 #include "rng.h"
@@ -40,9 +39,9 @@
 /* Busy-wait: a sleep would hand the CPU away and lose the window. */
 static void spin_ns(long ns)
 {
-	long end = now_ns() + ns;
+	long end = mono_ns() + ns;
 
-	while (now_ns() < end)
+	while (mono_ns() < end)
 		;
 }
 
@@ -59,27 +58,27 @@ static void pin(int index)
 }
 
 /*
- * khugepaged collapses on its own schedule (fast scan settings, the mm
- * enlisted at setup): this actor only records, while the registrar works,
+ * An asynchronous agent (khugepaged) collapses on its own schedule, set up
+ * by its prepare(): this actor only records, while the registrar works,
  * whether the range got filled before our own touches could fill it.
  */
-static void khugepaged_round(struct stress *s)
+static void watch_round(struct stress *s)
 {
-	struct ev e = { .kind = EV_COLLAPSE, .aux = AGENT_KHUGEPAGED,
+	struct ev e = { .kind = EV_COLLAPSE, .aux = s->v->agent,
 			.npages = s->hp, .actor = ACT_COLLAPSER };
-	long scans = khugepaged_counter("full_scans");
 	bool filled = false;
 
-	at(s, SLOT_COLLAPSER, "watching khugepaged");
+	at(s, SLOT_COLLAPSER, "watching the asynchronous collapse agent");
 	e.t0 = ledger_stamp(s->l);
 	__atomic_store_n(&s->sh->collapse_first, 1, __ATOMIC_SEQ_CST);
 	while (!__atomic_load_n(&s->sh->touching, __ATOMIC_SEQ_CST) &&
 	       !__atomic_load_n(&s->registrar_done, __ATOMIC_SEQ_CST) &&
 	       !stress_overdue(s,
-			       "the collapser (watching khugepaged until the registrar touches)"))
-		filled |= range_has_no_hole(s->b.fd, 0, s->hp * s->ps);
+			       "the collapser (watching the agent until the registrar touches)"))
+		filled |= backing_filled(&s->b, 0, s->hp);
 	e.t1 = ledger_stamp(s->l);
-	e.value = khugepaged_counter("full_scans") - scans;
+	/* ledger.h: the pages found collapsed. */
+	e.value = filled ? s->hp : 0;
 	ledger_add(s->l, &e);
 	counter_add(&s->c.collapse_tries, 1);
 	counter_add(&s->c.ranges_filled, filled);
@@ -97,13 +96,13 @@ static void *collapser(void *arg)
 		if (stress_wait(s, &s->start, a->slot) ||
 		    __atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
 			break;
-		if (s->v->agent == AGENT_KHUGEPAGED) {
-			khugepaged_round(s);
+		if (s->agent->asynchronous) {
+			watch_round(s);
 			if (stress_wait(s, &s->end, a->slot))
 				break;
 			continue;
 		}
-		at(s, a->slot, "MADV_COLLAPSE");
+		at(s, a->slot, "collapse attempts");
 		spin_ns(s->delay_collapse_ns);
 		/*
 		 * Keep collapsing while the registrar works: a refused or
@@ -114,21 +113,19 @@ static void *collapser(void *arg)
 			if (tries && (err == 0 ||
 				      __atomic_load_n(&s->registrar_done, __ATOMIC_SEQ_CST)))
 				break;
-			long t = now_ns();
+			long t = mono_ns();
 
-			err = collapse_range(s->l, s->other, s->hp * s->ps, 0,
-					     AGENT_MADV_OTHER, ACT_COLLAPSER);
-			t = now_ns() - t;
+			err = s->agent->attempt(&s->ac, 0);
+			t = mono_ns() - t;
 			/*
 			 * Judged by the file (6.1 can collapse and still say
 			 * EINVAL), while our own touches cannot have filled it.
 			 */
 			if (!__atomic_load_n(&s->sh->touching, __ATOMIC_SEQ_CST))
-				counter_add(&s->c.ranges_filled,
-					    range_has_no_hole(s->b.fd, 0, s->hp * s->ps));
+				counter_add(&s->c.ranges_filled, backing_filled(&s->b, 0, s->hp));
 			s->collapse_ns_avg += (t - s->collapse_ns_avg) / 8;
 			counter_add(&s->c.collapse_tries, 1);
-			counter_add(&s->c.collapse_res[errs_bucket(err)], 1);
+			counter_add(&s->c.collapse_res[errs_bucket(err < 0 ? -err : err)], 1);
 			__atomic_store_n(&s->sh->collapse_first, 1, __ATOMIC_SEQ_CST);
 		}
 		__atomic_store_n(&s->collapse_done, 1, __ATOMIC_SEQ_CST);
@@ -183,8 +180,8 @@ static void registrar_round(struct actor *a)
 	at(s, SLOT_REGISTRAR, "waiting for the first collapse attempt");
 	while (!__atomic_load_n(&s->sh->collapse_first, __ATOMIC_SEQ_CST) && !late)
 		late = stress_overdue(s, "the registrar (waiting for the first collapse attempt)");
-	if (!late && s->v->agent == AGENT_KHUGEPAGED)
-		khugepaged_wait_scans(khugepaged_counter("full_scans"), 2, 200);
+	if (!late && s->agent->settle)
+		s->agent->settle(&s->ac);
 	if (!late)
 		probe_range(&t, 1u << PM_SEEK_HOLE, 0, s->hp, s->l, ACT_REGISTRAR);
 	probe_close(&t);
@@ -315,7 +312,7 @@ static void *writer(void *arg)
 		if (s->inject_stall) {
 			/* Test hook: an actor that never arrives at 'end'. */
 			at(s, a->slot, "stalled on purpose (UFFDC_INJECT=actor-stall)");
-			while (mono_ns() < s->deadline_ns + NSEC)
+			while (mono_ns() < s->deadline_ns + NSEC_PER_SEC)
 				usleep(10000);
 		}
 		at(s, a->slot, "pwrite and stores into holes");

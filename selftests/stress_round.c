@@ -44,7 +44,7 @@ void stress_fail(struct stress *s, const char *fmt, ...)
  */
 const char *stress_fail_why(struct stress *s)
 {
-	int64_t until = mono_ns() + NSEC;
+	int64_t until = mono_ns() + NSEC_PER_SEC;
 
 	while (__atomic_load_n(&s->sh->failed, __ATOMIC_ACQUIRE) == 1 && mono_ns() < until)
 		sched_yield();
@@ -106,7 +106,7 @@ void *stress_watchdog(void *arg)
 	struct stress *s = arg;
 	char where[768];
 
-	if (bbarrier_wait(&s->watchdog, s->deadline_ns + WATCHDOG_S * NSEC) != -ETIMEDOUT)
+	if (bbarrier_wait(&s->watchdog, s->deadline_ns + WATCHDOG_S * NSEC_PER_SEC) != -ETIMEDOUT)
 		return NULL;
 	stress_stages(s, where, sizeof(where));
 	fprintf(stderr, "# watchdog: %s still running %d s past its deadline (--duration %.1f s + %d s), round %llu; where each thread is: %s%s%s\n",
@@ -125,9 +125,8 @@ void *stress_watchdog(void *arg)
  */
 void plan_round(struct stress *s, struct rng *rng)
 {
-	/* khugepaged wakes every millisecond: sweep across a few scans. */
-	long window = s->v->agent == AGENT_KHUGEPAGED ? 20000000 :
-		      2 * (s->collapse_ns_avg ?: 200000);
+	/* The agent's own window, or twice the measured attempt. */
+	long window = s->agent->sweep_window_ns ?: 2 * (s->collapse_ns_avg ?: 200000);
 	long step = window / 32, pos = (long)(s->round % 33) * step - window / 2;
 
 	s->delay_collapse_ns = window / 2;

@@ -42,7 +42,6 @@
 #include "actors.h"
 #include "agents.h"
 #include "content.h"
-#include "khugepaged_ctl.h"
 #include "ledger.h"
 #include "oracle.h"
 #include "probe.h"
@@ -117,21 +116,24 @@ FIXTURE_SETUP(stress)
 			 s->sh->why, sizeof(s->sh->why)))
 		SKIP(return, "%s backing: %s", backing_name(variant->v.backing), s->sh->why);
 	ASSERT_EQ(0, backing_ready(&s->b));
-	s->other = backing_map(&s->b, 0, thp_pmd_size());
 	s->reg = backing_map(&s->b, 0, thp_pmd_size());
-	ASSERT_NE(NULL, s->other);
 	ASSERT_NE(NULL, s->reg);
-	if (variant->v.agent == AGENT_KHUGEPAGED) {
-		ASSERT_EQ(0, madvise(s->other, thp_pmd_size(), MADV_HUGEPAGE));
-		ASSERT_EQ(0, khugepaged_enlist());
-		ASSERT_EQ(0, khugepaged_fast());
-		ASSERT_EQ(0, thp_write("khugepaged/scan_sleep_millisecs", "1"));
-	}
 	s->data = calloc(s->hp, 1);
 	s->l = ledger_create(LEDGER_CAP);
 	ASSERT_NE(NULL, s->l);
 	ASSERT_NE(NULL, s->data);
-	s->deadline_ns = mono_ns() + (int64_t)(opt.duration * NSEC) + GRACE_S * NSEC;
+	s->agent = agent_ops(variant->v.agent);
+	/* A round needs attempts from the collapser, or a schedule to watch. */
+	ASSERT_TRUE(s->agent && (s->agent->attempt || s->agent->asynchronous));
+	s->ac = (struct agent_ctx){ .l = s->l, .b = &s->b, .self = s->reg,
+				    .hp = s->hp, .nranges = 1, .actor = ACT_COLLAPSER,
+				    /* khugepaged: wake every millisecond */
+				    .scan_sleep_ms = 1 };
+	s->other = agent_other(&s->ac);
+	ASSERT_NE(NULL, s->other);
+	if (s->agent->prepare)
+		ASSERT_EQ(0, s->agent->prepare(&s->ac));
+	s->deadline_ns = mono_ns() + (int64_t)(opt.duration * NSEC_PER_SEC) + GRACE_S * NSEC_PER_SEC;
 	inject = getenv("UFFDC_INJECT");
 	if (inject) {
 		/* Test-only: make the test fail on purpose, to see that it does. */
@@ -157,8 +159,7 @@ FIXTURE_SETUP(stress)
 FIXTURE_TEARDOWN(stress)
 {
 	struct stress *s = &self->s;
-	int64_t by = mono_ns() + 5 * NSEC;
-	struct timespec ts = { by / NSEC, by % NSEC };
+	struct timespec ts = ns_to_timespec(mono_ns() + 5 * NSEC_PER_SEC);
 	int i, stuck = 0;
 
 	/* Broken barriers release the actors, wherever they wait. */
@@ -189,6 +190,8 @@ FIXTURE_TEARDOWN(stress)
 	ledger_destroy(s->l);
 	munmap(s->sh, sizeof(*s->sh));
 	free(s->data);
+	agent_ctx_reset(&s->ac);
+	backing_unmap(&s->b, s->reg, s->hp * s->ps);
 	backing_close(&s->b);
 }
 
@@ -204,7 +207,7 @@ TEST_F_TIMEOUT(stress, race, HARNESS_MARGIN_S + 2)
 	struct verdict vd = { 0 };
 	struct counters c;
 	struct rng rng;
-	long start = now_ns(), last_progress = start;
+	long start = mono_ns(), last_progress = start;
 	long end = start + (long)(opt.duration * 1e9);
 	int i;
 
@@ -215,7 +218,7 @@ TEST_F_TIMEOUT(stress, race, HARNESS_MARGIN_S + 2)
 	       opt.duration, opt.rounds);
 	rng_seed(&rng, opt.seed);
 	for (__atomic_store_n(&s->round, 0, __ATOMIC_RELAXED);
-	     s->round < (uint64_t)opt.rounds && now_ns() < end;
+	     s->round < (uint64_t)opt.rounds && mono_ns() < end;
 	     __atomic_store_n(&s->round, s->round + 1, __ATOMIC_RELAXED)) {
 		at(s, SLOT_MAIN, "punch and refill");
 		ledger_reset(s->l);
@@ -245,14 +248,14 @@ TEST_F_TIMEOUT(stress, race, HARNESS_MARGIN_S + 2)
 		if (vd.total || vd.unjudgeable) {
 			TH_LOG("seed=%llu round=%llu: %u violation(s) after %.3f s%s%s",
 			       (unsigned long long)opt.seed, (unsigned long long)s->round,
-			       vd.total, (now_ns() - start) / 1e9,
+			       vd.total, (mono_ns() - start) / 1e9,
 			       vd.unjudgeable ? ", cannot judge: " : "",
 			       vd.unjudgeable ? vd.reason : "");
 			oracle_report(stderr, s->l, &oo, &vd);
 			break;
 		}
-		if (opt.duration > 3 && now_ns() - last_progress > 1000000000L) {
-			last_progress = now_ns();
+		if (opt.duration > 3 && mono_ns() - last_progress > 1000000000L) {
+			last_progress = mono_ns();
 			fprintf(stderr, "# progress: %s round %llu, %.0f s left, %llu collapses ok, no violation\n",
 				variant->v.name, (unsigned long long)s->round,
 				(end - last_progress) / 1e9,
@@ -261,7 +264,7 @@ TEST_F_TIMEOUT(stress, race, HARNESS_MARGIN_S + 2)
 	}
 	at(s, SLOT_MAIN, "verdict");
 	counters_snapshot(&s->c, &c);
-	print_counters(_metadata, &c, (now_ns() - start) / 1e9);
+	print_counters(_metadata, &c, (mono_ns() - start) / 1e9);
 	write_json(opt.json, variant->v.name, opt.seed, &c,
 		   vd.total || vd.unjudgeable || failed(s));
 	ASSERT_FALSE(failed(s))
@@ -375,9 +378,9 @@ static int bare_collapse_loop(double secs)
 		fprintf(stderr, "bare loop: cannot map or register\n");
 		return 4;
 	}
-	start = now_ns();
+	start = mono_ns();
 	end = start + (long)(secs * 1e9);
-	while (now_ns() < end) {
+	while (mono_ns() < end) {
 		if (range_has_no_hole(b.fd, 0, pmd) || !tries) {
 			ledger_reset(l);
 			punch_range(l, &b, 0, pmd / ps, 1);
@@ -390,7 +393,7 @@ static int bare_collapse_loop(double secs)
 		res[errs_bucket(err)]++;
 		tries++;
 	}
-	secs = (now_ns() - start) / 1e9;
+	secs = (mono_ns() - start) / 1e9;
 	printf("# bare MADV_COLLAPSE loop: attempts=%llu in %.2fs: %.0f/s (refills %llu;",
 	       (unsigned long long)tries, secs, tries / secs, (unsigned long long)refills);
 	for (i = 0; i < ERRS_NR; i++)
