@@ -42,6 +42,7 @@
 #include "rng.h"
 #include "shmem_backing.h"
 #include "suite.h"
+#include "thp_knobs.h"
 #include "thp_settings.h"
 #include "uffd_util.h"
 
@@ -111,7 +112,16 @@ struct run {
 
 FIXTURE(contract) {
 	struct run r;
+	bool thp_pushed;	/* the setup's settings are on the stack */
 };
+
+/*
+ * THP sysfs as main() found it, pushed there once and never popped (as
+ * mm's khugepaged.c does: mm's pop writes the push below the one it drops).
+ * Every test's settings start from it.
+ */
+static struct thp_settings thp_base;
+static int thp_base_err;
 
 FIXTURE_VARIANT(contract) {
 	enum backing_kind backing;
@@ -416,6 +426,7 @@ static long khugepaged_collapse(struct run *r, long scans)
 	struct ev e = { .kind = EV_COLLAPSE, .aux = AGENT_KHUGEPAGED,
 			.page = 0, .npages = r->nranges * r->hp, .actor = ACT_MAIN };
 	long collapsed0 = khugepaged_counter("pages_collapsed");
+	struct thp_settings fast;
 	int ret, waited;
 	char *m = other_mapping(r);
 
@@ -425,8 +436,14 @@ static long khugepaged_collapse(struct run *r, long scans)
 	if (madvise(m, r->nranges * r->hp * r->ps, MADV_HUGEPAGE))
 		return -errno;
 	ret = khugepaged_enlist();
-	if (!ret)
-		ret = khugepaged_fast();
+	if (ret)
+		return ret;
+	/* Scan fast for this collapse only: popped when it is over. */
+	if (!thp_current_settings())
+		return -ENOENT;
+	fast = *thp_current_settings();
+	khugepaged_fast_settings(&fast);
+	ret = thp_push_settings(&fast);
 	if (ret)
 		return ret;
 	for (waited = 0; waited < KHUGEPAGED_TIMEOUT_MS; waited += 5) {
@@ -438,6 +455,9 @@ static long khugepaged_collapse(struct run *r, long scans)
 	e.t1 = ledger_stamp(r->l);
 	e.value = khugepaged_counter("pages_collapsed") - collapsed0;
 	now = khugepaged_counter("full_scans");
+	ret = thp_pop_settings();
+	if (ret)
+		return ret;
 	if (waited >= KHUGEPAGED_TIMEOUT_MS)
 		e.err = ETIMEDOUT;
 	ledger_add(r->l, &e);
@@ -543,15 +563,8 @@ static int wait_byte(int fd, int timeout_ms)
 FIXTURE_SETUP(contract)
 {
 	struct run *r = &self->r;
-	static const char * const base[] = {
-		"enabled", "madvise",
-		"defrag", "madvise",
-		"shmem_enabled", "advise",
-		/* Other agents' tests must not race a fast khugepaged. */
-		"khugepaged/scan_sleep_millisecs", "100000",
-		"khugepaged/pages_to_scan", "8",
-		NULL,
-	};
+	struct thp_settings settings = thp_base;
+	int order = thp_pmd_order(), ret;
 
 	memset(r, 0, sizeof(*r));
 	r->v = variant;
@@ -559,10 +572,25 @@ FIXTURE_SETUP(contract)
 	r->ps = getpagesize();
 	if (!thp_available())
 		SKIP(return, "no THP sysfs: kernel built without TRANSPARENT_HUGEPAGE");
+	if (thp_base_err)
+		SKIP(return, "cannot take THP sysfs settings as the base: %s",
+		     strerror(-thp_base_err));
 	r->hp = thp_pmd_size() / r->ps;
-	if (thp_apply(base))
-		SKIP(return, "cannot write THP sysfs settings (not root?)");
-	thp_pmd_follow_top();
+	settings.thp_enabled = THP_MADVISE;
+	settings.thp_defrag = THP_DEFRAG_MADVISE;
+	settings.shmem_enabled = SHMEM_ADVISE;
+	/* Other agents' tests must not race a fast khugepaged. */
+	settings.khugepaged.scan_sleep_millisecs = 100000;
+	settings.khugepaged.pages_to_scan = 8;
+	/* The PMD size follows the top-level knobs (6.8+ have per-size ones). */
+	if (order >= 0 && order < NR_ORDERS) {
+		settings.hugepages[order].enabled = THP_INHERIT;
+		settings.shmem_hugepages[order].enabled = SHMEM_INHERIT;
+	}
+	ret = thp_push_settings(&settings);
+	if (ret)
+		SKIP(return, "cannot write THP sysfs settings: %s", strerror(-ret));
+	self->thp_pushed = true;
 	r->l = ledger_create(LEDGER_CAP);
 	ASSERT_NE(NULL, r->l);
 	r->seed = rng_run_seed();
@@ -574,6 +602,8 @@ FIXTURE_TEARDOWN(contract)
 {
 	run_reset(&self->r);
 	ledger_destroy(self->r.l);
+	if (self->thp_pushed)
+		EXPECT_EQ(0, thp_pop_settings());
 }
 
 static void print_exercised(struct __test_metadata *_metadata, struct run *r,
@@ -850,5 +880,8 @@ int main(int argc, char **argv)
 
 	if (ret)
 		return ret;
+	thp_base_err = thp_read_settings(&thp_base);
+	if (!thp_base_err)
+		thp_base_err = thp_push_settings(&thp_base);
 	return test_harness_run(argc, argv);
 }
