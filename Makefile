@@ -28,7 +28,7 @@ SUITE_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-clobb
 SUITE_LDFLAGS := $(STATIC) -pthread $(LDFLAGS)
 
 LIB_SRCS := actors.c agents.c content.c khugepaged_ctl.c ledger.c oracle.c probe.c \
-	    shmem_backing.c suite.c thp_settings.c uffd_util.c util.c
+	    shmem_backing.c suite.c thp_knobs.c thp_settings.c uffd_util.c util.c
 LIB_OBJS := $(addprefix $(BUILD)/obj/,$(LIB_SRCS:.c=.o))
 
 TESTS := uffd_collapse_contract uffd_collapse_stress
@@ -42,12 +42,13 @@ PROGS := $(addprefix $(BUILD)/,$(TESTS) $(UNIT_TESTS))
 FUZZ_SRCS := fz_cover.c fz_exec.c fz_gen.c fz_minimize.c fz_model.c fz_ops.c \
 	     fz_replay.c fz_repro.c fz_sys.c
 FUZZ_OBJS := $(addprefix $(BUILD)/obj/fuzz/,$(FUZZ_SRCS:.c=.o)) $(BUILD)/obj/fuzz/repro_lib.o \
-	     $(addprefix $(BUILD)/obj/,content.o khugepaged_ctl.o suite.o thp_settings.o util.o)
+	     $(addprefix $(BUILD)/obj/,content.o khugepaged_ctl.o suite.o thp_knobs.o thp_settings.o util.o)
 # What a reproducer carries: the modules a replay calls into and nothing
 # else, in dependency order (the leaves compat and util first).
 REPRO_LIB := selftests/compat.h selftests/util.h selftests/util.c \
 	     selftests/content.h selftests/content.c \
-	     selftests/thp_settings.h selftests/thp_settings.c selftests/suite.h selftests/suite.c \
+	     selftests/thp_settings.h selftests/thp_settings.c selftests/thp_knobs.h \
+	     selftests/thp_knobs.c selftests/suite.h selftests/suite.c \
 	     selftests/khugepaged_ctl.h selftests/khugepaged_ctl.c fuzz/fz.h \
 	     fuzz/fz_ops.c fuzz/fz_model.c fuzz/fz_sys.c fuzz/fz_exec.c fuzz/fz_replay.c
 FUZZ_PROGS := $(BUILD)/uffd_collapse_fuzz $(BUILD)/fuzz_test

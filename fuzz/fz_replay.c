@@ -13,34 +13,47 @@
 
 #include "fz.h"
 #include "suite.h"
+#include "thp_knobs.h"
 #include "thp_settings.h"
 #include "util.h"
 
-/* Returns 0, or a reason the kernel cannot run sequences (a SKIP). */
+/*
+ * Returns 0, or a reason the kernel cannot run sequences (a SKIP).  The
+ * settings stay pushed until the process exits, which restores them.
+ */
 const char *fz_env_setup(void)
 {
-	static const char * const base[] = {
-		"enabled", "madvise",
-		"defrag", "madvise",
-		"shmem_enabled", "advise",
-		"khugepaged/max_ptes_none", "511",
-		"khugepaged/pages_to_scan", "4096",
-		/* khugepaged runs between and during operations: the model allows it */
-		"khugepaged/scan_sleep_millisecs", "20",
-		"khugepaged/alloc_sleep_millisecs", "20",
-		NULL,
-	};
+	static bool pushed;
+	struct thp_settings s;
 	const char *why;
-	int code;
+	int code, order;
 
 	if (getpagesize() != 4096 || thp_pmd_size() != 512 * 4096)
 		return "needs 4 KiB pages and 2 MiB PMD THP";
 	why = suite_claim(&code);
 	if (why)
 		return why;
-	if (thp_apply(base))
+	if (pushed)
+		return NULL;
+	if (thp_read_settings(&s))
+		return "cannot read THP sysfs settings";
+	s.thp_enabled = THP_MADVISE;
+	s.thp_defrag = THP_DEFRAG_MADVISE;
+	s.shmem_enabled = SHMEM_ADVISE;
+	s.khugepaged.max_ptes_none = 511;
+	s.khugepaged.pages_to_scan = 4096;
+	/* khugepaged runs between and during operations: the model allows it */
+	s.khugepaged.scan_sleep_millisecs = 20;
+	s.khugepaged.alloc_sleep_millisecs = 20;
+	/* The PMD size follows the top-level knobs (6.8+ have per-size ones). */
+	order = thp_pmd_order();
+	if (order >= 0 && order < NR_ORDERS) {
+		s.hugepages[order].enabled = THP_INHERIT;
+		s.shmem_hugepages[order].enabled = SHMEM_INHERIT;
+	}
+	if (thp_push_settings(&s))
 		return "cannot write THP sysfs settings";
-	thp_pmd_follow_top();
+	pushed = true;
 	return NULL;
 }
 

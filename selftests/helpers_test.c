@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The helpers on the running kernel: patterns decode, the ledger is shared
- * with forked actors, THP settings come back after SIGTERM, probes tell
+ * with forked actors, THP settings come back after SIGTERM, typed settings
+ * push and pop exactly (asserted on sysfs itself), probes tell
  * holes from data, and the fault handler logs and resolves a real fault.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
@@ -13,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +29,7 @@
 #include "probe.h"
 #include "shmem_backing.h"
 #include "suite.h"
+#include "thp_knobs.h"
 #include "thp_settings.h"
 #include "uffd_util.h"
 #include "util.h"
@@ -118,6 +123,400 @@ TEST(thp_read_selected_word)
 	EXPECT_EQ(NULL, strchr(buf, '['));
 	EXPECT_TRUE(!strcmp(buf, "always") || !strcmp(buf, "madvise") ||
 		    !strcmp(buf, "never"));
+}
+
+/* Every writable knob under THP sysfs, recursively: "path=value" lines. */
+static void snap_dir(const char *dir, char *buf, size_t len, size_t *pos)
+{
+	char path[512], val[128];
+	struct dirent *de;
+	struct stat st;
+	DIR *d = opendir(dir);
+	ssize_t n;
+	int fd;
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (lstat(path, &st))
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			snap_dir(path, buf, len, pos);
+			continue;
+		}
+		if (!S_ISREG(st.st_mode) || !(st.st_mode & 0200))
+			continue;
+		fd = open(path, O_RDONLY);
+		n = fd < 0 ? -1 : read(fd, val, sizeof(val) - 1);
+		if (fd >= 0)
+			close(fd);
+		val[n < 0 ? 0 : n] = 0;
+		if (*pos < len)
+			*pos += snprintf(buf + *pos, len - *pos, "%s=%s", path, val);
+	}
+	if (d)
+		closedir(d);
+}
+
+#define SNAP_LEN 16384
+
+/* 0, or -ENOSPC when buf is too small.  readdir() order is stable on sysfs. */
+static int thp_snapshot(char *buf)
+{
+	size_t pos = 0;
+
+	buf[0] = 0;
+	snap_dir(THP_SYSFS, buf, SNAP_LEN, &pos);
+	return pos < SNAP_LEN ? 0 : -ENOSPC;
+}
+
+/* What sysfs shows for one knob, the selected word of a choice. */
+static const char *knob_now(const char *knob)
+{
+	static char buf[8][64];
+	static int next;
+	char *b = buf[next++ % 8];
+
+	if (thp_read(knob, b, sizeof(buf[0])))
+		snprintf(b, sizeof(buf[0]), "(unreadable)");
+	return b;
+}
+
+static bool knob_exists(const char *knob)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), THP_SYSFS "/%s", knob);
+	return access(path, F_OK) == 0;
+}
+
+/* The smallest anonymous mTHP size below the PMD size, or -1. */
+static int mthp_order(char *knob, size_t len)
+{
+	int order, pmd = thp_pmd_order();
+
+	for (order = 2; order < pmd; order++) {
+		snprintf(knob, len, "hugepages-%lukB/enabled",
+			 ((unsigned long)getpagesize() >> 10) << order);
+		if (knob_exists(knob))
+			return order;
+	}
+	return -1;
+}
+
+/*
+ * A push writes what it is given and nothing else, and is visible in
+ * sysfs; the pop puts back every writable knob exactly as it was.
+ */
+TEST(thp_push_changes_sysfs_pop_restores_exactly)
+{
+	char *before = malloc(SNAP_LEN), *during = malloc(SNAP_LEN);
+	char *after = malloc(SNAP_LEN);
+	int pmd = thp_pmd_order(), mthp;
+	struct thp_settings s, got;
+	bool madvise, advise;
+	char pmd_shmem[64], mthp_knob[64];
+
+	if (!thp_available())
+		SKIP(return, "no THP sysfs");
+	ASSERT_TRUE(before && during && after);
+	ASSERT_EQ(0, thp_snapshot(before));
+	ASSERT_EQ(0, thp_read_settings(&s));
+	EXPECT_EQ(NULL, thp_current_settings());
+	EXPECT_EQ(strtoul(knob_now("khugepaged/pages_to_scan"), NULL, 10),
+		  s.khugepaged.pages_to_scan);
+
+	madvise = s.thp_enabled != THP_MADVISE;
+	s.thp_enabled = madvise ? THP_MADVISE : THP_NEVER;
+	advise = s.shmem_enabled != SHMEM_ADVISE;
+	s.shmem_enabled = advise ? SHMEM_ADVISE : SHMEM_NEVER;
+	s.use_zero_page = !s.use_zero_page;
+	s.khugepaged.pages_to_scan = s.khugepaged.pages_to_scan == 4093 ? 4091 : 4093;
+	s.khugepaged.scan_sleep_millisecs = 12345;
+	s.khugepaged.max_ptes_swap = s.khugepaged.max_ptes_swap == 63 ? 62 : 63;
+	snprintf(pmd_shmem, sizeof(pmd_shmem), "hugepages-%zukB/shmem_enabled",
+		 thp_pmd_size() >> 10);
+	if (pmd >= 0 && s.shmem_hugepages[pmd].enabled == SHMEM_INHERIT)
+		s.shmem_hugepages[pmd].enabled = SHMEM_NEVER;
+	else if (pmd >= 0)
+		s.shmem_hugepages[pmd].enabled = SHMEM_INHERIT;
+	mthp = mthp_order(mthp_knob, sizeof(mthp_knob));
+	if (mthp >= 0)
+		s.hugepages[mthp].enabled =
+			s.hugepages[mthp].enabled == THP_NEVER ? THP_MADVISE : THP_NEVER;
+
+	ASSERT_EQ(0, thp_push_settings(&s));
+	EXPECT_STREQ(madvise ? "madvise" : "never", knob_now("enabled"));
+	EXPECT_STREQ(advise ? "advise" : "never", knob_now("shmem_enabled"));
+	EXPECT_STREQ(s.use_zero_page ? "1" : "0", knob_now("use_zero_page"));
+	EXPECT_STREQ(s.khugepaged.pages_to_scan == 4093 ? "4093" : "4091",
+		     knob_now("khugepaged/pages_to_scan"));
+	EXPECT_STREQ("12345", knob_now("khugepaged/scan_sleep_millisecs"));
+	EXPECT_STREQ(s.khugepaged.max_ptes_swap == 63 ? "63" : "62",
+		     knob_now("khugepaged/max_ptes_swap"));
+	if (knob_exists(pmd_shmem))
+		EXPECT_STREQ(s.shmem_hugepages[pmd].enabled == SHMEM_INHERIT ? "inherit" : "never",
+			     knob_now(pmd_shmem));
+	if (mthp >= 0)
+		EXPECT_STREQ(s.hugepages[mthp].enabled == THP_NEVER ? "never" : "madvise",
+			     knob_now(mthp_knob));
+	ASSERT_NE(NULL, thp_current_settings());
+	EXPECT_EQ(s.khugepaged.pages_to_scan, thp_current_settings()->khugepaged.pages_to_scan);
+	/* What sysfs holds now reads back as what was pushed. */
+	ASSERT_EQ(0, thp_read_settings(&got));
+	EXPECT_EQ(s.thp_enabled, got.thp_enabled);
+	EXPECT_EQ(s.shmem_enabled, got.shmem_enabled);
+	EXPECT_EQ(s.khugepaged.max_ptes_swap, got.khugepaged.max_ptes_swap);
+	ASSERT_EQ(0, thp_snapshot(during));
+	EXPECT_STRNE(before, during);
+
+	ASSERT_EQ(0, thp_pop_settings());
+	ASSERT_EQ(0, thp_snapshot(after));
+	EXPECT_STREQ(before, after);
+	EXPECT_EQ(NULL, thp_current_settings());
+	EXPECT_EQ(-ENOENT, thp_pop_settings());
+	free(before);
+	free(during);
+	free(after);
+}
+
+/* Each pop goes back one level, to exactly what that push found. */
+TEST(thp_nested_pushes_pop_in_order)
+{
+	char *before = malloc(SNAP_LEN), *outer = malloc(SNAP_LEN), *now = malloc(SNAP_LEN);
+	struct thp_settings a, b;
+
+	if (!thp_available())
+		SKIP(return, "no THP sysfs");
+	ASSERT_TRUE(before && outer && now);
+	ASSERT_EQ(0, thp_snapshot(before));
+	ASSERT_EQ(0, thp_read_settings(&a));
+	a.khugepaged.pages_to_scan = 4001;
+	a.khugepaged.alloc_sleep_millisecs = 54321;
+	ASSERT_EQ(0, thp_push_settings(&a));
+	ASSERT_EQ(0, thp_snapshot(outer));
+
+	/* As mm's tests do: copy the current settings, change, push. */
+	b = *thp_current_settings();
+	b.khugepaged.pages_to_scan = 4002;
+	b.khugepaged.scan_sleep_millisecs = 23456;
+	ASSERT_EQ(0, thp_push_settings(&b));
+	EXPECT_STREQ("4002", knob_now("khugepaged/pages_to_scan"));
+	EXPECT_STREQ("23456", knob_now("khugepaged/scan_sleep_millisecs"));
+	EXPECT_STREQ("54321", knob_now("khugepaged/alloc_sleep_millisecs"));
+	EXPECT_EQ(4002, thp_current_settings()->khugepaged.pages_to_scan);
+
+	ASSERT_EQ(0, thp_pop_settings());
+	EXPECT_STREQ("4001", knob_now("khugepaged/pages_to_scan"));
+	EXPECT_EQ(4001, thp_current_settings()->khugepaged.pages_to_scan);
+	ASSERT_EQ(0, thp_snapshot(now));
+	EXPECT_STREQ(outer, now);
+
+	ASSERT_EQ(0, thp_pop_settings());
+	ASSERT_EQ(0, thp_snapshot(now));
+	EXPECT_STREQ(before, now);
+	EXPECT_EQ(NULL, thp_current_settings());
+	free(before);
+	free(outer);
+	free(now);
+}
+
+/* inotify sees every write to sysfs: count them, by file name. */
+struct thp_watch {
+	int fd;
+	char names[512];
+};
+
+static int watch_start(struct thp_watch *w)
+{
+	char path[300];
+	struct dirent *de;
+	DIR *d;
+
+	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (w->fd < 0)
+		return -errno;
+	if (inotify_add_watch(w->fd, THP_SYSFS, IN_MODIFY) < 0 ||
+	    inotify_add_watch(w->fd, THP_SYSFS "/khugepaged", IN_MODIFY) < 0)
+		return -errno;
+	d = opendir(THP_SYSFS);
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, "hugepages-", 10))
+			continue;
+		snprintf(path, sizeof(path), THP_SYSFS "/%s", de->d_name);
+		if (inotify_add_watch(w->fd, path, IN_MODIFY) < 0) {
+			closedir(d);
+			return -errno;
+		}
+	}
+	if (d)
+		closedir(d);
+	return 0;
+}
+
+/* The number of writes since the last call; their names in w->names. */
+static int watch_count(struct thp_watch *w)
+{
+	union {
+		struct inotify_event align;
+		char buf[4096];
+	} u;
+	const struct inotify_event *e;
+	ssize_t n, off;
+	int count = 0;
+
+	w->names[0] = 0;
+	while ((n = read(w->fd, u.buf, sizeof(u.buf))) > 0) {
+		for (off = 0; off < n; off += sizeof(*e) + e->len) {
+			e = (const void *)(u.buf + off);
+			count++;
+			if (strlen(w->names) + e->len + 2 < sizeof(w->names)) {
+				strcat(w->names, " ");
+				strcat(w->names, e->len ? e->name : "?");
+			}
+		}
+	}
+	return count;
+}
+
+TEST(thp_writes_only_knobs_that_differ)
+{
+	struct thp_settings s, orig;
+	struct thp_watch w;
+	int ret;
+
+	if (!thp_available())
+		SKIP(return, "no THP sysfs");
+	ASSERT_EQ(0, thp_read_settings(&s));
+	orig = s;
+	ret = watch_start(&w);
+	if (ret)
+		SKIP(return, "inotify on THP sysfs: %s", strerror(-ret));
+	/* Sanity: a write of the same value is seen. */
+	ASSERT_EQ(0, thp_write("khugepaged/max_ptes_swap", knob_now("khugepaged/max_ptes_swap")));
+	ASSERT_EQ(1, watch_count(&w));
+
+	EXPECT_EQ(0, thp_write_settings(&s));
+	EXPECT_EQ(0, watch_count(&w)) TH_LOG("written:%s", w.names);
+	ASSERT_EQ(0, thp_push_settings(&s));
+	EXPECT_EQ(0, watch_count(&w)) TH_LOG("written:%s", w.names);
+	ASSERT_EQ(0, thp_pop_settings());
+	EXPECT_EQ(0, watch_count(&w)) TH_LOG("written:%s", w.names);
+
+	s.khugepaged.pages_to_scan = s.khugepaged.pages_to_scan == 4093 ? 4091 : 4093;
+	ASSERT_EQ(0, thp_push_settings(&s));
+	EXPECT_EQ(1, watch_count(&w)) TH_LOG("written:%s", w.names);
+	EXPECT_STREQ(" pages_to_scan", w.names);
+	/* Written behind the stack's back: the pop puts back both. */
+	ASSERT_EQ(0, thp_write("khugepaged/scan_sleep_millisecs", "13579"));
+	watch_count(&w);
+	ASSERT_EQ(0, thp_pop_settings());
+	EXPECT_EQ(2, watch_count(&w)) TH_LOG("written:%s", w.names);
+	ASSERT_EQ(0, thp_read_settings(&s));
+	EXPECT_EQ(orig.khugepaged.pages_to_scan, s.khugepaged.pages_to_scan);
+	EXPECT_EQ(orig.khugepaged.scan_sleep_millisecs, s.khugepaged.scan_sleep_millisecs);
+
+	/* thp_write_settings() says how many it wrote. */
+	s.khugepaged.max_ptes_swap = s.khugepaged.max_ptes_swap == 63 ? 62 : 63;
+	s.khugepaged.alloc_sleep_millisecs =
+		s.khugepaged.alloc_sleep_millisecs == 54320 ? 54322 : 54320;
+	EXPECT_EQ(2, thp_write_settings(&s));
+	EXPECT_EQ(2, watch_count(&w)) TH_LOG("written:%s", w.names);
+	EXPECT_EQ(2, thp_write_settings(&orig));
+	EXPECT_EQ(0, thp_write_settings(&orig));
+	close(w.fd);
+}
+
+/* A full stack refuses the next push, changes nothing, and pops whole. */
+TEST(thp_push_overflow_is_an_error)
+{
+	char *before = malloc(SNAP_LEN), *full = malloc(SNAP_LEN), *now = malloc(SNAP_LEN);
+	struct thp_settings s;
+	int i;
+
+	if (!thp_available())
+		SKIP(return, "no THP sysfs");
+	ASSERT_TRUE(before && full && now);
+	ASSERT_EQ(0, thp_snapshot(before));
+	ASSERT_EQ(0, thp_read_settings(&s));
+	for (i = 0; i < THP_SETTINGS_DEPTH; i++) {
+		s.khugepaged.pages_to_scan = 4000 + i;
+		ASSERT_EQ(0, thp_push_settings(&s)) TH_LOG("push %d", i + 1);
+	}
+	ASSERT_EQ(0, thp_snapshot(full));
+	s.khugepaged.pages_to_scan = 3999;
+	EXPECT_EQ(-ENOSPC, thp_push_settings(&s));
+	ASSERT_EQ(0, thp_snapshot(now));
+	EXPECT_STREQ(full, now);
+	EXPECT_EQ(4000 + THP_SETTINGS_DEPTH - 1, thp_current_settings()->khugepaged.pages_to_scan);
+	for (i = 0; i < THP_SETTINGS_DEPTH; i++)
+		ASSERT_EQ(0, thp_pop_settings()) TH_LOG("pop %d", i + 1);
+	EXPECT_EQ(-ENOENT, thp_pop_settings());
+	ASSERT_EQ(0, thp_snapshot(now));
+	EXPECT_STREQ(before, now);
+	free(before);
+	free(full);
+	free(now);
+}
+
+/* A value no knob takes is refused before anything is written. */
+TEST(thp_bad_value_writes_nothing)
+{
+	char *before = malloc(SNAP_LEN), *now = malloc(SNAP_LEN);
+	struct thp_settings s;
+
+	if (!thp_available())
+		SKIP(return, "no THP sysfs");
+	ASSERT_TRUE(before && now);
+	ASSERT_EQ(0, thp_snapshot(before));
+	ASSERT_EQ(0, thp_read_settings(&s));
+	s.khugepaged.pages_to_scan = s.khugepaged.pages_to_scan == 4093 ? 4091 : 4093;
+	s.shmem_enabled = (enum shmem_enabled)42;
+	EXPECT_EQ(-EINVAL, thp_write_settings(&s));
+	EXPECT_EQ(-EINVAL, thp_push_settings(&s));
+	EXPECT_EQ(NULL, thp_current_settings());
+	ASSERT_EQ(0, thp_snapshot(now));
+	EXPECT_STREQ(before, now);
+	free(before);
+	free(now);
+}
+
+/* Pushed settings do not survive a SIGTERM: the saved original comes back. */
+TEST(thp_pushed_settings_restored_on_sigterm)
+{
+	char *before = malloc(SNAP_LEN), *after = malloc(SNAP_LEN);
+	int status;
+	pid_t pid;
+
+	if (!thp_available())
+		SKIP(return, "no THP sysfs");
+	ASSERT_TRUE(before && after);
+	ASSERT_EQ(0, thp_snapshot(before));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct thp_settings s;
+
+		if (thp_save() || thp_read_settings(&s))
+			_exit(2);
+		s.khugepaged.pages_to_scan = 4011;
+		if (thp_push_settings(&s))
+			_exit(3);
+		s.khugepaged.pages_to_scan = 4012;
+		s.thp_enabled = s.thp_enabled == THP_NEVER ? THP_MADVISE : THP_NEVER;
+		if (thp_push_settings(&s) || strcmp(knob_now("khugepaged/pages_to_scan"), "4012"))
+			_exit(4);
+		raise(SIGTERM);
+		_exit(5);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status)) TH_LOG("child exited %d", WEXITSTATUS(status));
+	EXPECT_EQ(SIGTERM, WTERMSIG(status));
+	ASSERT_EQ(0, thp_snapshot(after));
+	EXPECT_STREQ(before, after);
+	free(before);
+	free(after);
 }
 
 static struct ledger *scratch(void)

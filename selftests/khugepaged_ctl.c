@@ -8,21 +8,31 @@
 #include <time.h>
 
 #include "khugepaged_ctl.h"
+#include "thp_knobs.h"
 #include "thp_settings.h"
 #include "util.h"
 
+void khugepaged_fast_settings(struct thp_settings *settings)
+{
+	struct khugepaged_settings *k = &settings->khugepaged;
+
+	k->defrag = true;
+	k->max_ptes_none = 511;
+	k->pages_to_scan = 8192;
+	k->alloc_sleep_millisecs = 10;
+	k->scan_sleep_millisecs = 10;
+}
+
 int khugepaged_fast(void)
 {
-	static const char * const fast[] = {
-		"khugepaged/defrag", "1",
-		"khugepaged/max_ptes_none", "511",
-		"khugepaged/pages_to_scan", "8192",
-		"khugepaged/alloc_sleep_millisecs", "10",
-		"khugepaged/scan_sleep_millisecs", "10",
-		NULL,
-	};
+	struct thp_settings settings;
+	int ret = thp_read_settings(&settings);
 
-	return thp_apply(fast);
+	if (ret)
+		return ret;
+	khugepaged_fast_settings(&settings);
+	ret = thp_write_settings(&settings);
+	return ret < 0 ? ret : 0;
 }
 
 int khugepaged_enlist(void)

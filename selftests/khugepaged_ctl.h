@@ -3,8 +3,16 @@
 #ifndef UFFDC_KHUGEPAGED_CTL_H
 #define UFFDC_KHUGEPAGED_CTL_H
 
+struct thp_settings;
+
 /*
- * Scan often and far, collapse ranges with any number of holes.  Writing
+ * Scan often and far, collapse ranges with any number of holes: the
+ * khugepaged part of settings, to push (thp_knobs.h).
+ */
+void khugepaged_fast_settings(struct thp_settings *settings);
+
+/*
+ * The same, written to sysfs now without a push.  A changed
  * scan_sleep_millisecs also wakes khugepaged.  Returns 0 or -errno.
  */
 int khugepaged_fast(void);

@@ -142,17 +142,6 @@ int thp_apply(const char * const *pairs)
 	return 0;
 }
 
-/* Per-size controls (6.8+): let the PMD size follow the top-level knobs. */
-void thp_pmd_follow_top(void)
-{
-	char knob[64];
-
-	snprintf(knob, sizeof(knob), "hugepages-%zukB/shmem_enabled", thp_pmd_size() >> 10);
-	thp_write(knob, "inherit");
-	snprintf(knob, sizeof(knob), "hugepages-%zukB/enabled", thp_pmd_size() >> 10);
-	thp_write(knob, "inherit");
-}
-
 size_t thp_pmd_size(void)
 {
 	char buf[32];
@@ -160,6 +149,15 @@ size_t thp_pmd_size(void)
 	if (read_file(THP_SYSFS "/hpage_pmd_size", buf, sizeof(buf)))
 		return 0;
 	return strtoul(buf, NULL, 0);
+}
+
+int thp_pmd_order(void)
+{
+	size_t ps = getpagesize(), pmd = thp_pmd_size();
+
+	if (!pmd || pmd % ps || (pmd / ps) & (pmd / ps - 1))
+		return -ENOENT;
+	return __builtin_ctzl(pmd / ps);
 }
 
 static void save_one(const char *knob)
@@ -356,6 +354,11 @@ long thp_lock_holder(void)
 	if (read_file(THP_LOCK_FILE, buf, sizeof(buf)))
 		return 0;
 	return strtol(buf, NULL, 10);
+}
+
+bool thp_owned(void)
+{
+	return lock_fd >= 0;
 }
 
 /* Bounded: poll the lock, say once who holds it. */

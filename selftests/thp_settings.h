@@ -21,6 +21,9 @@
  * - A forked child that calls thp_save() again saves a nested snapshot in
  *   memory and restores it at its own exit; the run's state file and lock
  *   stay the top-level owner's.
+ *
+ * Tests set knobs through the typed settings of thp_knobs.h, pushed and
+ * popped on top of this; thp_write() is for single knobs.
  */
 #ifndef UFFDC_THP_SETTINGS_H
 #define UFFDC_THP_SETTINGS_H
@@ -38,6 +41,12 @@ bool thp_available(void);
 size_t thp_pmd_size(void);
 
 /*
+ * The PMD size's order (hugepages-<page size << order>kB), the index of
+ * struct thp_settings' per-size entries for it; -ENOENT when unknown.
+ */
+int thp_pmd_order(void);
+
+/*
  * Take ownership (lock, recovery, state file, supervisor) and save every
  * knob this suite may touch; install the restore guards.  Waits at most
  * lock_wait_s seconds for another run.  Returns 0, -ENOENT without THP
@@ -52,6 +61,9 @@ int thp_save(void);
 /* The pid recorded by the run holding the lock, 0 when unknown. */
 long thp_lock_holder(void);
 
+/* Does this process belong to the run that owns the settings? */
+bool thp_owned(void);
+
 /* Put every saved knob back; async-signal-safe.  Idempotent. */
 void thp_restore(void);
 
@@ -64,9 +76,10 @@ int thp_write(const char *knob, const char *value);
  */
 int thp_read(const char *knob, char *buf, size_t len);
 
-/* Write each "knob", "value" pair; returns the first error. */
+/*
+ * Write each "knob", "value" pair; returns the first error.  Superseded
+ * by thp_push_settings(): kept until uffd_collapse_stress moves to it.
+ */
 int thp_apply(const char * const *pairs);
-/* hugepages-<PMD>kB/{enabled,shmem_enabled} = inherit, where they exist */
-void thp_pmd_follow_top(void);
 
 #endif

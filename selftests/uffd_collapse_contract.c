@@ -43,6 +43,7 @@
 #include "rng.h"
 #include "shmem_backing.h"
 #include "suite.h"
+#include "thp_knobs.h"
 #include "thp_settings.h"
 #include "uffd_util.h"
 #include "util.h"
@@ -110,7 +111,16 @@ struct run {
 
 FIXTURE(contract) {
 	struct run r;
+	bool thp_pushed;	/* the setup's settings are on the stack */
 };
+
+/*
+ * THP sysfs as main() found it, pushed there once and never popped (as
+ * mm's khugepaged.c does: mm's pop writes the push below the one it drops).
+ * Every test's settings start from it.
+ */
+static struct thp_settings thp_base;
+static int thp_base_err;
 
 FIXTURE_VARIANT(contract) {
 	enum backing_kind backing;
@@ -422,15 +432,8 @@ static int wait_byte(int fd, int timeout_ms)
 FIXTURE_SETUP(contract)
 {
 	struct run *r = &self->r;
-	static const char * const base[] = {
-		"enabled", "madvise",
-		"defrag", "madvise",
-		"shmem_enabled", "advise",
-		/* Other agents' tests must not race a fast khugepaged. */
-		"khugepaged/scan_sleep_millisecs", "100000",
-		"khugepaged/pages_to_scan", "8",
-		NULL,
-	};
+	struct thp_settings settings = thp_base;
+	int order = thp_pmd_order(), ret;
 
 	memset(r, 0, sizeof(*r));
 	r->v = variant;
@@ -438,10 +441,25 @@ FIXTURE_SETUP(contract)
 	r->ps = getpagesize();
 	if (!thp_available())
 		SKIP(return, "no THP sysfs: kernel built without TRANSPARENT_HUGEPAGE");
+	if (thp_base_err)
+		SKIP(return, "cannot take THP sysfs settings as the base: %s",
+		     strerror(-thp_base_err));
 	r->hp = thp_pmd_size() / r->ps;
-	if (thp_apply(base))
-		SKIP(return, "cannot write THP sysfs settings (not root?)");
-	thp_pmd_follow_top();
+	settings.thp_enabled = THP_MADVISE;
+	settings.thp_defrag = THP_DEFRAG_MADVISE;
+	settings.shmem_enabled = SHMEM_ADVISE;
+	/* Other agents' tests must not race a fast khugepaged. */
+	settings.khugepaged.scan_sleep_millisecs = 100000;
+	settings.khugepaged.pages_to_scan = 8;
+	/* The PMD size follows the top-level knobs (6.8+ have per-size ones). */
+	if (order >= 0 && order < NR_ORDERS) {
+		settings.hugepages[order].enabled = THP_INHERIT;
+		settings.shmem_hugepages[order].enabled = SHMEM_INHERIT;
+	}
+	ret = thp_push_settings(&settings);
+	if (ret)
+		SKIP(return, "cannot write THP sysfs settings: %s", strerror(-ret));
+	self->thp_pushed = true;
 	r->l = ledger_create(LEDGER_CAP);
 	ASSERT_NE(NULL, r->l);
 	r->seed = rng_run_seed();
@@ -453,6 +471,8 @@ FIXTURE_TEARDOWN(contract)
 {
 	run_reset(&self->r);
 	ledger_destroy(self->r.l);
+	if (self->thp_pushed)
+		EXPECT_EQ(0, thp_pop_settings());
 }
 
 static void print_exercised(struct __test_metadata *_metadata, struct run *r,
@@ -737,5 +757,8 @@ int main(int argc, char **argv)
 
 	if (ret)
 		return ret;
+	thp_base_err = thp_read_settings(&thp_base);
+	if (!thp_base_err)
+		thp_base_err = thp_push_settings(&thp_base);
 	return test_harness_run(argc, argv);
 }

@@ -454,8 +454,14 @@ check "export-upstream: helpers renamed, includes rewritten, vm_util.c clash ren
 	eval 'grep -q "^+++ b/tools/testing/selftests/mm/uffdc_ledger.c" "$T"/series/0001-*.patch &&
 	grep -q "^+#include \"../kselftest_harness.h\"" "$T"/series/0002-*.patch &&
 	grep -q "^+#include \"uffdc_uffd_util.h\"" "$T"/series/0003-*.patch &&
-	! grep -hE "^\+#include \"(ledger|oracle|rng|thp_settings|uffd_util)\.h\"" "$T"/series/*.patch &&
+	! grep -hE "^\+#include \"(ledger|oracle|rng|thp_knobs|uffd_util)\.h\"" "$T"/series/*.patch &&
 	! grep -q "uffd_unregister" "$T"/series/*.patch && grep -q "uffd_deregister" "$T"/series/0001-*.patch'
+check "export-upstream: typed THP settings are mm's thp_settings.h (uffdc_thp_knobs.h includes it, no thp_knobs.c)" \
+	eval '[ "$(grep -l "^+#include \"thp_settings.h\"" "$T"/series/*.patch | wc -l)" = 1 ] &&
+	awk "/^\+\+\+ .*uffdc_thp_knobs.h/ { f = 1 } f && /^diff --git/ { exit } f" "$T"/series/0001-*.patch |
+		grep -q "^+#include \"thp_settings.h\"" &&
+	! grep -q "^+++ .*thp_knobs.c" "$T"/series/*.patch &&
+	grep -q "^+#include \"uffdc_thp_knobs.h\"" "$T"/series/0002-*.patch'
 mkdir -p "$T/kgit" && cp -r "$kt/." "$T/kgit/" && git -C "$T/kgit" init -q &&
 	git -C "$T/kgit" add -A -f && git -C "$T/kgit" -c user.name=t -c user.email=t@t commit -qm base
 run git -C "$T/kgit" -c user.name=t -c user.email=t@t am "$T"/series/*.patch
