@@ -130,18 +130,6 @@ int thp_write(const char *knob, const char *value)
 	return write_file(path, value);
 }
 
-int thp_apply(const char * const *pairs)
-{
-	int ret;
-
-	for (; pairs[0]; pairs += 2) {
-		ret = thp_write(pairs[0], pairs[1]);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
 size_t thp_pmd_size(void)
 {
 	char buf[32];

@@ -76,10 +76,4 @@ int thp_write(const char *knob, const char *value);
  */
 int thp_read(const char *knob, char *buf, size_t len);
 
-/*
- * Write each "knob", "value" pair; returns the first error.  Superseded
- * by thp_push_settings(): kept until uffd_collapse_stress moves to it.
- */
-int thp_apply(const char * const *pairs);
-
 #endif

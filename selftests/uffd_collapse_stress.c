@@ -49,6 +49,7 @@
 #include "shmem_backing.h"
 #include "stress.h"
 #include "suite.h"
+#include "thp_knobs.h"
 #include "thp_settings.h"
 #include "uffd_util.h"
 #include "util.h"
@@ -65,7 +66,12 @@ static struct stress_opts opt = {
 
 FIXTURE(stress) {
 	struct stress s;
+	bool thp_pushed;	/* the setup's settings are on the stack */
 };
+
+/* THP sysfs as main() found it, pushed there once and never popped. */
+static struct thp_settings thp_base;
+static int thp_base_err;
 
 FIXTURE_VARIANT(stress) {
 	struct stress_variant v;
@@ -89,15 +95,9 @@ static void print_counters(struct __test_metadata *_metadata, const struct count
 FIXTURE_SETUP(stress)
 {
 	struct stress *s = &self->s;
-	static const char * const base[] = {
-		"enabled", "madvise",
-		"defrag", "madvise",
-		"shmem_enabled", "advise",
-		"khugepaged/scan_sleep_millisecs", "100000",
-		NULL,
-	};
+	struct thp_settings ts = thp_base;
 	const char *inject;
-	int i;
+	int i, ret;
 
 	memset(s, 0, sizeof(*s));
 	s->v = &variant->v;
@@ -109,8 +109,17 @@ FIXTURE_SETUP(stress)
 	s->ps = getpagesize();
 	if (!thp_available())
 		SKIP(return, "no THP sysfs: kernel built without TRANSPARENT_HUGEPAGE");
-	if (thp_apply(base))
-		SKIP(return, "cannot write THP sysfs settings (not root?)");
+	if (thp_base_err)
+		SKIP(return, "cannot read THP sysfs settings: %s", strerror(-thp_base_err));
+	ts.thp_enabled = THP_MADVISE;
+	ts.thp_defrag = THP_DEFRAG_MADVISE;
+	ts.shmem_enabled = SHMEM_ADVISE;
+	/* Only an agent's prepare() makes khugepaged fast; the pop undoes it. */
+	ts.khugepaged.scan_sleep_millisecs = 100000;
+	ret = thp_push_settings(&ts);
+	if (ret)
+		SKIP(return, "cannot write THP sysfs settings: %s", strerror(-ret));
+	self->thp_pushed = true;
 	s->hp = thp_pmd_size() / s->ps;
 	if (backing_open(&s->b, variant->v.backing, variant->v.huge, thp_pmd_size(),
 			 s->sh->why, sizeof(s->sh->why)))
@@ -179,6 +188,8 @@ FIXTURE_TEARDOWN(stress)
 		bbarrier_break(&s->watchdog);
 		pthread_join(s->watchdog_thread, NULL);
 	}
+	if (self->thp_pushed)
+		EXPECT_EQ(0, thp_pop_settings());
 	/* A stuck actor may still use what follows: the process exits now. */
 	if (stuck)
 		return;
@@ -522,6 +533,9 @@ int main(int argc, char **argv)
 		return ret;
 	if (bare)
 		return bare_collapse_loop(opt.duration);
+	thp_base_err = thp_read_settings(&thp_base);
+	if (!thp_base_err)
+		thp_base_err = thp_push_settings(&thp_base);
 	size_harness_timeout();
 	return test_harness_run(argc, argv);
 }
