@@ -138,13 +138,32 @@ static bool is_store(const struct ev *e)
 	return e->kind == EV_TOUCH && e->aux == TOUCH_STORE && e->value != CONTENT_NONE;
 }
 
+static bool we_removed_between(struct judge *j, uint32_t page, uint64_t a, uint64_t b);
+
+/*
+ * We fallocated page before t and did not remove it since: shmem keeps such
+ * a page, allocated and never written, in the page cache (a touch finds
+ * it, no fault is owed) while SEEK_DATA and mincore may call it a hole.
+ */
+static bool fallocated_before(struct judge *j, uint32_t page, uint64_t t)
+{
+	const struct ev *e;
+	uint64_t k;
+
+	for_each_page_ev(&j->rare, j->l, page, k, e)
+		if (e->kind == EV_FILL && e->aux == FILL_FALLOCATE && !e->err && e->t1 < t &&
+		    !we_removed_between(j, page, e->t0, t))
+			return true;
+	return false;
+}
+
 static bool hole_probe_is_evidence(struct judge *j, const struct ev *p)
 {
 	if (p->kind != EV_PROBE || p->value != PROBE_HOLE)
 		return false;
-	if (p->aux == PM_MINCORE)
-		return j->o->mincore_hole_is_evidence;
-	return true;
+	if (p->aux == PM_MINCORE && !j->o->mincore_hole_is_evidence)
+		return false;
+	return !fallocated_before(j, p->page, p->t0);
 }
 
 /* Did one of our own operations of this kind act on page in (a, b)? */
@@ -292,7 +311,7 @@ static void add(struct judge *j, enum violation_kind kind, uint32_t page,
  */
 static void check_lost_faults(struct judge *j, uint32_t page)
 {
-	const struct ev *x, *p, *f, *r, *best_p, *best_r, *trig;
+	const struct ev *x, *p, *f, *r, *best_p, *best_r, *first_p, *trig;
 	uint64_t k, m;
 
 	for_each_page_ev(&j->rare, j->l, page, k, x) {
@@ -300,12 +319,15 @@ static void check_lost_faults(struct judge *j, uint32_t page)
 			continue;
 		best_p = NULL;
 		best_r = NULL;
+		first_p = NULL;
 		for_each_page_ev(&j->pi, j->l, page, m, p) {
 			if (!hole_probe_is_evidence(j, p) || p->t1 >= x->t0)
 				continue;
 			r = registered_over(j, page, x->map, p->t0, x->t1);
 			if (!r)
 				continue;
+			if (!first_p || p->t0 < first_p->t0)
+				first_p = p;
 			if (best_p && best_p->t0 > p->t0)
 				continue;
 			best_p = p;
@@ -321,8 +343,13 @@ static void check_lost_faults(struct judge *j, uint32_t page)
 				break;
 		if (m < j->rare.start[page + 1])
 			continue;
-		trig = collapse_between(j, page, best_p->t0, x->t1) ? NULL :
-		       alloc_trigger_between(j, page, x->map, best_p->t0, x->t1);
+		/*
+		 * Since the first hole reading: a large folio allocated for
+		 * a neighbour may leave this page unwritten, read as a hole
+		 * by later probes as a fallocated page is.
+		 */
+		trig = collapse_between(j, page, first_p->t0, x->t1) ? NULL :
+		       alloc_trigger_between(j, page, x->map, first_p->t0, x->t1);
 		if (trig) {
 			add(j, V_FILL_ON_ALLOC, page, x->map,
 			    (const struct ev *[]){ best_r, best_p, trig, x }, 4,
@@ -451,8 +478,9 @@ static void check_vanished(struct judge *j, uint32_t page)
 		return;
 	}
 	for_each_page_ev(&j->pi, j->l, page, k, e) {
+		/* (a fallocated page may read as a hole until written) */
 		if ((e->kind == EV_PROBE && e->value == PROBE_DATA) ||
-		    (e->kind == EV_FILL && !e->err) || is_store(e))
+		    (e->kind == EV_FILL && !e->err && e->aux != FILL_FALLOCATE) || is_store(e))
 			ev[n++] = (struct evidence){ .t1 = e->t1, .best_t0 = e->t0, .best = e };
 	}
 	qsort(ev, n, sizeof(*ev), evidence_cmp);

@@ -170,6 +170,31 @@ TEST_F(oracle, the_page_itself_touched_elsewhere_is_legitimate_data)
 	EXPECT_CLEAN();
 }
 
+/*
+ * Our fallocate of the page: allocated, never written, so SEEK_DATA may
+ * call it a hole while a touch finds it: no fault owed, no data vanished.
+ */
+TEST_F(oracle, a_page_we_fallocated_may_read_as_a_hole)
+{
+	FILL_AT(1, 2, P, FILL_FALLOCATE);
+	REG(3, 4);
+	PROBE(5, 6, PM_SEEK_DATA, PROBE_HOLE);
+	TOUCH(10, 11, CONTENT_ZERO);
+	EXPECT_CLEAN();
+}
+
+/* A neighbour's fallocate: this page's later hole readings are no excuse. */
+TEST_F(oracle, fill_on_alloc_counts_from_the_first_hole_reading)
+{
+	self->o.block_pages = 16;
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+	FILL_AT(5, 6, 0, FILL_FALLOCATE);
+	PROBE(7, 8, PM_SEEK_DATA, PROBE_HOLE);
+	TOUCH(10, 11, CONTENT_ZERO);
+	EXPECT_ONLY(V_FILL_ON_ALLOC);
+}
+
 /* A store into a hole through the registered mapping must fault too. */
 TEST_F(oracle, lost_fault_on_store)
 {
