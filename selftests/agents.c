@@ -6,17 +6,20 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "actors.h"
 #include "agents.h"
 #include "compat.h"
+#include "content.h"
 #include "khugepaged_ctl.h"
 #include "thp_settings.h"
 
@@ -255,6 +258,142 @@ static int khugepaged_collapse_all(struct agent_ctx *c)
 	return e.err ? -ETIMEDOUT : 0;
 }
 
+/* Pages the file has allocated (st_blocks), -errno for a failure. */
+static long file_pages(struct agent_ctx *c)
+{
+	struct stat st;
+
+	if (!c->b->ops->file)
+		return -EOPNOTSUPP;
+	if (fstat(c->b->fd, &st))
+		return -errno;
+	return (long)(st.st_blocks * 512 / c->b->page_size);
+}
+
+int agent_act(struct agent_ctx *c, enum collapse_agent a)
+{
+	long before = file_pages(c), after;
+	int ret = agent_ops(a)->act(c);
+
+	after = file_pages(c);
+	c->allocated = before >= 0 && after >= before ? after - before : -1;
+	return ret;
+}
+
+bool agent_landed(struct agent_ctx *c, enum collapse_agent a)
+{
+	uint32_t block = c->block ?: c->hp;
+
+	/*
+	 * shmem charges a folio's every page to st_blocks when it allocates
+	 * it, uptodate or not (fallocate's are not, and SEEK_DATA calls
+	 * them holes): a fill that allocated a block's worth made a large
+	 * folio.
+	 */
+	if (agent_ops(a)->fills)
+		return c->allocated >= block ||
+		       backing_filled(c->b, c->trigger / block * block, block);
+	return agent_ranges_filled(c) == c->nranges;
+}
+
+/*
+ * Fill agents.  Each allocates c->trigger once and records it: an access
+ * through map AGENT_MAP (EV_TOUCH) or a fill of ours (EV_FILL); the oracle
+ * takes either as the page's own data and as a possible trigger of a large
+ * folio over its neighbours.
+ */
+static char *fill_mapping(struct agent_ctx *c)
+{
+	char *m = agent_other(c);
+
+	/* advise: only a VM_HUGEPAGE mapping may get a large folio */
+	if (m && madvise(m, c->b->size, MADV_HUGEPAGE))
+		return NULL;
+	return m;
+}
+
+static int fill_touch(struct agent_ctx *c, char *m, uint16_t map, enum touch_how how)
+{
+	if (!m)
+		return -errno;
+	c->tries++;
+	touch_range(c->l, m + (size_t)c->trigger * c->b->page_size, c->trigger, 1, map,
+		    c->actor, how, c->gen);
+	c->ok++;
+	return 0;
+}
+
+static int fill_load(struct agent_ctx *c)
+{
+	return fill_touch(c, fill_mapping(c), AGENT_MAP, TOUCH_LOAD);
+}
+
+static int fill_store(struct agent_ctx *c)
+{
+	return fill_touch(c, fill_mapping(c), AGENT_MAP, TOUCH_STORE);
+}
+
+/* Another process, as a second mapper (a vhost-user backend) would be. */
+static int fill_process(struct agent_ctx *c)
+{
+	int status, ret;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		c->other = NULL;
+		_exit(fill_touch(c, fill_mapping(c), AGENT_MAP + 1, TOUCH_LOAD) ? 1 : 0);
+	}
+	ret = wait_child_until(pid, &status, mono_ns() + PROCESS_TIMEOUT_NS);
+	if (ret)
+		return ret;
+	c->tries++;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -ECHILD;
+}
+
+static int fill_pwrite(struct agent_ctx *c)
+{
+	c->tries++;
+	return backing_fill(c->b, c->trigger, c->gen, c->l, c->actor);
+}
+
+/* A fill of ours that leaves zeros: fallocate or populate. */
+static int fill_zeros(struct agent_ctx *c, int how, char *m)
+{
+	struct ev e = { .kind = EV_FILL, .aux = how, .page = c->trigger, .npages = 1,
+			.map = how == FILL_POPULATE ? AGENT_MAP : MAP_FILE_LEVEL,
+			.value = CONTENT_ZERO, .actor = c->actor };
+	size_t ps = c->b->page_size;
+	int ret;
+
+	if (how == FILL_POPULATE && !m)
+		return -errno;
+	c->tries++;
+	e.t0 = ledger_stamp(c->l);
+	if (how == FILL_FALLOCATE)
+		ret = fallocate(c->b->fd, 0, (off_t)c->trigger * ps, ps);
+	else
+		ret = madvise(m + (size_t)c->trigger * ps, ps, MADV_POPULATE_WRITE);
+	e.err = ret ? errno : 0;
+	e.t1 = ledger_stamp(c->l);
+	ledger_add(c->l, &e);
+	c->ok += !e.err;
+	return -e.err;
+}
+
+static int fill_fallocate(struct agent_ctx *c)
+{
+	return fill_zeros(c, FILL_FALLOCATE, NULL);
+}
+
+static int fill_populate(struct agent_ctx *c)
+{
+	return fill_zeros(c, FILL_POPULATE, fill_mapping(c));
+}
+
 /* Give khugepaged two more full scans, at most 200 ms. */
 static void khugepaged_settle(struct agent_ctx *c)
 {
@@ -265,16 +404,16 @@ const struct collapse_agent_ops collapse_agents[AGENT_NR] = {
 	[AGENT_MADV_OTHER] = {
 		.name = "MADV_COLLAPSE(other mapping)",
 		.attempt = other_attempt,
-		.collapse_all = other_collapse_all,
+		.act = other_collapse_all,
 	},
 	[AGENT_MADV_SELF] = {
 		.name = "MADV_COLLAPSE(registered mapping)",
 		.attempt = self_attempt,
-		.collapse_all = self_collapse_all,
+		.act = self_collapse_all,
 	},
 	[AGENT_MADV_PROCESS] = {
 		.name = "MADV_COLLAPSE(other process)",
-		.collapse_all = process_collapse_all,
+		.act = process_collapse_all,
 	},
 	[AGENT_KHUGEPAGED] = {
 		.name = "khugepaged",
@@ -282,11 +421,35 @@ const struct collapse_agent_ops collapse_agents[AGENT_NR] = {
 		/* It wakes every scan_sleep_ms: sweep across a few scans. */
 		.sweep_window_ns = 20000000,
 		.prepare = khugepaged_prepare,
-		.collapse_all = khugepaged_collapse_all,
+		.act = khugepaged_collapse_all,
 		.settle = khugepaged_settle,
 	},
 	[AGENT_MADV_FORK] = {
 		.name = "MADV_COLLAPSE(forked copy of the registered mapping)",
-		.collapse_all = fork_collapse_all,
+		.act = fork_collapse_all,
+	},
+	[AGENT_FILL_LOAD] = {
+		.name = "load through another VM_HUGEPAGE mapping",
+		.fills = true, .act = fill_load,
+	},
+	[AGENT_FILL_STORE] = {
+		.name = "store through another VM_HUGEPAGE mapping",
+		.fills = true, .act = fill_store,
+	},
+	[AGENT_FILL_PROCESS] = {
+		.name = "load in another process",
+		.fills = true, .act = fill_process,
+	},
+	[AGENT_FILL_PWRITE] = {
+		.name = "pwrite",
+		.fills = true, .act = fill_pwrite,
+	},
+	[AGENT_FILL_FALLOCATE] = {
+		.name = "fallocate",
+		.fills = true, .act = fill_fallocate,
+	},
+	[AGENT_FILL_POPULATE] = {
+		.name = "MADV_POPULATE_WRITE on another mapping",
+		.fills = true, .act = fill_populate,
 	},
 };

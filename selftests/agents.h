@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Collapse agents: whatever makes a huge page out of a range of the
- * backing while a registration watches it.  Each agent is one entry of
+ * Agents: whatever makes a huge page appear over a range of the backing
+ * while a registration watches it.  Collapse agents make one out of the
+ * range (MADV_COLLAPSE, khugepaged); fill agents allocate one page of it
+ * through something other than the registered mapping, where the kernel
+ * may choose a large folio that covers the registered holes too
+ * (fill-on-alloc, docs/findings/fill-on-alloc.md).  Each agent is one entry of
  * collapse_agents[], a name and a few operations, read by the contract,
  * the stress and the ledger's report alike; no program switches on the
  * agent.  Adding an agent is one enum value, one table entry and its
@@ -9,8 +13,9 @@
  *
  * The operations see the scenario through struct agent_ctx: the backing,
  * its unregistered mapping (made on demand, unmapped by agent_ctx_reset()),
- * the registered one, and where to record.  Every attempt is an EV_COLLAPSE
- * in the ledger with the agent in aux.  Operations return 0 or -errno and
+ * the registered one, and where to record.  Every collapse attempt is an
+ * EV_COLLAPSE in the ledger with the agent in aux; a fill is the access or
+ * the fill event it made, through map AGENT_MAP (never a registered one).  Operations return 0 or -errno and
  * never exit; the tallies in the context say what was tried.
  */
 #ifndef UFFDC_AGENTS_H
@@ -30,8 +35,18 @@ enum collapse_agent {
 	AGENT_MADV_PROCESS,	/* MADV_COLLAPSE from another process */
 	AGENT_KHUGEPAGED,	/* khugepaged, observed through its counters */
 	AGENT_MADV_FORK,	/* MADV_COLLAPSE in a fork, on its copy of the registered VMA */
+	/* Fill agents: allocate c->trigger through something else. */
+	AGENT_FILL_LOAD,	/* a load through another VM_HUGEPAGE mapping */
+	AGENT_FILL_STORE,	/* a store through another VM_HUGEPAGE mapping */
+	AGENT_FILL_PROCESS,	/* a load in another process's VM_HUGEPAGE mapping */
+	AGENT_FILL_PWRITE,	/* pwrite() of the page */
+	AGENT_FILL_FALLOCATE,	/* fallocate() of the page */
+	AGENT_FILL_POPULATE,	/* MADV_POPULATE_WRITE of it on another mapping */
 	AGENT_NR,
 };
+
+/* Ledger map ids of the agents' own mappings (AGENT_MAP + 1: a child's). */
+#define AGENT_MAP	200
 
 struct agent_ctx {
 	/* set by the caller */
@@ -45,6 +60,9 @@ struct agent_ctx {
 	long min_scans;		/* khugepaged: full scans to wait for, 0: until filled */
 	unsigned int timeout_ms;	/* asynchronous agents: longest wait */
 	unsigned int scan_sleep_ms;	/* khugepaged: its sleep, 0: khugepaged_fast()'s */
+	uint32_t trigger;	/* fill agents: the file page they allocate */
+	uint32_t block;		/* fill agents: pages of the folio size under test */
+	int32_t gen;		/* fill agents: what a store or pwrite writes */
 
 	/* owned by the agent */
 	char *other;		/* unregistered mapping of the whole backing */
@@ -52,10 +70,13 @@ struct agent_ctx {
 	/* what happened */
 	int tries, ok, last_err;	/* attempts, successes, last errno */
 	long scans;		/* khugepaged full scans seen by the last call */
+	long allocated;		/* agent_act(): pages the file grew by, -1 unknown */
 };
 
 struct collapse_agent_ops {
 	const char *name;
+	/* A fill agent: act() allocates c->trigger; no collapse is made. */
+	bool fills;
 	/*
 	 * Asynchronous: the kernel collapses on its own schedule once
 	 * prepare() ran; attempt() is NULL and the caller watches the file.
@@ -76,11 +97,12 @@ struct collapse_agent_ops {
 	 */
 	int (*attempt)(struct agent_ctx *c, uint32_t range);
 	/*
-	 * Collapse every range of the scenario, retrying what is transient.
-	 * Returns 0 (look at the file for the outcome) or -errno;
-	 * -ETIMEDOUT when an asynchronous agent did not act in time.
+	 * Collapse every range of the scenario, retrying what is transient;
+	 * or, for a fill agent, allocate c->trigger.  Returns 0 (look at the
+	 * file for the outcome) or -errno; -ETIMEDOUT when an asynchronous
+	 * agent did not act in time.
 	 */
-	int (*collapse_all)(struct agent_ctx *c);
+	int (*act)(struct agent_ctx *c);
 	/*
 	 * After the first attempt of a round, wait a bounded while for an
 	 * asynchronous agent's work to land; NULL for synchronous ones.
@@ -105,6 +127,15 @@ void agent_ctx_reset(struct agent_ctx *c);
 
 /* How many ranges of the scenario hold no hole (judged by the backing). */
 uint32_t agent_ranges_filled(struct agent_ctx *c);
+
+/* The agent's act(), measuring what the file allocated meanwhile. */
+int agent_act(struct agent_ctx *c, enum collapse_agent a);
+
+/*
+ * After agent_act(), did the agent make a huge page: every range filled, or for a fill agent
+ * the naturally aligned c->block pages around c->trigger?
+ */
+bool agent_landed(struct agent_ctx *c, enum collapse_agent a);
 
 /*
  * MADV_COLLAPSE of [addr, addr + len), recorded as an EV_COLLAPSE of

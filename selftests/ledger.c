@@ -123,6 +123,8 @@ static const char *fill_how_name(int how)
 	switch (how) {
 	case FILL_PWRITE: return "pwrite";
 	case FILL_STORE: return "store";
+	case FILL_FALLOCATE: return "fallocate";
+	case FILL_POPULATE: return "MADV_POPULATE_WRITE";
 	case FILL_UFFD_COPY: return "UFFDIO_COPY";
 	case FILL_UFFD_ZEROPAGE: return "UFFDIO_ZEROPAGE";
 	}

@@ -53,6 +53,9 @@ enum probe_method {
 enum fill_how {
 	FILL_PWRITE,
 	FILL_STORE,
+	FILL_FALLOCATE,		/* fallocate() of the page: zeros */
+	FILL_POPULATE,		/* MADV_POPULATE_WRITE through a mapping: zeros */
+	/* The fault handler's, last: aux >= FILL_UFFD_COPY is a resolution. */
 	FILL_UFFD_COPY,
 	FILL_UFFD_ZEROPAGE,
 };

@@ -17,6 +17,7 @@ static const char * const vnames[V_NR] = {
 	[V_DATA_VANISHED] = "data-vanished",
 	[V_CONTENT] = "content",
 	[V_COPY_EEXIST] = "copy-eexist",
+	[V_FILL_ON_ALLOC] = "fill-on-alloc",
 };
 
 const char *violation_name(enum violation_kind k)
@@ -137,13 +138,32 @@ static bool is_store(const struct ev *e)
 	return e->kind == EV_TOUCH && e->aux == TOUCH_STORE && e->value != CONTENT_NONE;
 }
 
+static bool we_removed_between(struct judge *j, uint32_t page, uint64_t a, uint64_t b);
+
+/*
+ * We fallocated page before t and did not remove it since: shmem keeps such
+ * a page, allocated and never written, in the page cache (a touch finds
+ * it, no fault is owed) while SEEK_DATA and mincore may call it a hole.
+ */
+static bool fallocated_before(struct judge *j, uint32_t page, uint64_t t)
+{
+	const struct ev *e;
+	uint64_t k;
+
+	for_each_page_ev(&j->rare, j->l, page, k, e)
+		if (e->kind == EV_FILL && e->aux == FILL_FALLOCATE && !e->err && e->t1 < t &&
+		    !we_removed_between(j, page, e->t0, t))
+			return true;
+	return false;
+}
+
 static bool hole_probe_is_evidence(struct judge *j, const struct ev *p)
 {
 	if (p->kind != EV_PROBE || p->value != PROBE_HOLE)
 		return false;
-	if (p->aux == PM_MINCORE)
-		return j->o->mincore_hole_is_evidence;
-	return true;
+	if (p->aux == PM_MINCORE && !j->o->mincore_hole_is_evidence)
+		return false;
+	return !fallocated_before(j, p->page, p->t0);
 }
 
 /* Did one of our own operations of this kind act on page in (a, b)? */
@@ -163,6 +183,66 @@ static bool we_did_between(struct judge *j, enum ev_kind kind, uint32_t page,
 static bool we_filled_between(struct judge *j, uint32_t page, uint64_t a, uint64_t b)
 {
 	return we_did_between(j, EV_FILL, page, a, b);
+}
+
+/*
+ * An access through a mapping other than map completed on page in (a, b):
+ * a fault there allocates the page (shmem has no zero page for shared
+ * mappings), so the page may legitimately be data from then on.
+ */
+static const struct ev *touched_elsewhere(struct judge *j, uint32_t page, uint16_t map,
+					  uint64_t a, uint64_t b)
+{
+	const struct ev *e;
+	uint64_t k;
+
+	for_each_page_ev(&j->rare, j->l, page, k, e)
+		if (e->kind == EV_TOUCH && e->map != map && e->value != CONTENT_NONE &&
+		    e->t1 > a && e->t0 < b)
+			return e;
+	return NULL;
+}
+
+/* A collapse attempt of any agent covering page overlapped (a, b). */
+static bool collapse_between(struct judge *j, uint32_t page, uint64_t a, uint64_t b)
+{
+	const struct ev *e;
+	uint64_t k;
+
+	for_each_page_ev(&j->rare, j->l, page, k, e)
+		if (e->kind == EV_COLLAPSE && e->t1 > a && e->t0 < b)
+			return true;
+	return false;
+}
+
+/*
+ * Something other than the registered mapping made another page of page's
+ * huge block present in (a, b), so the kernel allocated a folio there and
+ * may have made it large: an access through another mapping, or one of our
+ * own fills that allocates (pwrite, a store, fallocate, populate; not the
+ * fault handler's resolutions, which are order 0).
+ */
+static const struct ev *alloc_trigger_between(struct judge *j, uint32_t page, uint16_t map,
+					      uint64_t a, uint64_t b)
+{
+	uint32_t bp = j->o->block_pages ?: j->pi.npages;
+	uint32_t q, first = page / bp * bp;
+	const struct ev *e;
+	uint64_t k;
+
+	for (q = first; q < first + bp && q < j->rare.npages; q++) {
+		if (q == page)
+			continue;
+		for_each_page_ev(&j->rare, j->l, q, k, e) {
+			if (e->t1 <= a || e->t0 >= b)
+				continue;
+			if (e->kind == EV_TOUCH && e->map != map && e->value != CONTENT_NONE)
+				return e;
+			if (e->kind == EV_FILL && !e->err && e->aux < FILL_UFFD_COPY)
+				return e;
+		}
+	}
+	return NULL;
 }
 
 /* We made page a hole at some time in (a, b). */
@@ -224,11 +304,14 @@ static void add(struct judge *j, enum violation_kind kind, uint32_t page,
 /*
  * Lost fault: after the registration completed, a probe saw page as a hole;
  * a later touch through the registered mapping, still inside the
- * registration, got no fault, and we did not fill the page in between.
+ * registration, got no fault, and neither we nor an access through another
+ * mapping filled the page in between.  When no collapse overlapped that
+ * window but another page of the block was allocated by something else,
+ * it is the same broken promise by another path: fill-on-alloc.
  */
 static void check_lost_faults(struct judge *j, uint32_t page)
 {
-	const struct ev *x, *p, *f, *r, *best_p, *best_r;
+	const struct ev *x, *p, *f, *r, *best_p, *best_r, *first_p, *trig;
 	uint64_t k, m;
 
 	for_each_page_ev(&j->rare, j->l, page, k, x) {
@@ -236,12 +319,15 @@ static void check_lost_faults(struct judge *j, uint32_t page)
 			continue;
 		best_p = NULL;
 		best_r = NULL;
+		first_p = NULL;
 		for_each_page_ev(&j->pi, j->l, page, m, p) {
 			if (!hole_probe_is_evidence(j, p) || p->t1 >= x->t0)
 				continue;
 			r = registered_over(j, page, x->map, p->t0, x->t1);
 			if (!r)
 				continue;
+			if (!first_p || p->t0 < first_p->t0)
+				first_p = p;
 			if (best_p && best_p->t0 > p->t0)
 				continue;
 			best_p = p;
@@ -249,13 +335,30 @@ static void check_lost_faults(struct judge *j, uint32_t page)
 		}
 		if (!best_p)
 			continue;
-		if (we_filled_between(j, page, best_p->t0, x->t1))
+		if (we_filled_between(j, page, best_p->t0, x->t1) ||
+		    touched_elsewhere(j, page, x->map, best_p->t0, x->t1))
 			continue;
 		for_each_page_ev(&j->rare, j->l, page, m, f)
 			if (f->kind == EV_FAULT && f->map == x->map && f->t1 > best_p->t0)
 				break;
 		if (m < j->rare.start[page + 1])
 			continue;
+		/*
+		 * Since the first hole reading: a large folio allocated for
+		 * a neighbour may leave this page unwritten, read as a hole
+		 * by later probes as a fallocated page is.
+		 */
+		trig = collapse_between(j, page, first_p->t0, x->t1) ? NULL :
+		       alloc_trigger_between(j, page, x->map, first_p->t0, x->t1);
+		if (trig) {
+			add(j, V_FILL_ON_ALLOC, page, x->map,
+			    (const struct ev *[]){ best_r, best_p, trig, x }, 4,
+			    "page seen as a hole by %s after UFFDIO_REGISTER completed became data with no MISSING fault; no collapse ran, but page %u of its huge block was %s meanwhile: a large folio allocated for it covered this hole",
+			    probe_method_name(best_p->aux), trig->page,
+			    trig->kind == EV_TOUCH ? "accessed through another mapping" :
+			    "filled by us");
+			continue;
+		}
 		add(j, V_LOST_FAULT, page, x->map, (const struct ev *[]){ best_r, best_p, x }, 3,
 		    "page seen as a hole by %s after UFFDIO_REGISTER completed, then touched through the registered mapping: no MISSING fault was delivered and %s",
 		    probe_method_name(best_p->aux),
@@ -375,8 +478,9 @@ static void check_vanished(struct judge *j, uint32_t page)
 		return;
 	}
 	for_each_page_ev(&j->pi, j->l, page, k, e) {
+		/* (a fallocated page may read as a hole until written) */
 		if ((e->kind == EV_PROBE && e->value == PROBE_DATA) ||
-		    (e->kind == EV_FILL && !e->err) || is_store(e))
+		    (e->kind == EV_FILL && !e->err && e->aux != FILL_FALLOCATE) || is_store(e))
 			ev[n++] = (struct evidence){ .t1 = e->t1, .best_t0 = e->t0, .best = e };
 	}
 	qsort(ev, n, sizeof(*ev), evidence_cmp);

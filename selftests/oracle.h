@@ -21,6 +21,12 @@ enum violation_kind {
 	V_DATA_VANISHED,	/* page known to be data probed as a hole */
 	V_CONTENT,		/* bytes that no completed write explains */
 	V_COPY_EEXIST,		/* kernel said missing, then filled it itself */
+	/*
+	 * A lost fault that no collapse explains, while something else
+	 * allocated a page of the same huge block: a large folio allocated
+	 * for that page covered this hole (docs/findings/fill-on-alloc.md).
+	 */
+	V_FILL_ON_ALLOC,
 	V_NR,
 };
 
@@ -45,6 +51,12 @@ struct oracle_opts {
 	bool mincore_hole_is_evidence;
 	/* Page size, only for offsets in the report. */
 	unsigned long page_size;
+	/*
+	 * Pages of the largest folio the kernel may allocate (the PMD size):
+	 * a fill-on-alloc trigger lies in the same naturally aligned block as
+	 * the hole.  0: anywhere in the file.
+	 */
+	uint32_t block_pages;
 };
 
 struct verdict {
@@ -58,6 +70,12 @@ struct verdict {
 };
 
 const char *violation_name(enum violation_kind k);
+
+/* Every violation of the verdict is of kind k (and there is one). */
+static inline bool verdict_only(const struct verdict *v, enum violation_kind k)
+{
+	return v->total && v->total == v->count[k] && !v->unjudgeable;
+}
 
 /* Returns the number of violations; 0 means the ledger keeps the contract. */
 unsigned int oracle_judge(const struct ledger *l, const struct oracle_opts *o,

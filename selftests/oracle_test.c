@@ -11,6 +11,7 @@
 #include "kselftest_harness.h"
 
 #include "agents.h"
+#include "compat.h"
 #include "content.h"
 #include "ledger.h"
 #include "oracle.h"
@@ -96,6 +97,102 @@ TEST_F(oracle, lost_fault)
 	PROBE(3, 4, PM_SEEK_HOLE, PROBE_HOLE);
 	TOUCH(10, 11, CONTENT_ZERO);
 	EXPECT_ONLY(V_LOST_FAULT);
+}
+
+/* Another mapping's access of page q, between the stamps (fill agents). */
+#define TOUCH_OTHER(t0, t1, q)	ev(self->l, EV_TOUCH, t0, t1, q, 1, 0, MAP + 1, CONTENT_ZERO, 0)
+#define FILL_AT(t0, t1, q, how)	ev(self->l, EV_FILL, t0, t1, q, 1, how, 0, CONTENT_ZERO, 0)
+
+/*
+ * fill-on-alloc: the hole became data without a fault, no collapse ran,
+ * and another mapping faulted in a page of the same block meanwhile.
+ */
+TEST_F(oracle, lost_fault_with_an_allocation_nearby_is_fill_on_alloc)
+{
+	self->o.block_pages = 16;
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+	TOUCH_OTHER(5, 6, P + 1);
+	TOUCH(10, 11, CONTENT_ZERO);
+	EXPECT_ONLY(V_FILL_ON_ALLOC);
+	EXPECT_TRUE(verdict_only(&self->v, V_FILL_ON_ALLOC));
+}
+
+/* Our own pwrite, fallocate or populate of a neighbour allocates too. */
+TEST_F(oracle, our_fill_of_a_neighbour_is_a_fill_on_alloc_trigger)
+{
+	int how[] = { FILL_PWRITE, FILL_FALLOCATE, FILL_POPULATE, FILL_STORE };
+	unsigned int i;
+
+	self->o.block_pages = 16;
+	for (i = 0; i < ARRAY_SIZE(how); i++) {
+		ledger_reset(self->l);
+		REG(1, 2);
+		PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+		FILL_AT(5, 6, 0, how[i]);
+		TOUCH(10, 11, CONTENT_ZERO);
+		EXPECT_ONLY(V_FILL_ON_ALLOC);
+	}
+}
+
+/* The fence never hides a collapse: with one in the window it is lost-fault. */
+TEST_F(oracle, a_collapse_in_the_window_keeps_it_a_lost_fault)
+{
+	self->o.block_pages = 16;
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+	TOUCH_OTHER(5, 6, P + 1);
+	COLLAPSE(7, 8, AGENT_MADV_OTHER, COLLAPSE_UNKNOWN, EINVAL);
+	TOUCH(10, 11, CONTENT_ZERO);
+	EXPECT_ONLY(V_LOST_FAULT);
+}
+
+/* Not triggers: the handler's UFFDIO_COPY, a page of another block, a failed access. */
+TEST_F(oracle, order_zero_fills_and_other_blocks_are_no_trigger)
+{
+	self->o.block_pages = 16;
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+	FILL_AT(5, 6, P + 1, FILL_UFFD_COPY);
+	TOUCH_OTHER(5, 6, P + 16);
+	ev(self->l, EV_TOUCH, 5, 6, P + 2, 1, 0, MAP + 1, CONTENT_NONE, EFAULT);
+	TOUCH(10, 11, CONTENT_ZERO);
+	EXPECT_ONLY(V_LOST_FAULT);
+}
+
+/* Another mapping touched this very page: it is data by that access. */
+TEST_F(oracle, the_page_itself_touched_elsewhere_is_legitimate_data)
+{
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+	TOUCH_OTHER(5, 6, P);
+	TOUCH(10, 11, CONTENT_ZERO);
+	EXPECT_CLEAN();
+}
+
+/*
+ * Our fallocate of the page: allocated, never written, so SEEK_DATA may
+ * call it a hole while a touch finds it: no fault owed, no data vanished.
+ */
+TEST_F(oracle, a_page_we_fallocated_may_read_as_a_hole)
+{
+	FILL_AT(1, 2, P, FILL_FALLOCATE);
+	REG(3, 4);
+	PROBE(5, 6, PM_SEEK_DATA, PROBE_HOLE);
+	TOUCH(10, 11, CONTENT_ZERO);
+	EXPECT_CLEAN();
+}
+
+/* A neighbour's fallocate: this page's later hole readings are no excuse. */
+TEST_F(oracle, fill_on_alloc_counts_from_the_first_hole_reading)
+{
+	self->o.block_pages = 16;
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+	FILL_AT(5, 6, 0, FILL_FALLOCATE);
+	PROBE(7, 8, PM_SEEK_DATA, PROBE_HOLE);
+	TOUCH(10, 11, CONTENT_ZERO);
+	EXPECT_ONLY(V_FILL_ON_ALLOC);
 }
 
 /* A store into a hole through the registered mapping must fault too. */

@@ -40,7 +40,20 @@ const char *suite_env_check(void)
 			 env);
 		return why;
 	}
+	env = getenv("UFFDC_STRICT");
+	if (env && *env && parse_u64(env, 0, 1, &v)) {
+		snprintf(why, sizeof(why), "UFFDC_STRICT=%.40s: not 0 or 1", env);
+		return why;
+	}
 	return NULL;
+}
+
+bool suite_strict(void)
+{
+	const char *env = getenv("UFFDC_STRICT");
+	uint64_t v;
+
+	return env && !parse_u64(env, 0, 1, &v) && v;
 }
 
 const char *suite_claim(int *code)

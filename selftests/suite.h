@@ -9,15 +9,24 @@
 #ifndef UFFDC_SUITE_H
 #define UFFDC_SUITE_H
 
+#include <stdbool.h>
+
 /* Exit codes, as kselftest's. */
 #define SUITE_EXIT_USAGE 2
 #define SUITE_EXIT_SKIP 4
 
 /*
- * The environment the programs read ($UFFDC_SEED, $UFFDC_LOCK_WAIT): NULL
- * when it is valid, else what is wrong, for a usage error.
+ * The environment the programs read ($UFFDC_SEED, $UFFDC_LOCK_WAIT,
+ * $UFFDC_STRICT): NULL when it is valid, else what is wrong, for a usage
+ * error.
  */
 const char *suite_env_check(void);
+
+/*
+ * $UFFDC_STRICT=1: known contract gaps (fill-on-alloc) fail like any other
+ * finding instead of being reported as expected failures (XFAIL).
+ */
+bool suite_strict(void);
 
 /*
  * NULL when this process may run the suite, THP settings owned and saved;

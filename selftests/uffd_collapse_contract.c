@@ -61,6 +61,7 @@ enum holes {
 	HOLES_SPARSE,	/* few data pages */
 	HOLES_DENSE,	/* few holes */
 	HOLES_TAIL,	/* holes only at the end */
+	HOLES_ALL,	/* no data: a large folio can only go into an empty block */
 };
 
 /* Actor ids in the ledger. */
@@ -101,6 +102,7 @@ struct run {
 	int uffd[2];
 	struct uffd_handler h[2];
 	bool registered;
+	uint32_t trigger;	/* fill agents: the hole page they allocate */
 
 	/* what happened, for the report */
 	uint32_t ranges_filled;
@@ -108,6 +110,18 @@ struct run {
 	char handler_why[160];	/* a fault handler that died on its own */
 	char why[256];
 };
+
+/*
+ * kselftest XFAIL with its reason, as SKIP() does for a skip: the test is
+ * an expected failure, a known contract gap that is fenced.
+ */
+#define XFAIL(statement, fmt, ...) do { \
+	snprintf(_metadata->results->reason, \
+		 sizeof(_metadata->results->reason), fmt, ##__VA_ARGS__); \
+	TH_LOG("XFAIL %s", _metadata->results->reason); \
+	_metadata->exit_code = KSFT_XFAIL; \
+	statement; \
+} while (0)
 
 FIXTURE(contract) {
 	struct run r;
@@ -131,6 +145,12 @@ FIXTURE_VARIANT(contract) {
 	enum uffd_how how;
 	enum uffd_resolve resolve;
 	bool store;			/* touch by storing, not loading */
+	/*
+	 * shmem_enabled once populated (memfd, shared anon), for agents that
+	 * need more than advise: write(2) allocates huge only under always
+	 * or within_size.  NULL: advise throughout.
+	 */
+	const char *shmem;
 };
 
 /*
@@ -180,6 +200,11 @@ static bool data_tail_holes(struct run *r, uint32_t i, uint32_t one)
 	return i < r->hp - r->hp / 8;
 }
 
+static bool data_none(struct run *r, uint32_t i, uint32_t one)
+{
+	return false;
+}
+
 static const struct hole_pattern {
 	const char *name;
 	bool (*is_data)(struct run *r, uint32_t i, uint32_t one);
@@ -188,6 +213,7 @@ static const struct hole_pattern {
 	[HOLES_SPARSE] = { "sparse data", data_sparse },
 	[HOLES_DENSE] = { "dense data", data_dense },
 	[HOLES_TAIL] = { "holes at the end", data_tail_holes },
+	[HOLES_ALL] = { "no data", data_none },
 };
 
 static void geometry_layout(struct run *r)
@@ -218,13 +244,23 @@ static int populate(struct run *r)
 		/* Inside every VMA layout, so each registration has data too. */
 		one = 40 + rng_below(&r->rng, r->hp / 8);
 		for (i = 0; i < r->hp; i++) {
-			if (!hole_patterns[r->v->holes].is_data(r, i, one))
+			if (!hole_patterns[r->v->holes].is_data(r, i, one)) {
+				/* A fill agent allocates the last hole of range 0. */
+				if (!range)
+					r->trigger = i;
 				continue;
+			}
 			ret = backing_fill(&r->b, range * r->hp + i, GEN_POPULATE,
 					   r->l, ACT_MAIN);
 			if (ret)
 				return ret;
 		}
+	}
+	/* Only now: under always, the first pwrite would fill the range. */
+	if (r->v->shmem) {
+		ret = thp_write("shmem_enabled", r->v->shmem);
+		if (ret)
+			return ret;
 	}
 	return backing_ready(&r->b);
 }
@@ -363,7 +399,10 @@ static int collapse(struct run *r, long min_scans)
 	c->actor = ACT_MAIN;
 	c->eagain_tries = COLLAPSE_EAGAIN_TRIES;
 	c->min_scans = min_scans;
-	return agent_ops(r->v->agent)->collapse_all(c);
+	c->trigger = r->trigger;
+	c->block = r->hp;
+	c->gen = GEN_STORE + 1;
+	return agent_act(c, r->v->agent);
 }
 
 static void run_reset(struct run *r)
@@ -376,6 +415,8 @@ static void run_reset(struct run *r)
 	memset(r->vaddr, 0, sizeof(r->vaddr));
 	agent_ctx_reset(&r->ac);
 	backing_close(&r->b);
+	if (r->v->shmem)
+		thp_write("shmem_enabled", "advise");
 	ledger_reset(r->l);
 }
 
@@ -529,7 +570,11 @@ TEST_F_TIMEOUT(contract, missing_faults, 90)
 	scans = r->ac.scans;
 	r->ranges_filled = ranges_filled(r);
 	print_exercised(_metadata, r, "control (no registration)", NULL);
-	if (r->ranges_filled < r->nranges)
+	if (agent_ops(variant->agent)->fills && !agent_landed(&r->ac, variant->agent))
+		SKIP(return, "control: %s of page %u allocated no huge page around it without any registration (%s): this kernel does not allocate one here, nothing to test",
+		     agent_name(variant->agent), r->trigger,
+		     err ? strerror(-err) : "no error");
+	if (r->ranges_filled < r->nranges && !agent_ops(variant->agent)->fills)
 		SKIP(return, "control: %s filled %u of %u huge ranges without any registration (last error: %s): this kernel does not collapse the scenario, nothing to test",
 		     agent_name(variant->agent), r->ranges_filled, r->nranges,
 		     r->ac.last_err ? strerror(r->ac.last_err) :
@@ -590,11 +635,16 @@ TEST_F_TIMEOUT(contract, missing_faults, 90)
 	read_all(r);
 
 	oo.mincore_hole_is_evidence = !system_has_swap();
+	oo.block_pages = r->hp;
 	oracle_judge(r->l, &oo, &vd);
 	print_exercised(_metadata, r, "registered run", &vd);
 	if (vd.total || vd.unjudgeable)
 		oracle_report(stderr, r->l, &oo, &vd);
 	ASSERT_FALSE(vd.unjudgeable);
+	/* A known gap, fenced: expected to fail, unless UFFDC_STRICT=1. */
+	if (verdict_only(&vd, V_FILL_ON_ALLOC) && !suite_strict())
+		XFAIL(return, "fill-on-alloc: %u registered hole(s) filled with no MISSING fault by a huge page allocated for page %u (%s); docs/findings/fill-on-alloc.md, UFFDC_STRICT=1 fails",
+		      vd.count[V_FILL_ON_ALLOC], r->trigger, agent_name(variant->agent));
 	ASSERT_EQ(0, vd.total);
 	if (!r->holes_seen)
 		SKIP(return, "no page was seen as a hole after registration: nothing to test");
@@ -651,6 +701,70 @@ FIXTURE_VARIANT_ADD(contract, memfd_khugepaged_whole_sparse) {
 FIXTURE_VARIANT_ADD(contract, memfd_madv_fork_whole_sparse) {
 	.backing = BK_MEMFD, .agent = AGENT_MADV_FORK,
 	.geo = GEO_WHOLE, .holes = HOLES_SPARSE, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+/*
+ * Fill agents: the huge page comes from an allocation of one hole page
+ * through something other than the registered mapping (fill-on-alloc).
+ */
+FIXTURE_VARIANT_ADD(contract, memfd_fill_load) {
+	.backing = BK_MEMFD, .agent = AGENT_FILL_LOAD,
+	.geo = GEO_WHOLE, .holes = HOLES_ALL, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, memfd_fill_store) {
+	.backing = BK_MEMFD, .agent = AGENT_FILL_STORE,
+	.geo = GEO_WHOLE, .holes = HOLES_ALL, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, memfd_fill_process) {
+	.backing = BK_MEMFD, .agent = AGENT_FILL_PROCESS,
+	.geo = GEO_WHOLE, .holes = HOLES_ALL, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, memfd_fill_populate) {
+	.backing = BK_MEMFD, .agent = AGENT_FILL_POPULATE,
+	.geo = GEO_WHOLE, .holes = HOLES_ALL, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, memfd_always_fill_pwrite) {
+	.backing = BK_MEMFD, .agent = AGENT_FILL_PWRITE,
+	.geo = GEO_WHOLE, .holes = HOLES_ALL, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY, .shmem = "always",
+};
+
+FIXTURE_VARIANT_ADD(contract, memfd_within_size_fill_pwrite) {
+	.backing = BK_MEMFD, .agent = AGENT_FILL_PWRITE,
+	.geo = GEO_WHOLE, .holes = HOLES_ALL, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY, .shmem = "within_size",
+};
+
+FIXTURE_VARIANT_ADD(contract, memfd_always_fill_fallocate) {
+	.backing = BK_MEMFD, .agent = AGENT_FILL_FALLOCATE,
+	.geo = GEO_WHOLE, .holes = HOLES_ALL, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY, .shmem = "always",
+};
+
+FIXTURE_VARIANT_ADD(contract, tmpfs_always_fill_pwrite) {
+	.backing = BK_TMPFS, .huge = "always", .agent = AGENT_FILL_PWRITE,
+	.geo = GEO_WHOLE, .holes = HOLES_ALL, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, tmpfs_within_size_fill_fallocate) {
+	.backing = BK_TMPFS, .huge = "within_size", .agent = AGENT_FILL_FALLOCATE,
+	.geo = GEO_WHOLE, .holes = HOLES_ALL, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, tmpfs_advise_fill_load) {
+	.backing = BK_TMPFS, .huge = "advise", .agent = AGENT_FILL_LOAD,
+	.geo = GEO_WHOLE, .holes = HOLES_ALL, .how = UFFD_VIA_SYSCALL,
 	.resolve = RESOLVE_COPY,
 };
 
