@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "content.h"
 #include "oracle.h"
 
@@ -274,7 +275,7 @@ static uint64_t fault_lower_bound(struct judge *j, const struct ev *f)
 
 static void add(struct judge *j, enum violation_kind kind, uint32_t page,
 		uint16_t map, const struct ev **evs, int nev, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
+	__printf(7, 8);
 
 static void add(struct judge *j, enum violation_kind kind, uint32_t page,
 		uint16_t map, const struct ev **evs, int nev, const char *fmt, ...)

@@ -54,6 +54,7 @@
 #include "actors.h"
 #include "agents.h"
 #include "ledger.h"
+#include "compat.h"
 #include "oracle.h"
 #include "rng.h"
 #include "shmem_backing.h"
@@ -227,7 +228,7 @@ int start_actor(struct stress *s, int slot, int index);
  * may call it, a registrar process too; the round loop stops on it.
  */
 void stress_fail(struct stress *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+	__printf(2, 3);
 
 /* The first reason stress_fail() was given, once it is written out. */
 const char *stress_fail_why(struct stress *s);

@@ -318,3 +318,18 @@ struct thp_settings *thp_current_settings(void)
 {
 	return ts_depth ? &ts_stack[ts_depth - 1].pushed : NULL;
 }
+
+unsigned long thp_shmem_supported_orders(void)
+{
+	unsigned long kb = getpagesize() / 1024, orders = 0;
+	char path[128];
+	int order;
+
+	for (order = 0; order < NR_ORDERS; order++) {
+		snprintf(path, sizeof(path), THP_SYSFS "/hugepages-%lukB/shmem_enabled",
+			 kb << order);
+		if (!access(path, F_OK))
+			orders |= 1UL << order;
+	}
+	return orders;
+}

@@ -126,4 +126,11 @@ int thp_pop_settings(void);
  */
 struct thp_settings *thp_current_settings(void);
 
+/*
+ * The orders that have a hugepages-<size>kB/shmem_enabled knob (mTHP for
+ * shmem, 6.11 and later; the PMD order among them), as a bit mask; 0 on
+ * kernels without per-size knobs.
+ */
+unsigned long thp_shmem_supported_orders(void);
+
 #endif

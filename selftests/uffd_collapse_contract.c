@@ -23,6 +23,7 @@
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 
 #include "actors.h"
 #include "agents.h"
+#include "compat.h"
 #include "content.h"
 #include "khugepaged_ctl.h"
 #include "ledger.h"
@@ -103,6 +105,7 @@ struct run {
 	struct uffd_handler h[2];
 	bool registered;
 	uint32_t trigger;	/* fill agents: the hole page they allocate */
+	uint32_t block;		/* pages of the folio size under test */
 
 	/* what happened, for the report */
 	uint32_t ranges_filled;
@@ -151,6 +154,11 @@ FIXTURE_VARIANT(contract) {
 	 * or within_size.  NULL: advise throughout.
 	 */
 	const char *shmem;
+	/*
+	 * Fill agents: run once per shmem mTHP size the kernel offers, that
+	 * size alone allowed (hugepages-<size>kB/shmem_enabled), not PMD.
+	 */
+	bool mthp;
 };
 
 /*
@@ -256,8 +264,11 @@ static int populate(struct run *r)
 				return ret;
 		}
 	}
-	/* Only now: under always, the first pwrite would fill the range. */
-	if (r->v->shmem) {
+	/*
+	 * Only now: under always, the first pwrite would fill the range.
+	 * (mTHP scenarios set the policy of their one size instead.)
+	 */
+	if (r->v->shmem && !r->v->mthp) {
 		ret = thp_write("shmem_enabled", r->v->shmem);
 		if (ret)
 			return ret;
@@ -400,7 +411,7 @@ static int collapse(struct run *r, long min_scans)
 	c->eagain_tries = COLLAPSE_EAGAIN_TRIES;
 	c->min_scans = min_scans;
 	c->trigger = r->trigger;
-	c->block = r->hp;
+	c->block = r->block;
 	c->gen = GEN_STORE + 1;
 	return agent_act(c, r->v->agent);
 }
@@ -415,7 +426,7 @@ static void run_reset(struct run *r)
 	memset(r->vaddr, 0, sizeof(r->vaddr));
 	agent_ctx_reset(&r->ac);
 	backing_close(&r->b);
-	if (r->v->shmem)
+	if (r->v->shmem && !r->v->mthp)
 		thp_write("shmem_enabled", "advise");
 	ledger_reset(r->l);
 }
@@ -506,6 +517,7 @@ FIXTURE_SETUP(contract)
 	r->seed = rng_run_seed();
 	rng_seed(&r->rng, r->seed);
 	geometry_layout(r);
+	r->block = r->hp;
 }
 
 FIXTURE_TEARDOWN(contract)
@@ -542,28 +554,47 @@ static void print_exercised(struct __test_metadata *_metadata, struct run *r,
 	       (unsigned long long)c[EV_READ], vd ? vd->total : 0);
 }
 
-TEST_F_TIMEOUT(contract, missing_faults, 90)
+/* How one run of the scenario ended, when it did not fail (ASSERT). */
+enum outcome {
+	OUT_PASS,
+	OUT_SKIP,		/* nothing to test; why in r->why */
+	OUT_XFAIL,		/* only fill-on-alloc, and not strict */
+};
+
+/* An outcome with its reason in r->why, which the reason may quote. */
+static enum outcome __printf(3, 4)
+out(struct run *r, enum outcome o, const char *fmt, ...)
 {
-	struct run *r = &self->r;
+	char why[2 * sizeof(r->why)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	memcpy(r->why, why, sizeof(r->why) - 1);
+	r->why[sizeof(r->why) - 1] = 0;
+	return o;
+}
+
+/*
+ * The control, then the registered run, judged.  A failure ends the test
+ * from here (ASSERT); a skip or a fenced gap is returned with its reason.
+ */
+static enum outcome run_scenario(struct __test_metadata *_metadata, struct run *r,
+				 const FIXTURE_VARIANT(contract) *variant, struct verdict *vd)
+{
 	struct oracle_opts oo = { .page_size = r->ps };
-	struct verdict vd;
 	long scans, ret, err;
 	int ready[2], go[2], status, c;
 	pid_t child = 0;
 
-	TH_LOG("seed=%llu backing=%s%s%s agent=%s geometry=%s holes=%s uffd=%s resolve=%s",
-	       (unsigned long long)r->seed, backing_name(variant->backing),
-	       variant->huge ? " huge=" : "", variant->huge ?: "",
-	       agent_name(variant->agent), geometries[variant->geo].name,
-	       hole_patterns[variant->holes].name,
-	       variant->how == UFFD_VIA_DEV ? "/dev/userfaultfd" : "syscall",
-	       variant->resolve == RESOLVE_COPY ? "UFFDIO_COPY" : "UFFDIO_ZEROPAGE");
+	rng_seed(&r->rng, r->seed);
 
 	/* (d) The control: does this kernel collapse the scenario at all? */
 	ret = open_backing(r);
 	if (ret)
-		SKIP(return, "control: cannot create %s backing: %s",
-		     backing_name(variant->backing), r->why);
+		return out(r, OUT_SKIP, "control: cannot create %s backing: %s",
+			   backing_name(variant->backing), r->why);
 	ASSERT_EQ(0, populate(r));
 	ASSERT_EQ(0, map_vmas(r));
 	err = collapse(r, 0);
@@ -571,11 +602,11 @@ TEST_F_TIMEOUT(contract, missing_faults, 90)
 	r->ranges_filled = ranges_filled(r);
 	print_exercised(_metadata, r, "control (no registration)", NULL);
 	if (agent_ops(variant->agent)->fills && !agent_landed(&r->ac, variant->agent))
-		SKIP(return, "control: %s of page %u allocated no huge page around it without any registration (%s): this kernel does not allocate one here, nothing to test",
+		return out(r, OUT_SKIP, "control: %s of page %u allocated no huge page around it without any registration (%s): this kernel does not allocate one here, nothing to test",
 		     agent_name(variant->agent), r->trigger,
 		     err ? strerror(-err) : "no error");
 	if (r->ranges_filled < r->nranges && !agent_ops(variant->agent)->fills)
-		SKIP(return, "control: %s filled %u of %u huge ranges without any registration (last error: %s): this kernel does not collapse the scenario, nothing to test",
+		return out(r, OUT_SKIP, "control: %s filled %u of %u huge ranges without any registration (last error: %s): this kernel does not collapse the scenario, nothing to test",
 		     agent_name(variant->agent), r->ranges_filled, r->nranges,
 		     r->ac.last_err ? strerror(r->ac.last_err) :
 		     err == -ETIMEDOUT ? "timed out" : err ? strerror(-err) : "none");
@@ -596,13 +627,13 @@ TEST_F_TIMEOUT(contract, missing_faults, 90)
 		if (c != 'R') {
 			kill(child, SIGKILL);
 			waitpid(child, NULL, 0);
-			SKIP(return, "registration in the child failed (%d): see its log", c);
+			return out(r, OUT_SKIP, "registration in the child failed (%d): see its log", c);
 		}
 	} else {
 		ASSERT_EQ(0, map_vmas(r));
 		ret = register_vmas(r, ACT_MAIN);
 		if (ret == -EINVAL || ret == -ENOSYS || ret == -EPERM || ret == -ENOENT)
-			SKIP(return, "%s", r->why);
+			return out(r, OUT_SKIP, "%s", r->why);
 		ASSERT_EQ(0, ret) TH_LOG("%s", r->why);
 		r->holes_seen = probe_all(r, ACT_MAIN);
 		ASSERT_LE(0, r->holes_seen);
@@ -611,7 +642,7 @@ TEST_F_TIMEOUT(contract, missing_faults, 90)
 	/* Wait at least one full scan longer than the control needed. */
 	ret = collapse(r, scans > 0 ? scans + 1 : 2);
 	if (agent_ops(variant->agent)->asynchronous && ret == -ETIMEDOUT)
-		SKIP(return, "%s did not act within its timeout",
+		return out(r, OUT_SKIP, "%s did not act within its timeout",
 		     agent_name(variant->agent));
 	ASSERT_EQ(0, ret) TH_LOG("%s: %s", agent_name(variant->agent), strerror(-ret));
 	r->ranges_filled = ranges_filled(r);
@@ -636,18 +667,106 @@ TEST_F_TIMEOUT(contract, missing_faults, 90)
 
 	oo.mincore_hole_is_evidence = !system_has_swap();
 	oo.block_pages = r->hp;
-	oracle_judge(r->l, &oo, &vd);
-	print_exercised(_metadata, r, "registered run", &vd);
-	if (vd.total || vd.unjudgeable)
-		oracle_report(stderr, r->l, &oo, &vd);
-	ASSERT_FALSE(vd.unjudgeable);
+	oracle_judge(r->l, &oo, vd);
+	print_exercised(_metadata, r, "registered run", vd);
+	if (vd->total || vd->unjudgeable)
+		oracle_report(stderr, r->l, &oo, vd);
+	ASSERT_FALSE(vd->unjudgeable);
 	/* A known gap, fenced: expected to fail, unless UFFDC_STRICT=1. */
-	if (verdict_only(&vd, V_FILL_ON_ALLOC) && !suite_strict())
-		XFAIL(return, "fill-on-alloc: %u registered hole(s) filled with no MISSING fault by a huge page allocated for page %u (%s); docs/findings/fill-on-alloc.md, UFFDC_STRICT=1 fails",
-		      vd.count[V_FILL_ON_ALLOC], r->trigger, agent_name(variant->agent));
-	ASSERT_EQ(0, vd.total);
+	if (verdict_only(vd, V_FILL_ON_ALLOC) && !suite_strict())
+		return out(r, OUT_XFAIL, "%u registered hole(s) filled with no MISSING fault by a %u KiB folio allocated for page %u (%s)",
+		    vd->count[V_FILL_ON_ALLOC], r->block * (unsigned int)(r->ps / 1024),
+		    r->trigger, agent_name(variant->agent));
+	ASSERT_EQ(0, vd->total);
 	if (!r->holes_seen)
-		SKIP(return, "no page was seen as a hole after registration: nothing to test");
+		return out(r, OUT_SKIP, "no page was seen as a hole after registration: nothing to test");
+	return OUT_PASS;
+}
+
+static void log_scenario(struct __test_metadata *_metadata, struct run *r,
+			 const FIXTURE_VARIANT(contract) *variant)
+{
+	TH_LOG("seed=%llu backing=%s%s%s agent=%s geometry=%s holes=%s uffd=%s resolve=%s folio=%u KiB",
+	       (unsigned long long)r->seed, backing_name(variant->backing),
+	       variant->huge ? " huge=" : "", variant->huge ?: "",
+	       agent_name(variant->agent), geometries[variant->geo].name,
+	       hole_patterns[variant->holes].name,
+	       variant->how == UFFD_VIA_DEV ? "/dev/userfaultfd" : "syscall",
+	       variant->resolve == RESOLVE_COPY ? "UFFDIO_COPY" : "UFFDIO_ZEROPAGE",
+	       r->block * (unsigned int)(r->ps / 1024));
+}
+
+/*
+ * Only the shmem folio size of this order allowed, under the variant's
+ * shmem policy (advise unless it says otherwise).
+ */
+static int allow_only_order(const FIXTURE_VARIANT(contract) *variant, int order)
+{
+	struct thp_settings ts = *thp_current_settings();
+	enum shmem_enabled policy = SHMEM_ADVISE;
+	int o;
+
+	if (variant->shmem && !strcmp(variant->shmem, "always"))
+		policy = SHMEM_ALWAYS;
+	else if (variant->shmem && !strcmp(variant->shmem, "within_size"))
+		policy = SHMEM_WITHIN_SIZE;
+	for (o = 0; o < NR_ORDERS; o++)
+		ts.shmem_hugepages[o].enabled = o == order ? policy : SHMEM_NEVER;
+	return thp_push_settings(&ts);
+}
+
+TEST_F_TIMEOUT(contract, missing_faults, 300)
+{
+	struct run *r = &self->r;
+	unsigned long orders = variant->mthp ? thp_shmem_supported_orders() : 0;
+	unsigned int tried = 0, xfails = 0, kb;
+	char done[512] = "", skipped[512] = "";
+	enum outcome o;
+	struct verdict vd;
+	int order;
+
+	if (!variant->mthp) {
+		log_scenario(_metadata, r, variant);
+		o = run_scenario(_metadata, r, variant, &vd);
+		if (o == OUT_SKIP)
+			SKIP(return, "%s", r->why);
+		if (o == OUT_XFAIL)
+			XFAIL(return, "fill-on-alloc: %s; docs/findings/fill-on-alloc.md, UFFDC_STRICT=1 fails",
+			      r->why);
+		return;
+	}
+	/* Every shmem mTHP size the kernel offers, one after the other. */
+	orders &= ~(1UL << thp_pmd_order()) & ~1UL;
+	if (!orders)
+		SKIP(return, "no hugepages-<size>kB/shmem_enabled below the PMD size: this kernel has no shmem mTHP");
+	for (order = 1; order < NR_ORDERS; order++) {
+		if (!(orders & (1UL << order)))
+			continue;
+		kb = (r->ps / 1024) << order;
+		ASSERT_EQ(0, allow_only_order(variant, order));
+		run_reset(r);
+		r->block = 1u << order;
+		log_scenario(_metadata, r, variant);
+		o = run_scenario(_metadata, r, variant, &vd);
+		ASSERT_EQ(0, thp_pop_settings());
+		if (o == OUT_SKIP) {
+			TH_LOG("%u KiB: SKIP %s", kb, r->why);
+			snprintf(skipped + strlen(skipped), sizeof(skipped) - strlen(skipped),
+				 " %u", kb);
+			continue;
+		}
+		tried++;
+		xfails += o == OUT_XFAIL;
+		TH_LOG("%u KiB: %s%s", kb, o == OUT_XFAIL ? "XFAIL fill-on-alloc: " : "PASS",
+		       o == OUT_XFAIL ? r->why : "");
+		snprintf(done + strlen(done), sizeof(done) - strlen(done), " %u%s", kb,
+			 o == OUT_XFAIL ? "(fill-on-alloc)" : "");
+	}
+	if (!tried)
+		SKIP(return, "no shmem mTHP size got a large folio in the control (KiB:%s)", skipped);
+	if (xfails)
+		XFAIL(return, "fill-on-alloc at %u of %u mTHP sizes (KiB:%s%s%s); docs/findings/fill-on-alloc.md, UFFDC_STRICT=1 fails",
+		      xfails, tried, done, skipped[0] ? "; no large folio at" : "", skipped);
 }
 
 /*
@@ -766,6 +885,18 @@ FIXTURE_VARIANT_ADD(contract, tmpfs_advise_fill_load) {
 	.backing = BK_TMPFS, .huge = "advise", .agent = AGENT_FILL_LOAD,
 	.geo = GEO_WHOLE, .holes = HOLES_ALL, .how = UFFD_VIA_SYSCALL,
 	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, memfd_mthp_fill_load) {
+	.backing = BK_MEMFD, .agent = AGENT_FILL_LOAD, .mthp = true,
+	.geo = GEO_WHOLE, .holes = HOLES_ALL, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, memfd_mthp_fill_pwrite) {
+	.backing = BK_MEMFD, .agent = AGENT_FILL_PWRITE, .mthp = true,
+	.geo = GEO_WHOLE, .holes = HOLES_ALL, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY, .shmem = "always",
 };
 
 FIXTURE_VARIANT_ADD(contract, memfd_madv_other_partial_sparse) {
