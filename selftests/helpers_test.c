@@ -591,36 +591,68 @@ TEST(tmpfs_backing_leaves_no_mount)
 }
 
 /* A real MISSING fault: logged with its page and map, resolved by copy. */
-TEST(handler_logs_and_resolves)
-{
-	struct ledger *l = scratch();
-	struct uffd_handler h = { 0 };
-	size_t ps = getpagesize();
+/*
+ * A memfd mapping of 16 pages, MISSING-registered as map 9, and a fault
+ * handler set up to answer with UFFDIO_COPY of generation 5 (not started:
+ * each test adjusts it first).
+ */
+FIXTURE(registered) {
+	struct ledger *l;
 	struct backing b;
-	uint64_t i, faults = 0, copies = 0;
-	char why[128];
+	struct uffd_handler h;
+	size_t ps;
 	char *m;
 	int uffd;
+};
 
+FIXTURE_SETUP(registered)
+{
+	char why[128];
+
+	self->uffd = -1;
+	self->b.fd = -1;
+	self->ps = getpagesize();
+	self->l = scratch();
+	ASSERT_NE(NULL, self->l);
 	if (!thp_pmd_size())
 		SKIP(return, "no THP");
-	ASSERT_EQ(0, backing_open(&b, BK_MEMFD, NULL, 2 * thp_pmd_size(), why, sizeof(why)));
-	m = backing_map(&b, 0, 16 * ps);
-	ASSERT_NE(NULL, m);
-	uffd = uffd_open(UFFD_VIA_SYSCALL, UFFD_FEATURE_MISSING_SHMEM, NULL);
-	if (uffd < 0)
-		SKIP(return, "userfaultfd: %s", strerror(-uffd));
-	ASSERT_EQ(0, uffd_register_missing(uffd, m, 16 * ps, 0, 9, l, 1));
-	h = (struct uffd_handler){ .uffd = uffd, .l = l, .resolve = RESOLVE_COPY,
-				   .resolve_gen = 5, .page_size = ps, .actor = 2 };
-	ASSERT_EQ(0, uffd_handler_add_region(&h, m, 16 * ps, 0, 9));
-	ASSERT_EQ(0, uffd_handler_start(&h));
-	EXPECT_EQ(5, content_decode(m + 6 * ps, ps, 6));
-	uffd_handler_stop(&h);
-	EXPECT_EQ(1, h.faults);
-	EXPECT_EQ(1, h.copies);
-	for (i = 0; i < ledger_count(l); i++) {
-		const struct ev *e = &l->ev[i];
+	ASSERT_EQ(0, backing_open(&self->b, BK_MEMFD, NULL, 2 * thp_pmd_size(), why,
+				  sizeof(why))) TH_LOG("%s", why);
+	self->m = backing_map(&self->b, 0, 16 * self->ps);
+	ASSERT_NE(NULL, self->m);
+	self->uffd = uffd_open(UFFD_VIA_SYSCALL, UFFD_FEATURE_MISSING_SHMEM, NULL);
+	if (self->uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(-self->uffd));
+	ASSERT_EQ(0, uffd_register_missing(self->uffd, self->m, 16 * self->ps, 0, 9,
+					   self->l, 1));
+	self->h = (struct uffd_handler){ .uffd = self->uffd, .l = self->l,
+					 .resolve = RESOLVE_COPY, .resolve_gen = 5,
+					 .page_size = self->ps, .actor = 2 };
+	ASSERT_EQ(0, uffd_handler_add_region(&self->h, self->m, 16 * self->ps, 0, 9));
+}
+
+FIXTURE_TEARDOWN(registered)
+{
+	if (self->uffd >= 0)
+		close(self->uffd);
+	backing_unmap(&self->b, self->m, 16 * self->ps);
+	backing_close(&self->b);
+	ledger_destroy(self->l);
+}
+
+/* A fault is logged, resolved with the handler's generation, and logged. */
+TEST_F(registered, handler_logs_and_resolves)
+{
+	size_t ps = self->ps;
+	uint64_t i, faults = 0, copies = 0;
+
+	ASSERT_EQ(0, uffd_handler_start(&self->h));
+	EXPECT_EQ(5, content_decode(self->m + 6 * ps, ps, 6));
+	uffd_handler_stop(&self->h);
+	EXPECT_EQ(1, self->h.faults);
+	EXPECT_EQ(1, self->h.copies);
+	for (i = 0; i < ledger_count(self->l); i++) {
+		const struct ev *e = &self->l->ev[i];
 
 		if (e->kind == EV_FAULT && e->page == 6 && e->map == 9)
 			faults++;
@@ -630,10 +662,6 @@ TEST(handler_logs_and_resolves)
 	}
 	EXPECT_EQ(1, faults);
 	EXPECT_EQ(1, copies);
-	close(uffd);
-	munmap(m, 16 * ps);
-	backing_close(&b);
-	ledger_destroy(l);
 }
 
 struct barrier_party {
@@ -680,7 +708,7 @@ TEST(bbarrier_times_out)
 {
 	struct bbarrier b;
 	struct barrier_party p;
-	int64_t t0, waited;
+	int64_t deadline;
 	char why[128];
 	pthread_t t;
 
@@ -690,12 +718,11 @@ TEST(bbarrier_times_out)
 	ASSERT_EQ(0, pthread_create(&t, NULL, barrier_party, &p));
 	while (__atomic_load_n(&b.arrived, __ATOMIC_SEQ_CST) < 1)
 		usleep(1000);
-	t0 = mono_ns();
-	EXPECT_EQ(-ETIMEDOUT, bbarrier_wait(&b, t0 + 200 * 1000000LL));
-	waited = mono_ns() - t0;
+	deadline = mono_ns() + 200 * 1000000LL;
+	EXPECT_EQ(-ETIMEDOUT, bbarrier_wait(&b, deadline));
+	/* Its contract, not its speed: it did not give up before the deadline. */
+	EXPECT_LE(deadline, mono_ns());
 	pthread_join(t, NULL);
-	EXPECT_LE(190 * 1000000LL, waited);
-	EXPECT_GT(2000 * 1000000LL, waited);
 	EXPECT_EQ(-EPIPE, p.ret);
 	/* Broken for good: a later wait returns at once. */
 	EXPECT_EQ(-EPIPE, bbarrier_wait(&b, mono_ns() + 60 * 1000000000LL));
@@ -707,7 +734,6 @@ TEST(bbarrier_times_out)
 /* A child that does not end is killed at the deadline, and reaped. */
 TEST(wait_child_until_kills_at_deadline)
 {
-	int64_t t0;
 	int status;
 	pid_t pid;
 
@@ -717,9 +743,7 @@ TEST(wait_child_until_kills_at_deadline)
 		pause();
 		_exit(0);
 	}
-	t0 = mono_ns();
-	EXPECT_EQ(-ETIMEDOUT, wait_child_until(pid, &status, t0 + 200 * 1000000LL));
-	EXPECT_GT(3000 * 1000000LL, mono_ns() - t0);
+	EXPECT_EQ(-ETIMEDOUT, wait_child_until(pid, &status, mono_ns() + 200 * 1000000LL));
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	EXPECT_EQ(-1, waitpid(pid, NULL, WNOHANG));
 
@@ -734,19 +758,16 @@ TEST(wait_child_until_kills_at_deadline)
 struct toucher {
 	char *addr;
 	size_t len;
-	int64_t took_ns;
 	int sum;
 };
 
 static void *toucher(void *arg)
 {
 	struct toucher *t = arg;
-	int64_t t0 = mono_ns();
 	size_t off;
 
 	for (off = 0; off < t->len; off += getpagesize())
 		t->sum += __atomic_load_n(&t->addr[off], __ATOMIC_RELAXED);
-	t->took_ns = mono_ns() - t0;
 	return NULL;
 }
 
@@ -774,93 +795,50 @@ static bool touch_bounded(struct toucher *tt, int uffd)
  * range on the way out: the touch blocked on that fault returns, and so
  * do later ones, instead of hanging forever.
  */
-TEST(handler_death_releases_touches)
+TEST_F(registered, handler_death_releases_touches)
 {
-	struct ledger *l = scratch();
-	struct uffd_handler h = { 0 };
 	struct toucher tt = { 0 };
-	size_t ps = getpagesize();
-	struct backing b;
+	size_t ps = self->ps;
 	uint64_t i, unreg = 0;
 	char why[160];
-	char *m;
-	int uffd;
 
-	if (!thp_pmd_size())
-		SKIP(return, "no THP");
-	ASSERT_EQ(0, backing_open(&b, BK_MEMFD, NULL, 2 * thp_pmd_size(), why, sizeof(why)));
-	m = backing_map(&b, 0, 16 * ps);
-	ASSERT_NE(NULL, m);
-	uffd = uffd_open(UFFD_VIA_SYSCALL, UFFD_FEATURE_MISSING_SHMEM, NULL);
-	if (uffd < 0)
-		SKIP(return, "userfaultfd: %s", strerror(-uffd));
-	ASSERT_EQ(0, uffd_register_missing(uffd, m, 16 * ps, 0, 9, l, 1));
-	h = (struct uffd_handler){ .uffd = uffd, .l = l, .resolve = RESOLVE_COPY,
-				   .resolve_gen = 5, .page_size = ps, .actor = 2,
-				   .inject_exit_at_fault = 1 };
-	ASSERT_EQ(0, uffd_handler_add_region(&h, m, 16 * ps, 0, 9));
-	ASSERT_EQ(0, uffd_handler_start(&h));
-	tt = (struct toucher){ .addr = m + 6 * ps, .len = 2 * ps };
-	ASSERT_TRUE(touch_bounded(&tt, uffd))
+	self->h.inject_exit_at_fault = 1;
+	ASSERT_EQ(0, uffd_handler_start(&self->h));
+	tt = (struct toucher){ .addr = self->m + 6 * ps, .len = 2 * ps };
+	ASSERT_TRUE(touch_bounded(&tt, self->uffd))
 		TH_LOG("the touch was still blocked 5 s after the handler died");
-	EXPECT_GT(1000000000LL, tt.took_ns);
 	EXPECT_EQ(0, tt.sum);
 	/* Not a fault any more: the range is no longer registered. */
-	tt = (struct toucher){ .addr = m + 9 * ps, .len = ps };
-	ASSERT_TRUE(touch_bounded(&tt, uffd))
+	tt = (struct toucher){ .addr = self->m + 9 * ps, .len = ps };
+	ASSERT_TRUE(touch_bounded(&tt, self->uffd))
 		TH_LOG("a later touch blocked: the range is still registered");
-	uffd_handler_stop(&h);
-	EXPECT_TRUE(uffd_handler_died(&h));
-	EXPECT_EQ(-EIO, h.exit_err);
-	EXPECT_EQ(0, h.copies);
-	uffd_handler_why(&h, why, sizeof(why));
+	uffd_handler_stop(&self->h);
+	EXPECT_TRUE(uffd_handler_died(&self->h));
+	EXPECT_EQ(-EIO, self->h.exit_err);
+	EXPECT_EQ(0, self->h.copies);
+	uffd_handler_why(&self->h, why, sizeof(why));
 	EXPECT_STREQ("fault handler thread exited: injected exit (test hook): Input/output error, after 1 fault(s)",
 		     why);
-	for (i = 0; i < ledger_count(l); i++)
-		unreg += l->ev[i].kind == EV_UNREGISTER && l->ev[i].actor == 2 &&
-			 !l->ev[i].err;
+	for (i = 0; i < ledger_count(self->l); i++)
+		unreg += self->l->ev[i].kind == EV_UNREGISTER && self->l->ev[i].actor == 2 &&
+			 !self->l->ev[i].err;
 	EXPECT_EQ(1, unreg);
-	close(uffd);
-	munmap(m, 16 * ps);
-	backing_close(&b);
-	ledger_destroy(l);
 }
 
 /* A handler asked to stop is not dead, and leaves its range registered. */
-TEST(handler_stopped_is_not_dead)
+TEST_F(registered, handler_stopped_is_not_dead)
 {
-	struct ledger *l = scratch();
-	struct uffd_handler h = { 0 };
-	size_t ps = getpagesize();
-	struct backing b;
-	uint64_t i;
 	char why[128];
-	char *m;
-	int uffd;
+	uint64_t i;
 
-	if (!thp_pmd_size())
-		SKIP(return, "no THP");
-	ASSERT_EQ(0, backing_open(&b, BK_MEMFD, NULL, 2 * thp_pmd_size(), why, sizeof(why)));
-	m = backing_map(&b, 0, 16 * ps);
-	ASSERT_NE(NULL, m);
-	uffd = uffd_open(UFFD_VIA_SYSCALL, UFFD_FEATURE_MISSING_SHMEM, NULL);
-	if (uffd < 0)
-		SKIP(return, "userfaultfd: %s", strerror(-uffd));
-	ASSERT_EQ(0, uffd_register_missing(uffd, m, 16 * ps, 0, 9, l, 1));
-	h = (struct uffd_handler){ .uffd = uffd, .l = l, .page_size = ps, .actor = 2 };
-	ASSERT_EQ(0, uffd_handler_add_region(&h, m, 16 * ps, 0, 9));
-	ASSERT_EQ(0, uffd_handler_start(&h));
-	uffd_handler_stop(&h);
-	EXPECT_FALSE(uffd_handler_died(&h));
-	EXPECT_EQ(0, h.exit_err);
-	uffd_handler_why(&h, why, sizeof(why));
+	ASSERT_EQ(0, uffd_handler_start(&self->h));
+	uffd_handler_stop(&self->h);
+	EXPECT_FALSE(uffd_handler_died(&self->h));
+	EXPECT_EQ(0, self->h.exit_err);
+	uffd_handler_why(&self->h, why, sizeof(why));
 	EXPECT_STREQ("", why);
-	for (i = 0; i < ledger_count(l); i++)
-		EXPECT_NE(EV_UNREGISTER, l->ev[i].kind);
-	close(uffd);
-	munmap(m, 16 * ps);
-	backing_close(&b);
-	ledger_destroy(l);
+	for (i = 0; i < ledger_count(self->l); i++)
+		EXPECT_NE(EV_UNREGISTER, self->l->ev[i].kind);
 }
 
 int main(int argc, char **argv)
