@@ -109,15 +109,6 @@ const char *probe_method_name(enum probe_method m)
 	return m < PM_NR ? method_names[m] : "?";
 }
 
-/*
- * The agents' names live in their table (agents.c); a program that does
- * not link it (the fuzzer, a reproducer) prints the agent's number.
- */
-#ifndef __weak
-#define __weak __attribute__((weak))
-#endif
-const char *agent_name(enum collapse_agent a) __weak;
-
 static const char *fill_how_name(int how)
 {
 	switch (how) {
@@ -156,7 +147,7 @@ static void content_format(int32_t v, char *buf, size_t len)
 
 void ev_format(const struct ev *e, char *buf, size_t len)
 {
-	char c[48], who[64];
+	char c[48];
 	int n;
 
 	n = snprintf(buf, len, "[seq %llu..%llu actor %u] ",
@@ -215,12 +206,8 @@ void ev_format(const struct ev *e, char *buf, size_t len)
 			snprintf(c, sizeof(c), "collapsed: unknown");
 		else
 			snprintf(c, sizeof(c), "%d page(s) found collapsed", e->value);
-		if (agent_name)
-			snprintf(who, sizeof(who), "%s", agent_name(e->aux));
-		else
-			snprintf(who, sizeof(who), "agent %u", e->aux);
 		snprintf(buf, len, "%s pages %u-%u: %s, %s",
-			 who, e->page, e->page + e->npages - 1,
+			 agent_name(e->aux), e->page, e->page + e->npages - 1,
 			 e->err ? strerror(e->err) : "ok", c);
 		break;
 	default:
