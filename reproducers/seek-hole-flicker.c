@@ -115,10 +115,13 @@ static struct {
 	enum backing backing;
 	bool collapse;
 	bool split;
+	bool rewrite;
+	bool overwrite;
 	bool keep_going;
 	int cpu_collapse, cpu_walk;
 	unsigned int walkers;
 	unsigned int lock_wait;
+	unsigned int jitter_us;
 } opt = {
 	.duration = 30,
 	.seed = 1,
@@ -153,7 +156,9 @@ static atomic_bool stop;
 static atomic_ulong coll_started, coll_done, coll_ok, punches, splits;
 static atomic_ulong coll_err[4];	/* EAGAIN, ENOMEM, EINVAL, other */
 static atomic_ulong walks[W_NR], seeks;
-static atomic_ulong findings, leaf_findings, corrupt;
+static atomic_ulong findings, leaf_findings, corrupt, discarded;
+/* --rewrite: odd while the data pages are punched and written again */
+static atomic_ulong epoch;
 static atomic_int fatal;		/* first errno of a failed syscall */
 static const char *fatal_what;
 static struct timespec t0;
@@ -487,6 +492,46 @@ static bool page_intact(unsigned long page, uint64_t *buf, uint64_t *want)
 
 /* ---- the collapser ---- */
 
+/*
+ * Punch all of range r and write its data pages again: order-0 folios in
+ * xarray leaves on any kernel, whatever its split does.  The data pages
+ * are holes meanwhile, so walks that overlap this are not judged.
+ */
+static int rewrite_range(unsigned int r, uint64_t *buf)
+{
+	unsigned long p, first = r * pmd_pages;
+	int err = 0;
+
+	atomic_fetch_add(&epoch, 1);
+	if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)first * page_size, (off_t)pmd_pages * page_size))
+		err = -1;
+	for (p = first; !err && p < first + pmd_pages; p++) {
+		if (!is_data[p])
+			continue;
+		fill_page(p, buf);
+		if (pwrite(fd, buf, page_size, (off_t)p * page_size) != page_size)
+			err = -1;
+	}
+	atomic_fetch_add(&epoch, 1);
+	return err;
+}
+
+/* Write range r's data pages again, in place, with the same bytes. */
+static int overwrite_range(unsigned int r, uint64_t *buf)
+{
+	unsigned long p, first = r * pmd_pages;
+
+	for (p = first; p < first + pmd_pages; p++) {
+		if (!is_data[p])
+			continue;
+		fill_page(p, buf);
+		if (pwrite(fd, buf, page_size, (off_t)p * page_size) != page_size)
+			return -1;
+	}
+	return 0;
+}
+
 /* Split range r's huge folio to order 0 (uniformly), no hole made. */
 static int split_range(unsigned int r)
 {
@@ -506,15 +551,40 @@ static int split_range(unsigned int r)
 	return 0;
 }
 
+/*
+ * Busy-wait up to --jitter microseconds, so that the collapse does not
+ * keep the same phase against the walker round after round.
+ */
+static void jitter(uint64_t *rng)
+{
+	struct timespec a, b;
+	long ns;
+
+	if (!opt.jitter_us)
+		return;
+	ns = rng_next(rng) % (opt.jitter_us * 1000UL + 1);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	while ((b.tv_sec - a.tv_sec) * 1000000000L + b.tv_nsec - a.tv_nsec < ns);
+}
+
 static void *collapser(void *arg)
 {
 	size_t pmd_bytes = pmd_pages * page_size;
+	uint64_t *buf = malloc(page_size);
+	uint64_t rng = (opt.seed + 7) * 0xD1B54A32D192ED03ULL;
 	unsigned int r;
 	int err;
 
+	if (!buf) {
+		set_fatal("malloc", ENOMEM);
+		return NULL;
+	}
 	pin(opt.cpu_collapse);
 	while (!atomic_load(&stop)) {
 		for (r = 0; r < opt.pmds && !atomic_load(&stop); r++) {
+			jitter(&rng);
 			if (opt.collapse) {
 				atomic_fetch_add(&coll_started, 1);
 				err = madvise(map + r * pmd_bytes, pmd_bytes,
@@ -538,6 +608,14 @@ static void *collapser(void *arg)
 				}
 				atomic_fetch_add(&splits, 1);
 			}
+			if (opt.rewrite) {
+				if (rewrite_range(r, buf)) {
+					set_fatal("punch and rewrite", errno);
+					break;
+				}
+				atomic_fetch_add(&punches, 1);
+				continue;
+			}
 			if (!opt.punch)
 				continue;
 			if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
@@ -547,11 +625,16 @@ static void *collapser(void *arg)
 				break;
 			}
 			atomic_fetch_add(&punches, 1);
+			if (opt.overwrite && overwrite_range(r, buf)) {
+				set_fatal("pwrite", errno);
+				break;
+			}
 		}
 		/* Punch only: keep it from spinning on i_rwsem alone. */
 		if (!opt.collapse)
 			usleep(100);
 	}
+	free(buf);
 	return NULL;
 }
 
@@ -564,7 +647,17 @@ struct walker {
 	uint64_t *buf, *want;
 	/* collapse attempts started and finished when this walk began */
 	unsigned long started, done;
+	unsigned long epoch;	/* --rewrite epoch when this walk began */
 };
+
+/* False when a --rewrite overlapped this walk: its answers are void. */
+static bool judged(struct walker *w)
+{
+	if (atomic_load(&epoch) == w->epoch)
+		return true;
+	atomic_fetch_add(&discarded, 1);
+	return false;
+}
 
 static off_t seek(int whence, off_t from)
 {
@@ -614,6 +707,8 @@ static void report(struct walker *w, enum walk_kind kind, int whence,
 	re_same = seek(whence, from);
 	intact = page_intact(bad, w->buf, w->want);
 	t = now_s();
+	if (!judged(w))
+		return;		/* a --rewrite ran under the re-check */
 	/* In flight when the walk began, or started since. */
 	overlap = w->started != w->done ||
 		  atomic_load(&coll_started) != w->started;
@@ -678,7 +773,8 @@ static bool check_hole(struct walker *w, enum walk_kind kind, off_t from,
 		return true;
 	p = got / page_size;
 	if (is_data[p]) {
-		report(w, kind, SEEK_HOLE, from, got, p);
+		if (judged(w))
+			report(w, kind, SEEK_HOLE, from, got, p);
 		return false;
 	}
 	return true;
@@ -700,7 +796,8 @@ static bool check_data(struct walker *w, enum walk_kind kind, off_t from,
 		return true;
 	if (got == -1 || got > (off_t)nd * page_size) {
 		/* Data page nd, at or after from, was skipped. */
-		report(w, kind, SEEK_DATA, from, got, nd);
+		if (judged(w))
+			report(w, kind, SEEK_DATA, from, got, nd);
 		return false;
 	}
 	return true;
@@ -714,6 +811,9 @@ static bool do_walk(struct walker *w, enum walk_kind kind)
 
 	w->done = atomic_load(&coll_done);
 	w->started = atomic_load(&coll_started);
+	w->epoch = atomic_load(&epoch);
+	if (w->epoch & 1)
+		return true;
 	switch (kind) {
 	case W_HOLE_START:
 		got = seek(SEEK_HOLE, 0);
@@ -1017,12 +1117,19 @@ static void help(void)
 	       "  --split           after each collapse split the range to order 0 through\n"
 	       "                    debugfs split_huge_pages (no hole needed; mounts debugfs\n"
 	       "                    in a private mount namespace if needed)\n"
+	       "  --rewrite         after each collapse punch the whole range and write its\n"
+	       "                    data pages again (order-0 folios in xarray leaves on\n"
+	       "                    any kernel); walks overlapping that are not judged\n"
+	       "  --overwrite       after each punch write the data pages again in place\n"
+	       "                    (same bytes, no hole: --rewrite's timing, the split's folios)\n"
 	       "  --walk LIST       comma-separated: hole-start, hole-inside,\n"
 	       "                    data-before, full, all (all)\n"
 	       "  --mthp KB         also set hugepages-KBkB/shmem_enabled to always\n"
 	       "  --backing B       memfd (sets shmem_enabled=advise under the suite's\n"
 	       "                    THP lock, restored at exit) or tmpfs (a private\n"
 	       "                    huge=advise mount, no global change) (memfd)\n"
+	       "  --jitter US       wait a random 0..US microseconds before each collapse,\n"
+	       "                    so that it does not stay in phase with the walker (0)\n"
 	       "  --walkers N       walker threads, 1..%d (1)\n"
 	       "  --cpus C,W        CPU of the collapser, first CPU of the walkers (0,1)\n"
 	       "  --keep-going      count every finding until --duration, not just the first\n"
@@ -1123,6 +1230,10 @@ static void parse_args(int argc, char **argv)
 			opt.collapse = false;
 		} else if (!strcmp(a, "--split")) {
 			opt.split = true;
+		} else if (!strcmp(a, "--rewrite")) {
+			opt.rewrite = true;
+		} else if (!strcmp(a, "--overwrite")) {
+			opt.overwrite = true;
 		} else if (!strcmp(a, "--walk")) {
 			parse_walk(v);
 			i++;
@@ -1145,6 +1256,9 @@ static void parse_args(int argc, char **argv)
 		} else if (!strcmp(a, "--cpus")) {
 			parse_cpus(v);
 			i++;
+		} else if (!strcmp(a, "--jitter")) {
+			opt.jitter_us = need_uint(a, v, 0, 1000000);
+			i++;
 		} else if (!strcmp(a, "--keep-going")) {
 			opt.keep_going = true;
 		} else if (!strcmp(a, "--lock-wait")) {
@@ -1156,8 +1270,8 @@ static void parse_args(int argc, char **argv)
 	}
 	if (!opt.collapse && !opt.punch)
 		usage_error("--no-collapse with --punch none leaves nothing to race");
-	if (!opt.collapse && opt.split)
-		usage_error("--split needs the collapse");
+	if (!opt.collapse && (opt.split || opt.rewrite))
+		usage_error("--split and --rewrite need the collapse");
 }
 
 /* ---- main ---- */
@@ -1192,6 +1306,9 @@ static void summary(void)
 	msg("# findings: %lu (xarray-leaf signature %lu, content mismatch %lu)",
 	    atomic_load(&findings), atomic_load(&leaf_findings),
 	    atomic_load(&corrupt));
+	if (opt.rewrite)
+		msg(", %lu answer(s) not judged (a rewrite overlapped)",
+		    atomic_load(&discarded));
 	if (first_finding_s >= 0)
 		msg(", first at %.3f s", first_finding_s);
 	msg("\n");
@@ -1245,8 +1362,12 @@ int main(int argc, char **argv)
 	    opt.backing == B_MEMFD ? "memfd" : "tmpfs huge=advise", opt.pmds,
 	    pmd_pages, opt.punch ? "" : "none ", opt.punch_first,
 	    opt.punch_count, opt.collapse ? "on" : "off",
-	    opt.split ? " + split to order 0" : "", opt.walk_mask,
+	    opt.split ? " + split to order 0" : opt.rewrite ? " + rewrite" :
+	    opt.overwrite ? " + overwrite" : "",
+	    opt.walk_mask,
 	    opt.mthp_kb, opt.walkers);
+	if (opt.jitter_us)
+		msg("# collapse jitter: up to %u us\n", opt.jitter_us);
 
 	alarm(opt.duration + WATCHDOG_S);
 	/* Signals go to the main thread only. */
