@@ -86,6 +86,15 @@ $(BUILD)/uffd_collapse_stress: $(BUILD)/obj/uffd_collapse_stress.o $(STRESS_OBJS
 $(BUILD)/settings: selftests/settings
 	cp $< $@
 
+# Standalone reproducers: one self-contained C file each, static.
+REPRO_PROGS := $(patsubst reproducers/%.c,$(BUILD)/reproducers/%,$(wildcard reproducers/*.c))
+
+$(BUILD)/reproducers/%: reproducers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(SUITE_CFLAGS) -o $@ $< $(SUITE_LDFLAGS)
+
+reproducers: $(REPRO_PROGS)
+
 STRESS_FLAGS ?= --duration 1
 
 # run and check install what is missing first (scripts/setup, as root):
@@ -121,5 +130,5 @@ endif
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all run check check-bisect check-upstream vmtest install clean
+.PHONY: all run check check-bisect check-upstream vmtest install clean reproducers
 .SECONDARY:
