@@ -178,7 +178,8 @@ static struct {
 	char path[128];
 	char value[VAL_LEN];
 } saved[MAX_SAVED];
-static int nr_saved;
+static volatile sig_atomic_t nr_saved;
+static volatile sig_atomic_t state_written;
 static pid_t saver;
 static int lock_fd = -1;
 
@@ -242,9 +243,12 @@ static void restore_thp(void)
 		return;
 	for (i = nr_saved - 1; i >= 0; i--)
 		write_file(saved[i].path, saved[i].value);
-	if (nr_saved)
+	if (state_written) {
+		unlink(STATE_FILE ".tmp");
 		unlink(STATE_FILE);
+	}
 	nr_saved = 0;
+	state_written = 0;
 }
 
 static void on_fatal(int sig)
@@ -360,12 +364,15 @@ static int set_knob(const char *knob, const char *value)
 			return -ENOSPC;
 		snprintf(saved[i].path, sizeof(saved[i].path), "%s", path);
 		snprintf(saved[i].value, sizeof(saved[i].value), "%s", old);
+		/* In memory first: a signal from here on restores it. */
+		nr_saved++;
+		state_written = 1;
 		f = fopen(STATE_FILE ".tmp", "we");
 		if (!f)
 			return -errno;
 		fprintf(f, "# " PROG ": THP sysfs as it was before pid %d changed it\npid %d\n",
 			getpid(), getpid());
-		for (i = 0; i <= nr_saved; i++)
+		for (i = 0; i < nr_saved; i++)
 			fprintf(f, "%s %s\n", saved[i].path, saved[i].value);
 		if (fflush(f) || fsync(fileno(f))) {
 			fclose(f);
@@ -374,7 +381,6 @@ static int set_knob(const char *knob, const char *value)
 		fclose(f);
 		if (rename(STATE_FILE ".tmp", STATE_FILE))
 			return -errno;
-		nr_saved++;
 	}
 	if (!strcmp(old, value))
 		return 0;
@@ -914,7 +920,7 @@ static void check_setup(void)
 int main(int argc, char **argv)
 {
 	struct observed o = { 0 };
-	char size[32];
+	char size[48];
 	struct utsname u;
 	size_t ctl = 0;
 	int ret;
@@ -951,8 +957,10 @@ int main(int argc, char **argv)
 		       action_text[opt.action], opt.fill_page, o.alloc,
 		       o.filled[0] ? "now data: pages " : "allocated but not uptodate, so SEEK_DATA still sees holes",
 		       o.filled, opt.touch_page);
+	if (opt.control)
+		snprintf(size, sizeof(size), " (%zu without a registration)", ctl);
+	else
+		size[0] = 0;
 	finish(KEPT, "%s of page %ld allocated %zu page(s)%s; touching page %ld through the MISSING-registered mapping raised its fault",
-	       action_text[opt.action], opt.fill_page, o.alloc,
-	       opt.control ? (ctl > 1 ? " (the control run without registration: a large folio)" : "")
-	       : "", opt.touch_page);
+	       action_text[opt.action], opt.fill_page, o.alloc, size, opt.touch_page);
 }
