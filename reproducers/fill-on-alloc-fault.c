@@ -25,12 +25,17 @@
  *                    or a file on a tmpfs mounted with huge=POLICY in a
  *                    private mount namespace (no global change) (tmpfs)
  *   --huge always|within_size|advise|never  the THP policy (advise)
- *   --size pmd|NkB   the large folio size: PMD, or an mTHP size N kB,
- *                    memfd only (pmd)
+ *   --size pmd|NkB[,...]  the large folio sizes to enable: PMD and/or mTHP
+ *                    sizes of N kB (mTHP: memfd only); the range is the
+ *                    largest of them (pmd)
  *   --action load|store|populate-read|populate-write  what B does to its
  *                    page: a load, a store, MADV_POPULATE_READ/WRITE (load)
  *   --fill-page N    the page B touches (0)
  *   --touch-page N   the page then touched through A (300 of 512, scaled)
+ *   --register F-L   register only pages F to L of the range, e.g. 256-511
+ *                    with --size pmd,1024kB: a fixed kernel then falls
+ *                    back to a 1024kB folio that covers no registered page
+ *                    (the whole range)
  *   --timeout S      how long to wait for the MISSING fault (5)
  *   --no-control     skip the control run
  *   -v, --verbose    say what each step saw
@@ -114,7 +119,10 @@ static const char * const action_text[] = {
 static struct {
 	bool memfd;
 	const char *huge;
-	unsigned long size_kb;		/* 0: PMD */
+	unsigned long sizes_kb[8];	/* 0: PMD */
+	int nr_sizes;
+	const char *sizes;
+	long reg_first, reg_last;
 	enum action action;
 	long fill_page;
 	long touch_page;
@@ -123,14 +131,18 @@ static struct {
 	bool verbose;
 } opt = {
 	.huge = "advise",
+	.nr_sizes = 1,
+	.sizes = "pmd",
+	.reg_first = -1,
 	.fill_page = 0,
 	.touch_page = -1,
 	.timeout_s = 5,
 	.control = true,
 };
 
-static size_t psize;
-static size_t npages;			/* pages in one large folio */
+static size_t psize, pmd_size;
+static size_t npages;			/* pages in the largest folio */
+static bool want_pmd;			/* PMD among --size */
 static char mnt_dir[64];
 
 /* ---- messages -------------------------------------------------------- */
@@ -392,15 +404,25 @@ static int set_knob(const char *knob, const char *value)
 	return write_file(path, value);
 }
 
+static bool size_wanted(unsigned long kb)
+{
+	int i;
+
+	for (i = 0; i < opt.nr_sizes; i++)
+		if (opt.sizes_kb[i] == kb)
+			return true;
+	return false;
+}
+
 /*
  * The policy for a memfd: the top-level shmem_enabled for PMD folios
- * (the PMD size's own knob following it), or only hugepages-<N>kB for an
- * mTHP size; every other size off.
+ * (the PMD size's own knob following it), hugepages-<N>kB for each mTHP
+ * size asked for; every other size off.
  */
 static void setup_memfd_policy(void)
 {
 	char knob[64], dir[128];
-	unsigned long kb, pmd_kb = (npages * psize) >> 10;
+	unsigned long kb, pmd_kb = pmd_size >> 10;
 	int ret;
 
 	ret = take_lock();
@@ -411,7 +433,7 @@ static void setup_memfd_policy(void)
 		finish(ERROR, "cannot lock %s: %s", LOCK_FILE, strerror(-ret));
 	recover_state();
 
-	ret = set_knob("shmem_enabled", opt.size_kb ? "never" : opt.huge);
+	ret = set_knob("shmem_enabled", want_pmd ? opt.huge : "never");
 	if (ret)
 		finish(ret == -EINVAL ? SKIP : ERROR,
 		       "cannot set shmem_enabled to %s: %s", opt.huge, strerror(-ret));
@@ -422,10 +444,10 @@ static void setup_memfd_policy(void)
 		snprintf(dir, sizeof(dir), THP_DIR "/%s", knob);
 		if (access(dir, F_OK))
 			continue;
-		if (opt.size_kb)
-			val = kb == opt.size_kb ? opt.huge : "never";
+		if (kb == pmd_kb)
+			val = want_pmd ? "inherit" : "never";
 		else
-			val = kb == pmd_kb ? "inherit" : "never";
+			val = size_wanted(kb) ? opt.huge : "never";
 		ret = set_knob(knob, val);
 		if (ret)
 			finish(ERROR, "cannot set %s to %s: %s", knob, val, strerror(-ret));
@@ -625,7 +647,10 @@ static int uffd_open(void)
 static void uffd_register(int uffd, char *area)
 {
 	struct uffdio_register reg = {
-		.range = { .start = (uintptr_t)area, .len = npages * psize },
+		.range = {
+			.start = (uintptr_t)area + opt.reg_first * psize,
+			.len = (opt.reg_last - opt.reg_first + 1) * psize,
+		},
 		.mode = UFFDIO_REGISTER_MODE_MISSING,
 	};
 
@@ -646,7 +671,8 @@ static void *handler_main(void *arg)
 		{ .fd = h->stop[0], .events = POLLIN },
 	};
 	struct uffdio_range range = {
-		.start = (uintptr_t)h->area, .len = npages * psize,
+		.start = (uintptr_t)h->area + opt.reg_first * psize,
+		.len = (opt.reg_last - opt.reg_first + 1) * psize,
 	};
 	struct uffd_msg msg;
 	int left_ms = opt.timeout_s * 1000, ret;
@@ -736,8 +762,8 @@ static int registered_run(struct observed *o)
 	h.uffd = uffd_open();
 	uffd_register(h.uffd, area);
 	o->holes = npages - probe_data(fd, before);
-	info("registered MISSING on mapping A (pages 0-%zu); SEEK_DATA then sees %zu hole(s), mincore %zu resident",
-	     npages - 1, o->holes, resident(area));
+	info("registered MISSING on mapping A (pages %ld-%ld); SEEK_DATA then sees %zu hole(s), mincore %zu resident",
+	     opt.reg_first, opt.reg_last, o->holes, resident(area));
 	if (before[opt.touch_page])
 		finish(ERROR, "page %ld was data before the fill", opt.touch_page);
 
@@ -746,7 +772,8 @@ static int registered_run(struct observed *o)
 	o->data = probe_data(fd, after);
 	o->res = resident(area);
 	for (p = 0; p < npages; p++)
-		after[p] = after[p] && !before[p];
+		after[p] = after[p] && !before[p] &&
+			   (long)p >= opt.reg_first && (long)p <= opt.reg_last;
 	ranges(after, opt.fill_page, o->filled, sizeof(o->filled));
 	info("after %s of page %ld through mapping B: %zu page(s) allocated, %zu data (SEEK_DATA), %zu resident (mincore on A)",
 	     action_text[opt.action], opt.fill_page, o->alloc, o->data, o->res);
@@ -785,8 +812,9 @@ static void print_help(FILE *f)
 {
 	fprintf(f,
 		"Usage: " PROG " [--backing memfd|tmpfs] [--huge always|within_size|advise|never]\n"
-		"       [--size pmd|NkB] [--action load|store|populate-read|populate-write]\n"
-		"       [--fill-page N] [--touch-page N] [--timeout S] [--no-control] [-v]\n"
+		"       [--size pmd|NkB[,...]] [--action load|store|populate-read|populate-write]\n"
+		"       [--fill-page N] [--touch-page N] [--register F-L] [--timeout S]\n"
+		"       [--no-control] [-v]\n"
 		"\n"
 		"Registers userfaultfd MODE_MISSING on mapping A of a shmem file whose\n"
 		"range is all holes, touches one page through mapping B (MADV_HUGEPAGE,\n"
@@ -798,10 +826,12 @@ static void print_help(FILE *f)
 		"                          hugepages-NkB/shmem_enabled; restored after) or\n"
 		"                          tmpfs huge=POLICY in a private mount namespace (tmpfs)\n"
 		"  --huge POLICY           always, within_size, advise or never (advise)\n"
-		"  --size pmd|NkB          PMD or an mTHP size, memfd only (pmd)\n"
+		"  --size pmd|NkB[,...]    PMD and/or mTHP sizes (mTHP: memfd only); the range\n"
+		"                          is the largest (pmd)\n"
 		"  --action ACTION         what B does to its page (load)\n"
 		"  --fill-page N           the page B touches (0)\n"
 		"  --touch-page N          the page A then touches (300 of 512, scaled)\n"
+		"  --register F-L          register only pages F-L of the range (all)\n"
 		"  --timeout S             wait for the MISSING fault at most S s (5)\n"
 		"  --no-control            skip the control run without registration\n"
 		"  -v, --verbose           say what each step saw\n");
@@ -817,6 +847,55 @@ static long parse_number(const char *opt_name, const char *s, long max)
 	if (errno || end == s || *end || v < 0 || v > max || !(*s >= '0' && *s <= '9'))
 		finish(USAGE, "%s: not a number in 0-%ld: '%s'", opt_name, max, s);
 	return v;
+}
+
+/* "pmd" or "NkB", comma separated. */
+static void parse_sizes(const char *arg)
+{
+	char buf[128], num[16], *tok, *save;
+	unsigned long kb;
+	size_t len;
+
+	if (strlen(arg) >= sizeof(buf))
+		finish(USAGE, "--size: too long");
+	snprintf(buf, sizeof(buf), "%s", arg);
+	opt.nr_sizes = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		len = strlen(tok);
+		if (!strcmp(tok, "pmd")) {
+			kb = 0;
+		} else {
+			if (len < 3 || len > 10 || strcmp(tok + len - 2, "kB"))
+				finish(USAGE, "--size: pmd or NkB (e.g. 64kB), not '%s'", tok);
+			memcpy(num, tok, len - 2);
+			num[len - 2] = 0;
+			kb = parse_number("--size", num, 1L << 20);
+			if (kb < 8 || (kb & (kb - 1)))
+				finish(USAGE, "--size: N must be a power of two of at least 8, not '%s'",
+				       tok);
+		}
+		if (opt.nr_sizes == 8)
+			finish(USAGE, "--size: at most 8 sizes");
+		opt.sizes_kb[opt.nr_sizes++] = kb;
+	}
+	if (!opt.nr_sizes)
+		finish(USAGE, "--size: pmd or NkB (e.g. 64kB), not '%s'", arg);
+}
+
+/* "F-L": two page numbers, F <= L. */
+static void parse_range(const char *arg, long *first, long *last)
+{
+	char buf[48], *dash;
+
+	if (strlen(arg) >= sizeof(buf) || !strchr(arg, '-'))
+		finish(USAGE, "--register: FIRST-LAST (e.g. 256-511), not '%s'", arg);
+	snprintf(buf, sizeof(buf), "%s", arg);
+	dash = strchr(buf, '-');
+	*dash = 0;
+	*first = parse_number("--register", buf, 1L << 20);
+	*last = parse_number("--register", dash + 1, 1L << 20);
+	if (*first > *last)
+		finish(USAGE, "--register: FIRST-LAST with FIRST <= LAST, not '%s'", arg);
 }
 
 static const char *opt_value(int argc, char **argv, int *i)
@@ -856,22 +935,11 @@ static void parse(int argc, char **argv)
 				finish(USAGE, "--huge: always, within_size, advise or never, not '%s'", v);
 			opt.huge = huge[k];
 		} else if (!strcmp(a, "--size")) {
-			char num[16];
-			size_t len;
-
+			opt.sizes = opt_value(argc, argv, &i);
+			parse_sizes(opt.sizes);
+		} else if (!strcmp(a, "--register")) {
 			v = opt_value(argc, argv, &i);
-			len = strlen(v);
-			if (!strcmp(v, "pmd")) {
-				opt.size_kb = 0;
-				continue;
-			}
-			if (len < 3 || len > 10 || strcmp(v + len - 2, "kB"))
-				finish(USAGE, "--size: pmd or NkB (e.g. 64kB), not '%s'", v);
-			memcpy(num, v, len - 2);
-			num[len - 2] = 0;
-			opt.size_kb = parse_number("--size", num, 1L << 20);
-			if (opt.size_kb < 8 || (opt.size_kb & (opt.size_kb - 1)))
-				finish(USAGE, "--size: N must be a power of two of at least 8, not '%s'", v);
+			parse_range(v, &opt.reg_first, &opt.reg_last);
 		} else if (!strcmp(a, "--action")) {
 			v = opt_value(argc, argv, &i);
 			for (k = 0; k < 4 && strcmp(v, action_names[k]); k++)
@@ -897,12 +965,14 @@ static void parse(int argc, char **argv)
 /* Sizes and pages; the checks that need the kernel's answers. */
 static void check_setup(void)
 {
+	unsigned long pmd, largest = 0, kb;
 	char buf[128];
-	unsigned long pmd;
+	int i;
 
 	psize = sysconf(_SC_PAGESIZE);
-	if (opt.size_kb && !opt.memfd)
-		finish(USAGE, "--size NkB needs --backing memfd (tmpfs huge= has no per-size knob)");
+	for (i = 0; i < opt.nr_sizes; i++)
+		if (opt.sizes_kb[i] && !opt.memfd)
+			finish(USAGE, "--size NkB needs --backing memfd (tmpfs huge= has no per-size knob)");
 	if (geteuid())
 		finish(SKIP, "needs root (THP sysfs, mount namespace)");
 	if (read_file(THP_DIR "/hpage_pmd_size", buf, sizeof(buf)))
@@ -910,22 +980,42 @@ static void check_setup(void)
 	pmd = strtoul(buf, NULL, 10);
 	if (!pmd || pmd % psize)
 		finish(ERROR, "odd hpage_pmd_size '%s'", buf);
-	if (opt.size_kb) {
-		snprintf(buf, sizeof(buf), THP_DIR "/hugepages-%lukB/shmem_enabled", opt.size_kb);
+	pmd_size = pmd;
+	for (i = 0; i < opt.nr_sizes; i++) {
+		kb = opt.sizes_kb[i];
+		if (kb == pmd >> 10)
+			opt.sizes_kb[i] = kb = 0;
+		if (!kb) {
+			want_pmd = true;
+			largest = pmd;
+			continue;
+		}
+		snprintf(buf, sizeof(buf), THP_DIR "/hugepages-%lukB/shmem_enabled", kb);
 		if (access(buf, F_OK))
-			finish(SKIP, "this kernel offers no %lukB shmem folios (no %s)",
-			       opt.size_kb, buf);
-		if ((opt.size_kb << 10) <= psize || (opt.size_kb << 10) > pmd)
-			finish(SKIP, "%lukB is not a large folio size here", opt.size_kb);
-		pmd = opt.size_kb << 10;
+			finish(SKIP, "this kernel offers no %lukB shmem folios (no %s)", kb, buf);
+		if ((kb << 10) <= psize || (kb << 10) > pmd)
+			finish(SKIP, "%lukB is not a large folio size here", kb);
+		if ((kb << 10) > largest)
+			largest = kb << 10;
 	}
-	npages = pmd / psize;
-	if (opt.touch_page < 0)
+	npages = largest / psize;
+	if (opt.reg_first < 0) {
+		opt.reg_first = 0;
+		opt.reg_last = npages - 1;
+	}
+	if ((size_t)opt.reg_last >= npages)
+		finish(USAGE, "--register: pages must be below %zu", npages);
+	if (opt.touch_page < 0) {
 		opt.touch_page = npages * 300 / 512;
-	if (opt.touch_page == opt.fill_page)
-		opt.touch_page = opt.fill_page ? 0 : npages - 1;
+		if (opt.touch_page < opt.reg_first || opt.touch_page > opt.reg_last ||
+		    opt.touch_page == opt.fill_page)
+			opt.touch_page = opt.reg_last != opt.fill_page ? opt.reg_last : opt.reg_first;
+	}
 	if ((size_t)opt.fill_page >= npages || (size_t)opt.touch_page >= npages)
 		finish(USAGE, "--fill-page and --touch-page must be below %zu", npages);
+	if (opt.touch_page < opt.reg_first || opt.touch_page > opt.reg_last ||
+	    opt.touch_page == opt.fill_page)
+		finish(USAGE, "--touch-page must be a registered page other than --fill-page");
 }
 
 int main(int argc, char **argv)
@@ -939,13 +1029,11 @@ int main(int argc, char **argv)
 	parse(argc, argv);
 	check_setup();
 	uname(&u);
-	if (opt.size_kb)
-		snprintf(size, sizeof(size), "%lukB", opt.size_kb);
-	else
-		snprintf(size, sizeof(size), "pmd");
-	printf("# " PROG ": Linux %s, %s huge=%s, %s (%zu pages), %s of page %ld via a second MADV_HUGEPAGE mapping, touch page %ld via the registered one\n",
+	snprintf(size, sizeof(size), "%s", opt.sizes);
+	printf("# " PROG ": Linux %s, %s huge=%s, %s (%zu pages), register pages %ld-%ld, %s of page %ld via a second MADV_HUGEPAGE mapping, touch page %ld via the registered one\n",
 	       u.release, opt.memfd ? "memfd" : "tmpfs", opt.huge, size, npages,
-	       action_names[opt.action], opt.fill_page, opt.touch_page);
+	       opt.reg_first, opt.reg_last, action_names[opt.action], opt.fill_page,
+	       opt.touch_page);
 	fflush(stdout);
 	close(uffd_open());
 
