@@ -129,7 +129,7 @@ $(BUILD)/reproducers/%: reproducers/%.c
 
 # The candidate kernel fix (patches/*.patch on 6.12): the reproducers in
 # QEMU must exit 1 unpatched and 0 patched.
-check-fix: $(REPRO_PROGS)
+check-fix: all
 	scripts/check-fix
 
 .PHONY: check-fix
