@@ -132,3 +132,19 @@ clean:
 
 .PHONY: all run check check-bisect check-upstream vmtest install clean reproducers
 .SECONDARY:
+
+# Minimal reproducers of kernel findings (reproducers/*.c): one
+# self-contained C file each, built static into $(BUILD)/reproducers/.
+REPRO_PROGS := $(patsubst reproducers/%.c,$(BUILD)/reproducers/%,$(wildcard reproducers/*.c))
+all: $(REPRO_PROGS)
+
+$(BUILD)/reproducers/%: reproducers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(SUITE_CFLAGS) -o $@ $< $(SUITE_LDFLAGS)
+
+# The candidate kernel fix (patches/*.patch on 6.12): the reproducers in
+# QEMU must exit 1 unpatched and 0 patched.
+check-fix: all
+	scripts/check-fix
+
+.PHONY: check-fix
