@@ -86,8 +86,11 @@ $(BUILD)/uffd_collapse_stress: $(BUILD)/obj/uffd_collapse_stress.o $(STRESS_OBJS
 $(BUILD)/settings: selftests/settings
 	cp $< $@
 
-# Standalone reproducers: one self-contained C file each, static.
+# Minimal reproducers of kernel findings (reproducers/*.c, described in
+# docs/findings/): one self-contained C file each, built static into
+# $(BUILD)/reproducers/ by plain make.
 REPRO_PROGS := $(patsubst reproducers/%.c,$(BUILD)/reproducers/%,$(wildcard reproducers/*.c))
+all: $(REPRO_PROGS)
 
 $(BUILD)/reproducers/%: reproducers/%.c
 	@mkdir -p $(dir $@)
@@ -132,15 +135,6 @@ clean:
 
 .PHONY: all run check check-bisect check-upstream vmtest install clean reproducers
 .SECONDARY:
-
-# Minimal reproducers of kernel findings (reproducers/*.c): one
-# self-contained C file each, built static into $(BUILD)/reproducers/.
-REPRO_PROGS := $(patsubst reproducers/%.c,$(BUILD)/reproducers/%,$(wildcard reproducers/*.c))
-all: $(REPRO_PROGS)
-
-$(BUILD)/reproducers/%: reproducers/%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(SUITE_CFLAGS) -o $@ $< $(SUITE_LDFLAGS)
 
 # The candidate kernel fix (patches/*.patch on 6.12): the reproducers in
 # QEMU must exit 1 unpatched and 0 patched.
