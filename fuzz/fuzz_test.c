@@ -16,6 +16,7 @@
 #include "content.h"
 #include "kselftest_harness.h"
 #include "rng.h"
+#include "suite.h"
 #include "util.h"
 
 static struct fz_record R;
@@ -360,6 +361,363 @@ TEST(fault_through_vm_hugepage_may_fill_the_pmd)
 	load(0, 0, 1, 0);
 	seek(0, 1, false, 9);
 	ASSERT_EQ(FV_NONE, judge(NULL));
+}
+
+static int hugepage(int slot)
+{
+	return add((struct fz_op){ .kind = OP_MADVISE, .slot = slot, .sub = ADV_HUGEPAGE,
+				   .npages = FZ_PMD_PAGES }, 0, 0, 0);
+}
+
+static struct fz_finding judge_full(bool strict)
+{
+	struct fz_finding f;
+
+	MO.strict = strict;
+	f = fz_judge(&R, &MO);
+	MO.strict = false;
+	if (f.kind != FV_NONE)
+		printf("# finding: %s at op %d: %s\n", fz_verdict_name(f.kind), f.op, f.why);
+	if (f.fill.n)
+		printf("# fill-on-alloc (ignored) x%u, first at op %d: %s\n", f.fill.n, f.fill.op,
+		       f.fill.why);
+	return f;
+}
+
+static enum fz_verdict_kind judge_strict(int *op)
+{
+	struct fz_finding f = judge_full(true);
+
+	if (op)
+		*op = f.op;
+	return f.kind;
+}
+
+/*
+ * Slot 0 registered MISSING over PMD 0 of file 0; slot 1, another
+ * mapping of it, VM_HUGEPAGE and unregistered, faults page 0 in: the
+ * kernel may allocate a PMD folio there, which fills the other holes.
+ */
+static void alloc_elsewhere(void)
+{
+	rec_reset();
+	mmap_slot(0, 0);
+	mmap_slot(1, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	hugepage(1);
+	load(1, 0, 1, 0);
+}
+
+TEST(fill_on_alloc_load_through_another_vm_hugepage_slot)
+{
+	int op, t;
+
+	/* a load of another hole through the registered slot, with no fault */
+	alloc_elsewhere();
+	t = load(0, 5, 2, 0);
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(&op));
+	ASSERT_EQ(t, op);
+
+	/* a store, or SEEK_DATA, mincore, a MINOR fault, UFFDIO_CONTINUE: the same */
+	alloc_elsewhere();
+	add((struct fz_op){ .kind = OP_TOUCH, .slot = 0, .page = 5, .sub = VIA_SYSCALL,
+			    .arg = FZ_TOUCH_STORE, .gen = 2 }, 0, 0, 0);
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(NULL));
+	alloc_elsewhere();
+	seek(0, 1, true, 1);
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(NULL));
+	alloc_elsewhere();
+	add((struct fz_op){ .kind = OP_PROBE, .slot = 0, .page = 0, .npages = 8,
+			    .sub = PRB_MINCORE }, 0, 0, 0xff);
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(NULL));
+	alloc_elsewhere();
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING | FZ_REG_MINOR);
+	t = load(0, 9, 2, 0);
+	fault(t, 0, 9, FZ_FAULT_MINOR, UIO_CONTINUE, 0);
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(NULL));
+	alloc_elsewhere();
+	add((struct fz_op){ .kind = OP_UFFDIO, .slot = 0, .page = 9, .sub = UIO_CONTINUE },
+	    0, 0, 0);
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(NULL));
+}
+
+/* As seed 2 iteration 1406 found it on 6.18: the child's fault fills the parent's holes. */
+TEST(fill_on_alloc_fault_from_another_process)
+{
+	int op, t;
+
+	rec_reset();
+	add((struct fz_op){ .kind = OP_MMAP, .file = 1, .npages = FZ_FILE_PAGES }, 0, 0, 0);
+	add((struct fz_op){ .kind = OP_FORK }, 0, 0, 0);
+	reg(0, FZ_PMD_PAGES, FZ_PMD_PAGES, FZ_REG_MISSING | FZ_REG_MINOR);
+	add((struct fz_op){ .kind = OP_MADVISE, .actor = 2, .sub = ADV_HUGEPAGE,
+			    .npages = FZ_FILE_PAGES }, 0, 0, 0);
+	add((struct fz_op){ .kind = OP_TOUCH, .actor = 2, .page = 769, .sub = VIA_SYSCALL,
+			    .gen = 9 }, 0, 0, 0);
+	t = add((struct fz_op){ .kind = OP_TOUCH, .page = 549, .sub = VIA_SYSCALL,
+				.arg = FZ_TOUCH_STORE, .gen = 10 }, 0, 0, 0);
+	fault(t, 0, 549, FZ_FAULT_MINOR | FZ_FAULT_WRITE, UIO_CONTINUE, 0);
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(&op));
+	ASSERT_EQ(t, op);
+	/* the child's mapping is not VM_HUGEPAGE: nothing explains the MINOR fault */
+	R.op[3].sub = ADV_NOHUGEPAGE;
+	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+}
+
+/* A collapse whose PMD could not be read after it: it may have filled it. */
+static int collapse_unread(int slot)
+{
+	return add((struct fz_op){ .kind = OP_MADVISE, .slot = slot, .sub = ADV_COLLAPSE,
+				   .npages = FZ_PMD_PAGES }, -EBUSY, FZ_COLLAPSE_UNKNOWN, 0);
+}
+
+TEST(fill_on_alloc_that_a_collapse_could_explain_is_lost_fault)
+{
+	int op, t;
+
+	/* a collapse between the allocation and the load: it may have filled */
+	alloc_elsewhere();
+	collapse_unread(1);
+	t = load(0, 5, 2, 0);
+	ASSERT_EQ(FV_LOST_FAULT, judge_strict(&op));
+	ASSERT_EQ(t, op);
+	/* ...and not by default either: a collapse is never ignored */
+	ASSERT_EQ(FV_LOST_FAULT, judge_full(false).kind);
+	/* a collapse that reports the PMD full shows the fill at once */
+	alloc_elsewhere();
+	t = collapse(1, true, 0, false);
+	ASSERT_EQ(FV_LOST_FAULT, judge_strict(&op));
+	ASSERT_EQ(t, op);
+	/* before the allocation: the same */
+	rec_reset();
+	mmap_slot(0, 0);
+	mmap_slot(1, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	hugepage(1);
+	collapse_unread(1);
+	load(1, 0, 1, 0);
+	load(0, 5, 2, 0);
+	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+	/* not joined yet, and a page freed while it ran: its hole proves nothing */
+	alloc_elsewhere();
+	collapse(1, false, 0, true);
+	add((struct fz_op){ .kind = OP_FALLOCATE, .file = 0, .page = 400, .npages = 1,
+			    .sub = FALLOC_PUNCH }, 0, 0, 0);
+	t = load(0, 5, 2, 0);
+	ASSERT_EQ(FV_LOST_FAULT, judge_strict(&op));
+	ASSERT_EQ(t, op);
+}
+
+/*
+ * A collapse is all or nothing: one that left a hole in its PMD filled
+ * nothing, and cannot explain the data (the hole is the allocation's).
+ */
+TEST(collapse_that_left_a_hole_does_not_explain_fill_on_alloc)
+{
+	alloc_elsewhere();
+	collapse(1, false, -EINVAL, false);
+	load(0, 5, 2, 0);
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(NULL));
+	ASSERT_EQ(FV_NONE, judge_full(false).kind);
+	/* asynchronous, joined, nothing freed meanwhile: the same */
+	alloc_elsewhere();
+	collapse(1, false, 0, true);
+	add((struct fz_op){ .kind = OP_JOIN }, 0, 0, 0);
+	load(0, 5, 2, 0);
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(NULL));
+	/* but with no allocation elsewhere, that hole is still a lost fault */
+	rec_reset();
+	mmap_slot(0, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	collapse(0, false, -EINVAL, false);
+	load(0, 5, 2, 0);
+	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+	/* and a PMD that i_size cuts proves nothing: the hole is beyond EOF */
+	rec_reset();
+	mmap_slot(0, 0);
+	mmap_slot(1, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	hugepage(1);
+	add((struct fz_op){ .kind = OP_FTRUNCATE, .file = 0, .npages = 300 }, 0, 0, 0);
+	load(1, 0, 1, 0);
+	collapse(1, false, -EINVAL, false);
+	load(0, 5, 2, 0);
+	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+	R.op[4].npages = FZ_PMD_PAGES;
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(NULL));
+}
+
+/*
+ * The executor's SEEK_HOLE right after a fault through a VM_HUGEPAGE slot
+ * (pmd_full) shows the fill at the allocation itself, before a later
+ * collapse could be blamed for it; a collapse before it still is.
+ */
+TEST(fill_on_alloc_seen_right_after_the_fault)
+{
+	int op, t;
+
+	alloc_elsewhere();
+	t = R.nops - 1;
+	R.obs[t].pmd_full = 1;
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(&op));
+	ASSERT_EQ(t, op);
+	/* a collapse after it: the hole was already filled, by the allocation */
+	collapse(1, true, 0, false);
+	load(0, 5, 2, 0);
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(&op));
+	ASSERT_EQ(t, op);
+	ASSERT_EQ(FV_NONE, judge_full(false).kind);
+	ASSERT_EQ(FZ_PMD_PAGES - 1, judge_full(false).fill.n);
+	/* a collapse before it may have filled first */
+	rec_reset();
+	mmap_slot(0, 0);
+	mmap_slot(1, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	hugepage(1);
+	collapse_unread(1);
+	t = load(1, 0, 1, 0);
+	R.obs[t].pmd_full = 1;
+	ASSERT_EQ(FV_LOST_FAULT, judge_strict(&op));
+	ASSERT_EQ(t, op);
+	/* ...unless the hole was seen after it: then it filled nothing there */
+	R.nops = t;
+	seek(0, 0, true, -ENXIO);
+	t = load(1, 0, 1, 0);
+	R.obs[t].pmd_full = 1;
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(&op));
+	ASSERT_EQ(t, op);
+	/* through a slot that is not VM_HUGEPAGE, pmd_full proves nothing new */
+	alloc_elsewhere();
+	R.op[3].sub = ADV_NOHUGEPAGE;
+	R.obs[4].pmd_full = 1;
+	ASSERT_EQ(FV_NONE, judge_strict(NULL));
+	/* nor for a PMD that i_size cuts */
+	rec_reset();
+	mmap_slot(0, 0);
+	mmap_slot(1, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	hugepage(1);
+	add((struct fz_op){ .kind = OP_FTRUNCATE, .file = 0, .npages = 300 }, 0, 0, 0);
+	t = load(1, 0, 1, 0);
+	R.obs[t].pmd_full = 1;
+	ASSERT_EQ(FV_NONE, judge_strict(NULL));
+}
+
+TEST(missing_hole_filled_with_no_allocation_elsewhere_is_lost_fault)
+{
+	/* the other slot is not VM_HUGEPAGE: its fault allocates one page */
+	rec_reset();
+	mmap_slot(0, 0);
+	mmap_slot(1, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	load(1, 0, 1, 0);
+	load(0, 5, 2, 0);
+	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+	ASSERT_EQ(FV_LOST_FAULT, judge_full(false).kind);
+	/* VM_HUGEPAGE but no fault through it: only khugepaged, a collapse */
+	R.op[3] = (struct fz_op){ .kind = OP_MADVISE, .slot = 1, .sub = ADV_HUGEPAGE,
+				  .npages = FZ_PMD_PAGES };
+	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+	/* a fault into an already-present page allocates nothing */
+	rec_reset();
+	mmap_slot(0, 0);
+	mmap_slot(1, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	hugepage(1);
+	pwrite_page(0, 0, 1);
+	load(1, 0, 1, 1);
+	load(0, 5, 2, 0);
+	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+	/* a hole seen after the allocation was not filled by it */
+	alloc_elsewhere();
+	seek(0, 5, false, 5);
+	load(0, 5, 2, 0);
+	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+	/* an allocation before the registration may fill: nothing to report */
+	rec_reset();
+	mmap_slot(0, 0);
+	mmap_slot(1, 0);
+	hugepage(1);
+	load(1, 0, 1, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	load(0, 5, 2, 0);
+	ASSERT_EQ(FV_NONE, judge_strict(NULL));
+}
+
+TEST(fill_on_alloc_is_counted_and_ignored_unless_strict)
+{
+	struct fz_finding f;
+	int t, t2, w;
+
+	alloc_elsewhere();
+	t = load(0, 5, 2, 0);
+	t2 = load(0, 6, 2, 0);
+	/* by default: no finding, two pages counted, the first kept */
+	f = judge_full(false);
+	ASSERT_EQ(FV_NONE, f.kind);
+	ASSERT_EQ(2, f.fill.n);
+	ASSERT_EQ(t, f.fill.op);
+	ASSERT_EQ(5, f.fill.page);
+	ASSERT_NE(NULL, strstr(f.fill.why, "allocated elsewhere"));
+	/* strict: the first is the finding, nothing is counted */
+	f = judge_full(true);
+	ASSERT_EQ(FV_FILL_ON_ALLOC, f.kind);
+	ASSERT_EQ(t, f.op);
+	ASSERT_EQ(0, f.fill.n);
+	/* ignored, the page is data from then on, and the rest is still judged */
+	w = pwrite_page(0, 7, 3);
+	add((struct fz_op){ .kind = OP_PREAD, .file = 0, .page = 7 }, 0, 4, 0);
+	f = judge_full(false);
+	ASSERT_EQ(FV_CONTENT, f.kind);
+	ASSERT_EQ(w + 1, f.op);
+	ASSERT_EQ(2, f.fill.n);
+	R.nops = t2 + 1;
+	seek(0, 5, false, 5);
+	f = judge_full(false);
+	ASSERT_EQ(FV_DATA_VANISHED, f.kind);
+	ASSERT_EQ(2, f.fill.n);
+	/* a lost fault after an ignored fill-on-alloc is still found */
+	R.nops = t2 + 1;
+	collapse_unread(1);
+	load(0, 7, 2, 0);
+	f = judge_full(false);
+	ASSERT_EQ(FV_LOST_FAULT, f.kind);
+	ASSERT_EQ(2, f.fill.n);
+}
+
+/*
+ * The fuzzer is strict as every program is (suite_strict()): unset, empty
+ * or 0 is not, 1 is; anything else is a usage error (suite_env_check()).
+ */
+TEST(strict_comes_from_uffdc_strict)
+{
+	static const char * const bad[] = { "2", "yes", "-1", " 1", "1 ", "0x2", "nan", "1x" };
+	char *old = getenv("UFFDC_STRICT");
+	unsigned int i;
+
+	old = old ? strdup(old) : NULL;
+	unsetenv("UFFDC_STRICT");
+	ASSERT_FALSE(suite_strict());
+	ASSERT_EQ(NULL, suite_env_check());
+	setenv("UFFDC_STRICT", "", 1);
+	ASSERT_FALSE(suite_strict());
+	ASSERT_EQ(NULL, suite_env_check());
+	setenv("UFFDC_STRICT", "1", 1);
+	ASSERT_TRUE(suite_strict());
+	ASSERT_EQ(NULL, suite_env_check());
+	setenv("UFFDC_STRICT", "0", 1);
+	ASSERT_FALSE(suite_strict());
+	ASSERT_EQ(NULL, suite_env_check());
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		setenv("UFFDC_STRICT", bad[i], 1);
+		ASSERT_FALSE(suite_strict()) TH_LOG("'%s'", bad[i]);
+		ASSERT_NE(NULL, suite_env_check()) TH_LOG("'%s'", bad[i]);
+	}
+	if (old)
+		setenv("UFFDC_STRICT", old, 1);
+	else
+		unsetenv("UFFDC_STRICT");
+	free(old);
 }
 
 TEST(store_past_eof_that_went_through_may_show_after_growth)
@@ -1018,7 +1376,10 @@ static int text_round_trip(const struct fz_op *op, struct fz_op *back, char *lin
  * Every kind of operation, through every module: its descriptor is whole,
  * it reads back from its text, the generator makes it, it applies to a
  * structure made for it, the model judges it without disagreeing with the
- * executor, and the reproducer names it by its enum.
+ * executor, and the reproducer names it by its enum.  Every kind of
+ * finding: it has a name of its own, a sequence file's header naming it
+ * reads back, and its reproducer says it (and fails on fill-on-alloc
+ * whether or not UFFDC_STRICT is set).
  */
 TEST(every_kind_goes_through_every_module)
 {
@@ -1027,8 +1388,8 @@ TEST(every_kind_goes_through_every_module)
 	bool generated[OP_NR_KINDS] = { false };
 	struct fz_obs ok = { .done = 1 };
 	unsigned int k, j, it, n, i;
-	struct fz_finding fd = { .kind = FV_NONE, .op = -1 };
-	char line[256], human[160], id[32], want[64];
+	struct fz_finding fd = { .kind = FV_NONE, .op = -1 }, hd;
+	char line[256], human[160], id[32], want[64], why[200];
 
 	/* the generator: 200 sequences of 48 operations make every kind */
 	for (it = 0; it < 200; it++) {
@@ -1141,6 +1502,34 @@ TEST(every_kind_goes_through_every_module)
 		fclose(f);
 		snprintf(want, sizeof(want), "{ .kind = %s, .actor = ", d->id);
 		ASSERT_NE(NULL, strstr(buf, want));
+		free(buf);
+	}
+
+	ASSERT_STREQ("fill-on-alloc", fz_verdict_name(FV_FILL_ON_ALLOC));
+	ASSERT_STREQ("?", fz_verdict_name(FV_NR));
+	for (k = FV_NONE + 1; k < FV_NR; k++) {
+		const char *name = fz_verdict_name(k);
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f;
+
+		ASSERT_NE(NULL, name) TH_LOG("finding kind %u has no name", k);
+		ASSERT_STRNE("?", name);
+		for (j = 0; j < k && strcmp(fz_verdict_name(j), name); j++)
+			;
+		ASSERT_EQ(k, j) TH_LOG("two kinds of finding are called %s", name);
+		snprintf(line, sizeof(line), "# seed 0x1 iteration 2: %s at op 0: why\n" OPLINE,
+			 name);
+		ASSERT_EQ(1, seq(line, &hd, why)) TH_LOG("%s", why);
+		ASSERT_EQ(k, hd.kind);
+		f = open_memstream(&buf, &len);
+		ASSERT_NE(NULL, f);
+		ASSERT_EQ(0, fz_repro_write(f, R.op, 1, &hd, 1));
+		fclose(f);
+		snprintf(want, sizeof(want), " * Finding: %s at operation 0: why\n", name);
+		ASSERT_NE(NULL, strstr(buf, want)) TH_LOG("%s", name);
+		ASSERT_NE(NULL, strstr(buf, k == FV_FILL_ON_ALLOC ? "5, true,\n\t\t\t true);" :
+				       "5, true,\n\t\t\t suite_strict());")) TH_LOG("%s", name);
 		free(buf);
 	}
 }

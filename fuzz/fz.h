@@ -258,7 +258,9 @@ extern const struct fz_op_desc fz_op_desc[OP_NR_KINDS];
  * page; for MADV_COLLAPSE the pages of its PMD found collapsed right after
  * it, as the ledger's EV_COLLAPSE.value (ledger.h): FZ_PMD_PAGES when the
  * PMD read without a hole, 0 when a hole remained, FZ_COLLAPSE_UNKNOWN when
- * it could not be read.
+ * it could not be read.  pmd_full: a touch through a VM_HUGEPAGE slot
+ * found its PMD without a hole (SEEK_HOLE) right after it, which shows
+ * what the fault allocated (fill-on-alloc, fz_model.c).
  */
 #define FZ_COLLAPSE_UNKNOWN	(-1)
 
@@ -269,7 +271,7 @@ struct fz_obs {
 	uint8_t done;
 	uint8_t nop;
 	uint8_t sigbus;
-	uint8_t pad;
+	uint8_t pmd_full;
 };
 
 #define FZ_FAULT_MISSING	0x1
@@ -399,8 +401,24 @@ enum fz_verdict_kind {
 	FV_PHANTOM,		/* hole became data, nobody wrote it */
 	FV_SIGBUS,		/* SIGBUS inside the file */
 	FV_HANG,		/* an operation did not finish */
+	FV_FILL_ON_ALLOC,	/* hole under MISSING filled by a large folio allocated elsewhere */
 	FV_INTERNAL,		/* the model and the executor disagree: our bug */
 	FV_NR,
+};
+
+/*
+ * fill-on-alloc: a large folio allocated by something other than the
+ * registered mapping (a fault through another VM_HUGEPAGE mapping, in any
+ * process) filled a hole that a live MODE_MISSING registration covered, and
+ * no collapse can explain the data.  It breaks the contract, but every
+ * kernel measured does it (docs/findings/fill-on-alloc.md): unless the run
+ * is strict, the model counts it in the finding's `fill`, takes the page
+ * as data from then on and goes on judging.
+ */
+struct fz_ignored {
+	unsigned int n;		/* fill-on-alloc observations let through */
+	int op, page;		/* the first one */
+	char why[256];
 };
 
 struct fz_finding {
@@ -408,10 +426,12 @@ struct fz_finding {
 	int op;			/* index of the operation that disagreed */
 	int page;
 	char why[256];
+	struct fz_ignored fill;	/* fill-on-alloc seen while not strict */
 };
 
 struct fz_model_opts {
 	bool mincore_hole_is_evidence;	/* false when the system has swap */
+	bool strict;			/* fill-on-alloc is a finding, not a count */
 };
 
 const char *fz_verdict_name(enum fz_verdict_kind k);
@@ -474,7 +494,9 @@ long fz_migrate_pages(int pid, unsigned long from, unsigned long to);
 
 /* fz_replay.c */
 const char *fz_env_setup(void);
-int fz_replay(const struct fz_op *ops, unsigned int n, unsigned int runs, bool verbose);
+/* strict: fill-on-alloc fails the replay (struct fz_model_opts, suite_strict()) */
+int fz_replay(const struct fz_op *ops, unsigned int n, unsigned int runs, bool verbose,
+	      bool strict);
 
 /* fz_minimize.c */
 typedef bool (*fz_pred)(const struct fz_op *ops, unsigned int n, void *ctx);

@@ -236,6 +236,22 @@ static int exec_none(const struct fz_op *op, struct fz_obs *ob)
 	return 0;
 }
 
+/*
+ * After a touch through a VM_HUGEPAGE slot: does its PMD read without a
+ * hole?  A fault there may have allocated a folio over the whole PMD.
+ */
+static bool pmd_full_after(const struct fz_op *op)
+{
+	const struct fz_slot *sl = &X.st->slot[X.proc][op->slot];
+	unsigned int first = op->page - op->page % FZ_PMD_PAGES;
+	off_t h;
+
+	if (!sl->hugepage)
+		return false;
+	h = lseek(X.fd[sl->file], (off_t)first * PS, SEEK_HOLE);
+	return h >= (off_t)(first + FZ_PMD_PAGES) * PS;
+}
+
 static int exec_touch(const struct fz_op *op, struct fz_obs *ob)
 {
 	static char buf[PS] __aligned(4096);	/* synchronous ops run one at a time */
@@ -285,6 +301,8 @@ static int exec_touch(const struct fz_op *op, struct fz_obs *ob)
 		X.r->st.uring_ops++;
 		break;
 	}
+	if (!ret)
+		ob->pmd_full = pmd_full_after(op);
 	if (ret || store)
 		return ret;
 	if (op->sub == VIA_SYSCALL || op->sub == VIA_URING) {

@@ -10,6 +10,10 @@
  * kernel must keep is the userfaultfd contract: while a live MODE_MISSING
  * registration covers a hole, nothing but an explicit write (pwrite,
  * fallocate, UFFDIO_COPY/ZEROPAGE, a store that faulted) turns it into data.
+ *
+ * Data in such a hole is named after what could have put it there: a
+ * collapse (lost-fault), else a large folio allocated through another
+ * mapping (fill-on-alloc, see struct fz_ignored), else nothing (phantom).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,6 +38,17 @@ struct page_state {
 	 * showing up later, however observed, is that registration's lost fault.
 	 */
 	bool kept_by_missing;
+	/*
+	 * ...and that collapse was one the sequence asked for (MADV_COLLAPSE,
+	 * joined or not), not only khugepaged's standing possibility.
+	 */
+	bool kept_from_collapse;
+	/*
+	 * A large folio allocated through another mapping could not fill it
+	 * because MISSING covered it: data showing up later, with no collapse
+	 * asked for to explain it, is fill-on-alloc.
+	 */
+	bool kept_from_alloc;
 	uint32_t gen;
 };
 
@@ -46,13 +61,15 @@ struct model {
 	bool maybe_huge[FZ_FILES][FZ_PMDS];
 	/* asynchronous collapses not yet joined, per PMD */
 	int pending_collapse[FZ_FILES][FZ_PMDS];
+	/* ...of which may have filled (collapse_filled_nothing() is false) */
+	int pending_may_fill[FZ_FILES][FZ_PMDS];
 	const struct fz_model_opts *o;
 	struct fz_finding fd;
 };
 
 static const char * const verdict_names[FV_NR] = {
 	"none", "lost-fault", "spurious-fault", "data-vanished", "content",
-	"copy-eexist", "phantom-data", "sigbus", "hang", "internal",
+	"copy-eexist", "phantom-data", "sigbus", "hang", "fill-on-alloc", "internal",
 };
 
 const char *fz_verdict_name(enum fz_verdict_kind k)
@@ -72,17 +89,36 @@ static void states(uint8_t s, uint32_t gen, char *buf, size_t len)
 	}
 }
 
+/*
+ * Records the first finding; returns true when judging stops.  Unless
+ * strict, fill-on-alloc is only counted (the first one kept for the
+ * report): the page is then data, zeros as the allocation left it, and
+ * judging goes on.
+ */
 static bool finding(struct model *m, enum fz_verdict_kind k, int op, int file,
 		    int page, const char *what)
 {
+	struct page_state *p = &m->pg[file][page];
+	struct fz_ignored *ig = &m->fd.fill;
 	char st[80];
 
 	if (m->fd.kind != FV_NONE)
 		return true;
+	states(p->s, p->gen, st, sizeof(st));
+	if (k == FV_FILL_ON_ALLOC && !m->o->strict) {
+		if (!ig->n++) {
+			ig->op = op;
+			ig->page = page;
+			snprintf(ig->why, sizeof(ig->why), "file %d page %d: %s; model allowed %s",
+				 file, page, what, st);
+		}
+		p->s = S_ZERO;
+		p->kept_from_alloc = false;
+		return false;
+	}
 	m->fd.kind = k;
 	m->fd.op = op;
 	m->fd.page = page;
-	states(m->pg[file][page].s, m->pg[file][page].gen, st, sizeof(st));
 	snprintf(m->fd.why, sizeof(m->fd.why), "file %d page %d: %s; model allowed %s",
 		 file, page, what, st);
 	return true;
@@ -90,9 +126,11 @@ static bool finding(struct model *m, enum fz_verdict_kind k, int op, int file,
 
 /*
  * A collapse of the PMD happening now: every hole or fallocated page that
- * no MISSING registration protects may become zeros.
+ * no MISSING registration protects may become zeros.  asked: a collapse
+ * of the sequence's (MADV_COLLAPSE) that may have filled the PMD, not
+ * khugepaged's possibility.
  */
-static void collapse_may_fill(struct model *m, int file, int pmd)
+static void collapse_may_fill(struct model *m, int file, int pmd, bool asked)
 {
 	int i, first = pmd * FZ_PMD_PAGES;
 
@@ -103,14 +141,21 @@ static void collapse_may_fill(struct model *m, int file, int pmd)
 	for (i = first; i < first + FZ_PMD_PAGES; i++) {
 		struct page_state *p = &m->pg[file][i];
 
-		if ((p->s & S_FALLOC) || ((p->s & S_HOLE) && !fz_struct_missing(&m->st, file, i)))
+		if ((p->s & S_FALLOC) || ((p->s & S_HOLE) && !fz_struct_missing(&m->st, file, i))) {
 			p->s |= S_ZERO;
-		else if (p->s == S_HOLE)
+		} else if (p->s == S_HOLE) {
 			p->kept_by_missing = true;
+			p->kept_from_collapse |= asked;
+		}
 	}
 }
 
-/* Before every operation: khugepaged and unjoined collapses may have run. */
+/*
+ * Before every operation: khugepaged and unjoined collapses may have run.
+ * khugepaged alone does not make a hole kept_from_collapse: every
+ * VM_HUGEPAGE mapping lets it run, and that is also what lets a fault
+ * allocate the PMD, so it would explain every fill-on-alloc away.
+ */
 static void background(struct model *m)
 {
 	int f, d;
@@ -118,7 +163,7 @@ static void background(struct model *m)
 	for (f = 0; f < FZ_FILES; f++)
 		for (d = 0; d < FZ_PMDS; d++)
 			if (m->kh_possible[f][d] || m->pending_collapse[f][d])
-				collapse_may_fill(m, f, d);
+				collapse_may_fill(m, f, d, m->pending_may_fill[f][d]);
 }
 
 static bool allows_gen(const struct page_state *p, int32_t c)
@@ -146,15 +191,34 @@ static void set_gen(struct page_state *p, uint32_t gen)
 	p->s = gen ? S_GEN : S_ZERO;
 	p->gen = gen;
 	p->kept_by_missing = false;
+	p->kept_from_collapse = false;
+	p->kept_from_alloc = false;
 }
 
-/* A hole that only the MISSING contract kept a hole, now seen as present. */
+/*
+ * A hole that only the MISSING contract kept a hole, now seen as present.
+ * A collapse asked for could have filled it: lost-fault, even when an
+ * allocation elsewhere could have too (that must never hide a lost fault).
+ */
 static enum fz_verdict_kind filled_kind(const struct model *m, int file, int page,
 					enum fz_verdict_kind otherwise)
 {
-	if (m->pg[file][page].kept_by_missing || fz_struct_missing(&m->st, file, page))
+	const struct page_state *p = &m->pg[file][page];
+
+	if (p->kept_from_alloc && !p->kept_from_collapse)
+		return FV_FILL_ON_ALLOC;
+	if (p->kept_by_missing || fz_struct_missing(&m->st, file, page))
 		return FV_LOST_FAULT;
 	return otherwise;
+}
+
+static const char *filled_what(enum fz_verdict_kind k)
+{
+	if (k == FV_LOST_FAULT)
+		return " in a hole a MISSING registration kept: its fault is lost";
+	if (k == FV_FILL_ON_ALLOC)
+		return " in a hole a MISSING registration kept: a large folio allocated elsewhere filled it";
+	return ", and nothing wrote it";
 }
 
 /* A probe said hole (is_hole) or data for the page. */
@@ -162,7 +226,7 @@ static bool probe_says(struct model *m, int opi, int file, int page, bool is_hol
 		       const char *how)
 {
 	struct page_state *p = &m->pg[file][page];
-	char what[120];
+	char what[160];
 
 	if (is_hole) {
 		if (!(p->s & (S_HOLE | S_FALLOC))) {
@@ -170,14 +234,19 @@ static bool probe_says(struct model *m, int opi, int file, int page, bool is_hol
 			return finding(m, FV_DATA_VANISHED, opi, file, page, what);
 		}
 		p->s &= S_HOLE | S_FALLOC;
+		/*
+		 * Nothing filled it so far: neither an allocation nor an asked
+		 * collapse (one still unjoined is counted again before the next
+		 * operation) can explain data seen in it later.
+		 */
+		p->kept_from_alloc = false;
+		p->kept_from_collapse = false;
 		return false;
 	}
 	if (!(p->s & S_PRESENT)) {
 		enum fz_verdict_kind k = filled_kind(m, file, page, FV_PHANTOM);
 
-		snprintf(what, sizeof(what), "%s reported data%s", how,
-			 k == FV_LOST_FAULT ? " in a hole a MISSING registration kept: its fault is lost" :
-			 ", and nothing wrote it");
+		snprintf(what, sizeof(what), "%s reported data%s", how, filled_what(k));
 		return finding(m, k, opi, file, page, what);
 	}
 	/* fallocated pages read as holes or data, depending on the kernel */
@@ -240,17 +309,90 @@ static int op_pmd(const struct fz_op *op)
 	return op->page / FZ_PMD_PAGES;
 }
 
+/* An operation that can leave a hole where there was data. */
+static bool may_free(const struct fz_op *op)
+{
+	return (op->kind == OP_FALLOCATE && op->sub == FALLOC_PUNCH) || op->kind == OP_FTRUNCATE ||
+	       (op->kind == OP_MADVISE && (op->sub == ADV_REMOVE || op->sub == ADV_PAGEOUT));
+}
+
+/*
+ * A collapse is all or nothing: when a hole was left in its PMD (wholly
+ * inside the file) right after it returned, it put no huge folio there and
+ * filled nothing, so it cannot explain data in a hole.  An asynchronous
+ * one's SEEK_HOLE may also have seen a page that an operation of the
+ * main thread or the child freed meanwhile.
+ */
+static bool collapse_filled_nothing(const struct model *m, const struct fz_record *r,
+				    int opi, int file)
+{
+	const struct fz_op *op = &r->op[opi];
+	unsigned int i;
+
+	if (r->obs[opi].val || (op_pmd(op) + 1) * FZ_PMD_PAGES > m->st.size[file])
+		return false;
+	for (i = opi + 1; op->async && i < r->nops && r->op[i].kind != OP_JOIN; i++)
+		if (may_free(&r->op[i]))
+			return false;
+	return true;
+}
+
 static void judge_collapse(struct model *m, int opi, const struct fz_op *op,
-			   const struct fz_obs *ob, int file)
+			   const struct fz_obs *ob, int file, bool may_fill)
 {
 	int pmd = op_pmd(op), i, first = pmd * FZ_PMD_PAGES;
 
-	collapse_may_fill(m, file, pmd);
+	collapse_may_fill(m, file, pmd, may_fill);
 	/* val: the PMD read as all data right after the collapse returned */
 	if (ob->val != FZ_PMD_PAGES || first + FZ_PMD_PAGES > m->st.size[file])
 		return;
 	for (i = first; i < first + FZ_PMD_PAGES; i++)
 		if (probe_says(m, opi, file, i, false, "after MADV_COLLAPSE, SEEK_HOLE"))
+			return;
+}
+
+/*
+ * A fault through sl allocates the hole `page`; through VM_HUGEPAGE maybe
+ * a large folio over the whole PMD (returns true then).  Its other holes
+ * may become zeros, except those a live MISSING registration protects:
+ * filling them would be fill-on-alloc, which the model does not allow
+ * silently.
+ */
+static bool fault_may_fill(struct model *m, const struct fz_slot *sl, int file, int page)
+{
+	int pmd = page / FZ_PMD_PAGES, i, first = pmd * FZ_PMD_PAGES;
+
+	if (!sl->hugepage || first >= m->st.size[file] ||
+	    !fz_slot_has(sl, first) || !fz_slot_has(sl, first + FZ_PMD_PAGES - 1))
+		return false;
+	m->maybe_huge[file][pmd] = true;
+	for (i = first; i < first + FZ_PMD_PAGES; i++) {
+		struct page_state *q = &m->pg[file][i];
+
+		if (!(q->s & S_HOLE) || i == page)
+			continue;
+		if (!fz_struct_missing(&m->st, file, i))
+			q->s |= S_ZERO;
+		else if (q->s == S_HOLE)
+			q->kept_from_alloc = true;
+	}
+	return true;
+}
+
+/*
+ * The executor's SEEK_HOLE right after the fault found no hole in the
+ * PMD (wholly inside the file): every page was data then.  A hole that
+ * MISSING kept is seen filled here, at the allocation, before any later
+ * collapse could be blamed for it.
+ */
+static void judge_fault_fill(struct model *m, int opi, int file, int page)
+{
+	int i, first = page - page % FZ_PMD_PAGES;
+
+	if (first + FZ_PMD_PAGES > m->st.size[file])
+		return;
+	for (i = first; i < first + FZ_PMD_PAGES; i++)
+		if (probe_says(m, opi, file, i, false, "SEEK_HOLE right after the fault"))
 			return;
 }
 
@@ -265,7 +407,7 @@ static void model_touch(struct model *m, int opi, const struct fz_record *r)
 	struct page_state *p = &m->pg[file][page];
 	bool store = op->arg & FZ_TOUCH_STORE;
 	uint8_t reg = sl->reg[page];
-	bool eexist = false;
+	bool eexist = false, huge = false;
 	unsigned int k;
 	char what[160];
 
@@ -320,31 +462,29 @@ static void model_touch(struct model *m, int opi, const struct fz_record *r)
 	}
 	if (reg & FZ_REG_MISSING) {
 		if (!(p->s & S_PRESENT)) {
+			enum fz_verdict_kind k = eexist ? FV_COPY_EEXIST :
+				filled_kind(m, file, page, FV_LOST_FAULT);
+
 			snprintf(what, sizeof(what), "%s through the MISSING-registered slot %u %s",
 				 store ? "store" : "load", op->slot,
 				 eexist ? "faulted, UFFDIO_COPY said EEXIST, and the access then found data nobody wrote" :
+				 k == FV_FILL_ON_ALLOC ? "completed with no MISSING fault: a large folio allocated elsewhere filled it" :
 				 "completed with no MISSING fault for a missing page");
-			finding(m, eexist ? FV_COPY_EEXIST : FV_LOST_FAULT, opi, file, page, what);
-			return;
+			if (finding(m, k, opi, file, page, what))
+				return;
 		}
 		p->s &= S_PRESENT;
 	} else if (p->s & S_HOLE) {
-		/* the kernel allocates; through VM_HUGEPAGE maybe a whole PMD */
-		int pmd = page / FZ_PMD_PAGES, i, first = pmd * FZ_PMD_PAGES;
-
-		if (sl->hugepage && first < m->st.size[file] &&
-		    fz_slot_has(sl, first) && fz_slot_has(sl, first + FZ_PMD_PAGES - 1)) {
-			m->maybe_huge[file][pmd] = true;
-			for (i = first; i < first + FZ_PMD_PAGES; i++)
-				if (m->pg[file][i].s & S_HOLE)
-					m->pg[file][i].s |= S_ZERO;
-		}
+		huge = fault_may_fill(m, sl, file, page);
 		p->s = (p->s & ~S_HOLE) | S_ZERO;
+		p->kept_from_alloc = false;
 	}
 	if (p->s & S_FALLOC)
 		p->s = (p->s & ~S_FALLOC) | S_ZERO;
 	if (store) {
 		set_gen(p, op->gen);
+		if (huge && ob->pmd_full)
+			judge_fault_fill(m, opi, file, page);
 		return;
 	}
 	if (!allows_gen(p, ob->val)) {
@@ -358,6 +498,8 @@ static void model_touch(struct model *m, int opi, const struct fz_record *r)
 		return;
 	}
 	narrow_content(p, ob->val);
+	if (huge && ob->pmd_full)
+		judge_fault_fill(m, opi, file, page);
 }
 
 /* A collapse or khugepaged in flight could have locked the page: EEXIST may pass. */
@@ -410,6 +552,7 @@ static void punch(struct model *m, int file, unsigned int first, unsigned int n)
 
 		/* part of a huge folio that cannot split is zeroed, not freed */
 		p->s = S_HOLE | (m->maybe_huge[file][i / FZ_PMD_PAGES] ? S_ZERO : 0);
+		p->kept_from_alloc = false;
 	}
 }
 
@@ -439,10 +582,14 @@ static void model_madvise(struct model *m, int opi, const struct fz_record *r)
 			if (m->pg[sl->file][i].s & (S_ZERO | S_FALLOC))
 				m->pg[sl->file][i].s |= S_HOLE;
 	if (op->sub == ADV_COLLAPSE) {
-		if (op->async)
+		bool may_fill = !collapse_filled_nothing(m, r, opi, sl->file);
+
+		if (op->async) {
 			m->pending_collapse[sl->file][op_pmd(op)]++;
-		else
-			judge_collapse(m, opi, op, ob, sl->file);
+			m->pending_may_fill[sl->file][op_pmd(op)] += may_fill;
+		} else {
+			judge_collapse(m, opi, op, ob, sl->file, may_fill);
+		}
 	}
 }
 
@@ -471,8 +618,10 @@ static void model_ftruncate(struct model *m, int opi, const struct fz_record *r)
 	if (r->obs[opi].ret)
 		return;
 	if (op->npages < m->st.size[op->file])
-		for (i = op->npages; i < FZ_FILE_PAGES; i++)
+		for (i = op->npages; i < FZ_FILE_PAGES; i++) {
 			m->pg[op->file][i].s = S_HOLE;
+			m->pg[op->file][i].kept_from_alloc = false;
+		}
 	for (i = op->npages / FZ_PMD_PAGES; i < FZ_PMDS; i++)
 		if ((unsigned int)i * FZ_PMD_PAGES >= op->npages)
 			m->maybe_huge[op->file][i] = false;
@@ -527,6 +676,7 @@ static void model_probe(struct model *m, int opi, const struct fz_record *r)
 static void model_join(struct model *m, int opi, const struct fz_record *r)
 {
 	memset(m->pending_collapse, 0, sizeof(m->pending_collapse));
+	memset(m->pending_may_fill, 0, sizeof(m->pending_may_fill));
 }
 
 #define FZ_MODEL(K, nm, w, lim, app, adv, fmt, gen, exec, model)	model

@@ -36,6 +36,7 @@ struct opts {
 	long generate;
 	bool minimize;
 	bool verbose;
+	bool strict;			/* fill-on-alloc fails the run (--strict, UFFDC_STRICT=1) */
 	unsigned int ignore;		/* bit per enum fz_verdict_kind */
 	unsigned int min_nodes;
 };
@@ -52,6 +53,8 @@ static void usage(FILE *f)
 		"  --no-minimize     save a finding as found\n"
 		"  --min-nodes N     SKIP unless the machine has N NUMA nodes\n"
 		"  --ignore K[,K]    count findings of these kinds (e.g. lost-fault) and go on\n"
+		"  --strict          fill-on-alloc is a finding (also $UFFDC_STRICT=1); by default\n"
+		"                    it is counted and the model goes on judging the sequence\n"
 		"  --json FILE       append a summary line\n"
 		"  --generate ITER   print sequence ITER of --seed and exit\n"
 		"  --replay FILE     run a sequence file (--runs times, default 5); exit 1 on a violation\n"
@@ -148,6 +151,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "write-repro", required_argument, NULL, 'w' },
 		{ "check", required_argument, NULL, 'c' },
 		{ "ignore", required_argument, NULL, 'I' },
+		{ "strict", no_argument, NULL, 'S' },
 		{ "runs", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -162,6 +166,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			    .minimize = true };
 	if (suite_env_check())
 		return usage_error("%s", suite_env_check());
+	o->strict = suite_strict();
 	opterr = 0;	/* getopt's own messages are not one line with ours */
 	while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
 		switch (c) {
@@ -227,6 +232,9 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'I':
 			if (parse_kinds(optarg, &o->ignore))
 				return 2;
+			break;
+		case 'S':
+			o->strict = true;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -370,15 +378,52 @@ static void add_stats(struct fz_exec_stats *a, const struct fz_exec_stats *b)
 	a->kh_scans += b->kh_scans;
 }
 
+/* fill-on-alloc the model let through (not strict): how often, and the first */
+struct fill_count {
+	uint64_t seqs, pages, iter;
+	struct fz_ignored first;
+};
+
+static void count_fill(struct fill_count *fc, const struct fz_finding *fd, uint64_t iter,
+		       bool verbose)
+{
+	if (!fd->fill.n)
+		return;
+	if (!fc->seqs++) {
+		fc->iter = iter;
+		fc->first = fd->fill;
+	}
+	fc->pages += fd->fill.n;
+	if (verbose)
+		printf("# iteration %llu: fill-on-alloc (ignored) at op %d: %s\n",
+		       (unsigned long long)iter, fd->fill.op, fd->fill.why);
+}
+
+static void print_fill(const struct fill_count *fc, const struct opts *o)
+{
+	if (o->strict) {
+		printf("# fill-on-alloc: a finding (strict)\n");
+		return;
+	}
+	printf("# fill-on-alloc=%llu (ignored; UFFDC_STRICT=1 or --strict to fail): %llu pages\n",
+	       (unsigned long long)fc->seqs, (unsigned long long)fc->pages);
+	if (fc->seqs)
+		printf("# first fill-on-alloc: iteration %llu (seed 0x%llx), op %d: %s\n",
+		       (unsigned long long)fc->iter, (unsigned long long)o->seed, fc->first.op,
+		       fc->first.why);
+}
+
 static int fuzz(const struct opts *o)
 {
-	struct fz_model_opts mo = { .mincore_hole_is_evidence = !system_has_swap() };
+	struct fz_model_opts mo = { .mincore_hole_is_evidence = !system_has_swap(),
+				    .strict = o->strict };
 	struct fz_exec_opts eo = { .timeout_ms = 60000 };
 	static struct fz_op ops[FZ_MAX_OPS];
 	struct fz_exec_stats agg = { 0 };
 	struct fz_finding fd = { .kind = FV_NONE };
 	struct fz_record *r = fz_record_alloc();
 	struct fz_cov cov = { 0 };
+	struct fill_count fc = { 0 };
 	uint64_t ignored[FV_NR] = { 0 }, under = 0, filled;
 	bool skipped;
 	double t0 = mono_ns() / 1e9, first = -1, el;
@@ -392,8 +437,9 @@ static int fuzz(const struct opts *o)
 
 	printf("TAP version 13\n1..1\n");
 	printf("# uffd_collapse_fuzz: seed 0x%llx, %g s, %u ops per sequence, "
-	       "NUMA nodes %d (libnuma), swap %s\n", (unsigned long long)o->seed,
-	       o->duration, o->nops, nodes, mo.mincore_hole_is_evidence ? "off" : "on");
+	       "NUMA nodes %d (libnuma), swap %s, fill-on-alloc %s\n", (unsigned long long)o->seed,
+	       o->duration, o->nops, nodes, mo.mincore_hole_is_evidence ? "off" : "on",
+	       o->strict ? "fails (strict)" : "counted");
 	printf("# replay one sequence: uffd_collapse_fuzz --seed 0x%llx --generate ITER > seq.txt; "
 	       "uffd_collapse_fuzz --replay seq.txt\n", (unsigned long long)o->seed);
 	fflush(stdout);
@@ -415,6 +461,7 @@ static int fuzz(const struct opts *o)
 			break;
 		}
 		fd = fz_judge(r, &mo);
+		count_fill(&fc, &fd, iter, o->verbose);
 		fz_cover(r, &cov);
 		add_stats(&agg, &r->st);
 		skipped = fd.kind != FV_NONE && (o->ignore >> fd.kind & 1);
@@ -444,6 +491,7 @@ static int fuzz(const struct opts *o)
 	for (k = 0; k < CR_NR; k++)
 		under += cov.collapse[k][1];
 	fz_cov_print(stdout, &cov, &agg);
+	print_fill(&fc, o);
 	for (k = 1; k < FV_NR; k++)
 		if (ignored[k])
 			printf("# ignored findings: %s=%llu\n", fz_verdict_name(k),
@@ -456,11 +504,12 @@ static int fuzz(const struct opts *o)
 			fprintf(j, "{\"seed\":%llu,\"seconds\":%.3f,\"execs\":%llu,\"execs_per_s\":%.2f,"
 				"\"finding\":\"%s\",\"first_finding_s\":%.3f,\"minimized_ops\":%u,"
 				"\"collapses_filled\":%llu,\"collapses_under_registration\":%llu,"
-				"\"numa_nodes\":%u,\"numa_ops\":%u,\"uring_ops\":%u}\n",
+				"\"numa_nodes\":%u,\"numa_ops\":%u,\"uring_ops\":%u,\"fill_on_alloc\":%llu,\"strict\":%s}\n",
 				(unsigned long long)o->seed, el, (unsigned long long)cov.execs,
 				cov.execs / (el > 0 ? el : 1), fz_verdict_name(fd.kind), first, m,
 				(unsigned long long)filled, (unsigned long long)under,
-				agg.numa_nodes, agg.numa_ops_ok, agg.uring_ops);
+				agg.numa_nodes, agg.numa_ops_ok, agg.uring_ops,
+				(unsigned long long)fc.seqs, o->strict ? "true" : "false");
 			fclose(j);
 		}
 	}
@@ -503,13 +552,15 @@ static int read_seq(const char *path, struct fz_op *ops, struct fz_finding *fd)
 	return n;
 }
 
+/* A saved fill-on-alloc finding replays strict: it is what the file shows. */
 static int replay(const struct opts *o)
 {
 	static struct fz_op ops[FZ_MAX_OPS];
 	struct fz_finding fd;
 	int n = read_seq(o->replay, ops, &fd);
 
-	return n < 0 ? 2 : fz_replay(ops, n, o->runs, o->verbose);
+	return n < 0 ? 2 : fz_replay(ops, n, o->runs, o->verbose,
+				     o->strict || fd.kind == FV_FILL_ON_ALLOC);
 }
 
 static int check(const struct opts *o)
