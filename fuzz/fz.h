@@ -81,71 +81,72 @@ enum fz_kind {
  * gen: fz_gen.c, the kind's fields.  exec: fz_exec.c, the system calls.
  * model: fz_model.c, what the kernel's answer may be and what it implies.
  *
- * Each file expands only its own column, so a function that is missing
- * does not compile; a kind without an entry fails fuzz_test
+ * Each file expands only its own column (FZ_TAKE() for it, FZ_SKIP() for
+ * the others), so a function that is missing does not compile; a kind without an entry fails fuzz_test
  * (every_kind_goes_through_every_module).  Adding a kind: its enum value,
  * this entry and the functions it names (a weight above 0 changes what
  * every seed generates).  The enum stays written out because checkpatch
  * takes a list macro that starts with a designator, not bare X() calls.
  */
-#define FZ_OPS(X)							\
-	[OP_NOP] = X(NOP, "nop", 0, (0, 0, 0, 0),			\
-		applies_never, advance_none, format_plain,		\
-		gen_none, exec_none, model_none),			\
-	[OP_MMAP] = X(MMAP, "mmap", 6, (0, 0, 0, 0),			\
-		applies_mmap, advance_mmap, format_mmap,		\
-		gen_mmap, exec_mmap, model_none),			\
-	[OP_MUNMAP] = X(MUNMAP, "munmap", 1, (0, 0, 0, 0),		\
-		applies_mapped, advance_munmap, format_slot,		\
-		gen_none, exec_munmap, model_none),			\
-	[OP_MREMAP] = X(MREMAP, "mremap", 2, (0, 0, 0, 0),		\
-		applies_mapped, advance_mremap, format_slot,		\
-		gen_none, exec_mremap, model_none),			\
-	[OP_MADVISE] = X(MADVISE, "madvise", 14, (0, ADV_NR - 1, 0, 0),	\
-		applies_madvise, advance_madvise, format_madvise,	\
-		gen_madvise, exec_madvise, model_madvise),		\
-	[OP_FALLOCATE] = X(FALLOCATE, "fallocate", 3,			\
-		(0, FALLOC_NR - 1, 0, 0),				\
-		applies_fallocate, advance_fallocate, format_fallocate,	\
-		gen_fallocate, exec_fallocate, model_fallocate),	\
-	[OP_FTRUNCATE] = X(FTRUNCATE, "ftruncate", 1, (0, 0, 0, 0),	\
-		applies_ftruncate, advance_ftruncate, format_ftruncate,	\
-		gen_ftruncate, exec_ftruncate, model_ftruncate),	\
-	[OP_PWRITE] = X(PWRITE, "pwrite", 8, (0, 0, 0, 1),		\
-		applies_file_range, advance_pwrite, format_pwrite,	\
-		gen_pwrite, exec_pwrite, model_pwrite),			\
-	[OP_PREAD] = X(PREAD, "pread", 3, (0, 0, 0, 0),			\
-		applies_file_page, advance_none, format_pread,		\
-		gen_none, exec_pread, model_pread),			\
-	[OP_TOUCH] = X(TOUCH, "touch", 14,				\
-		(0, VIA_NR - 1, FZ_TOUCH_STORE | FZ_TOUCH_ZEROPAGE, 1),	\
-		applies_touch, advance_none, format_touch,		\
-		gen_touch, exec_touch, model_touch),			\
-	[OP_REGISTER] = X(REGISTER, "register", 8,			\
-		(1, FZ_REG_MISSING | FZ_REG_WP | FZ_REG_MINOR, 0, 0),	\
-		applies_register, advance_register, format_register,	\
-		gen_register, exec_register, model_none),		\
-	[OP_UNREGISTER] = X(UNREGISTER, "unregister", 2, (0, 0, 0, 0),	\
-		applies_unregister, advance_unregister, format_unregister, \
-		gen_unregister, exec_unregister, model_none),		\
-	[OP_UFFDIO] = X(UFFDIO, "uffdio", 3, (0, UIO_NR - 1, 0, 1),	\
-		applies_uffdio, advance_none, format_uffdio,		\
-		gen_uffdio, exec_uffdio, model_uffdio),			\
-	[OP_PROBE] = X(PROBE, "probe", 10, (0, PRB_NR - 1, 0, 0),	\
-		applies_probe, advance_none, format_probe,		\
-		gen_probe, exec_probe, model_probe),			\
-	[OP_KHUGEPAGED] = X(KHUGEPAGED, "khugepaged", 1, (0, 0, 0, 0),	\
-		applies_khugepaged, advance_none, format_plain,		\
-		gen_khugepaged, exec_khugepaged, model_none),		\
-	[OP_FORK] = X(FORK, "fork", 1, (0, 0, 0, 0),			\
-		applies_fork, advance_fork, format_plain,		\
-		gen_none, exec_fork, model_none),			\
-	[OP_NUMA] = X(NUMA, "numa", 3, (0, NUMA_NR - 1, UINT8_MAX, 0),	\
-		applies_numa, advance_none, format_numa,		\
-		gen_numa, exec_numa, model_none),			\
-	[OP_JOIN] = X(JOIN, "join", 0, (0, 0, 0, 0),			\
-		applies_always, advance_none, format_plain,		\
-		gen_none, exec_join, model_join),
+/* Column selectors for FZ_OPS: a module takes its column, skips the rest. */
+#define FZ_TAKE(fn)	fn
+#define FZ_SKIP(...)
+
+#define FZ_OPS(D, G, E, M)						\
+	[OP_NOP] = D(NOP, "nop", 0, (0, 0, 0, 0),			\
+		applies_never, advance_none, format_plain)		\
+		G(gen_none) E(exec_none) M(model_none),			\
+	[OP_MMAP] = D(MMAP, "mmap", 6, (0, 0, 0, 0),			\
+		applies_mmap, advance_mmap, format_mmap)		\
+		G(gen_mmap) E(exec_mmap) M(model_none),			\
+	[OP_MUNMAP] = D(MUNMAP, "munmap", 1, (0, 0, 0, 0),		\
+		applies_mapped, advance_munmap, format_slot)		\
+		G(gen_none) E(exec_munmap) M(model_none),		\
+	[OP_MREMAP] = D(MREMAP, "mremap", 2, (0, 0, 0, 0),		\
+		applies_mapped, advance_mremap, format_slot)		\
+		G(gen_none) E(exec_mremap) M(model_none),		\
+	[OP_MADVISE] = D(MADVISE, "madvise", 14, (0, ADV_NR - 1, 0, 0),	\
+		applies_madvise, advance_madvise, format_madvise)	\
+		G(gen_madvise) E(exec_madvise) M(model_madvise),	\
+	[OP_FALLOCATE] = D(FALLOCATE, "fallocate", 3, (0, FALLOC_NR - 1, 0, 0),	\
+		applies_fallocate, advance_fallocate, format_fallocate)	\
+		G(gen_fallocate) E(exec_fallocate) M(model_fallocate),	\
+	[OP_FTRUNCATE] = D(FTRUNCATE, "ftruncate", 1, (0, 0, 0, 0),	\
+		applies_ftruncate, advance_ftruncate, format_ftruncate)	\
+		G(gen_ftruncate) E(exec_ftruncate) M(model_ftruncate),	\
+	[OP_PWRITE] = D(PWRITE, "pwrite", 8, (0, 0, 0, 1),		\
+		applies_file_range, advance_pwrite, format_pwrite)	\
+		G(gen_pwrite) E(exec_pwrite) M(model_pwrite),		\
+	[OP_PREAD] = D(PREAD, "pread", 3, (0, 0, 0, 0),			\
+		applies_file_page, advance_none, format_pread)		\
+		G(gen_none) E(exec_pread) M(model_pread),		\
+	[OP_TOUCH] = D(TOUCH, "touch", 14, (0, VIA_NR - 1, FZ_TOUCH_STORE | FZ_TOUCH_ZEROPAGE, 1),	\
+		applies_touch, advance_none, format_touch)		\
+		G(gen_touch) E(exec_touch) M(model_touch),		\
+	[OP_REGISTER] = D(REGISTER, "register", 8, (1, FZ_REG_MISSING | FZ_REG_WP | FZ_REG_MINOR, 0, 0),	\
+		applies_register, advance_register, format_register)	\
+		G(gen_register) E(exec_register) M(model_none),		\
+	[OP_UNREGISTER] = D(UNREGISTER, "unregister", 2, (0, 0, 0, 0),	\
+		applies_unregister, advance_unregister, format_unregister)	\
+		G(gen_unregister) E(exec_unregister) M(model_none),	\
+	[OP_UFFDIO] = D(UFFDIO, "uffdio", 3, (0, UIO_NR - 1, 0, 1),	\
+		applies_uffdio, advance_none, format_uffdio)		\
+		G(gen_uffdio) E(exec_uffdio) M(model_uffdio),		\
+	[OP_PROBE] = D(PROBE, "probe", 10, (0, PRB_NR - 1, 0, 0),	\
+		applies_probe, advance_none, format_probe)		\
+		G(gen_probe) E(exec_probe) M(model_probe),		\
+	[OP_KHUGEPAGED] = D(KHUGEPAGED, "khugepaged", 1, (0, 0, 0, 0),	\
+		applies_khugepaged, advance_none, format_plain)		\
+		G(gen_khugepaged) E(exec_khugepaged) M(model_none),	\
+	[OP_FORK] = D(FORK, "fork", 1, (0, 0, 0, 0),			\
+		applies_fork, advance_fork, format_plain)		\
+		G(gen_none) E(exec_fork) M(model_none),			\
+	[OP_NUMA] = D(NUMA, "numa", 3, (0, NUMA_NR - 1, UINT8_MAX, 0),	\
+		applies_numa, advance_none, format_numa)		\
+		G(gen_numa) E(exec_numa) M(model_none),			\
+	[OP_JOIN] = D(JOIN, "join", 0, (0, 0, 0, 0),			\
+		applies_always, advance_none, format_plain)		\
+		G(gen_none) E(exec_join) M(model_join),
 
 enum fz_advice {
 	ADV_HUGEPAGE,

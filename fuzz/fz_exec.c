@@ -545,9 +545,8 @@ static int exec_khugepaged(const struct fz_op *op, struct fz_obs *ob)
 static int exec_fork(const struct fz_op *op, struct fz_obs *ob);
 static int exec_join(const struct fz_op *op, struct fz_obs *ob);
 
-#define FZ_EXEC(K, nm, w, lim, app, adv, fmt, gen, exec, ...)	exec
 static int (*const exec_fn[OP_NR_KINDS])(const struct fz_op *op, struct fz_obs *ob) = {
-	FZ_OPS(FZ_EXEC)
+	FZ_OPS(FZ_SKIP, FZ_SKIP, FZ_TAKE, FZ_SKIP)
 };
 
 bool fz_exec_has(enum fz_kind k)

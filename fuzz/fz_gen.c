@@ -202,9 +202,8 @@ static void gen_numa(struct gen_ctx *g, struct fz_op *op)
 	}
 }
 
-#define FZ_GEN(K, nm, w, lim, app, adv, fmt, gen, ...)	gen
 static void (*const gen_fn[OP_NR_KINDS])(struct gen_ctx *g, struct fz_op *op) = {
-	FZ_OPS(FZ_GEN)
+	FZ_OPS(FZ_SKIP, FZ_TAKE, FZ_SKIP, FZ_SKIP)
 };
 
 bool fz_gen_has(enum fz_kind k)

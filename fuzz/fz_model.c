@@ -679,10 +679,9 @@ static void model_join(struct model *m, int opi, const struct fz_record *r)
 	memset(m->pending_may_fill, 0, sizeof(m->pending_may_fill));
 }
 
-#define FZ_MODEL(K, nm, w, lim, app, adv, fmt, gen, exec, model)	model
 static void (*const model_fn[OP_NR_KINDS])(struct model *m, int opi,
 					   const struct fz_record *r) = {
-	FZ_OPS(FZ_MODEL)
+	FZ_OPS(FZ_SKIP, FZ_SKIP, FZ_SKIP, FZ_TAKE)
 };
 
 bool fz_model_has(enum fz_kind k)

@@ -811,7 +811,7 @@ void fz_struct_advance(struct fz_struct *s, const struct fz_op *op,
 
 #define FZ_DESC_LIMITS(smin, smax, amax, gmin) \
 	.sub_min = (smin), .sub_max = (smax), .arg_max = (amax), .gen_min = (gmin)
-#define FZ_DESC(K, nm, w, lim, app, adv, fmt, ...)	\
+#define FZ_DESC(K, nm, w, lim, app, adv, fmt)	\
 	{						\
 		.kind = OP_##K,				\
 		.name = nm,				\
@@ -824,7 +824,7 @@ void fz_struct_advance(struct fz_struct *s, const struct fz_op *op,
 	}
 
 const struct fz_op_desc fz_op_desc[OP_NR_KINDS] = {
-	FZ_OPS(FZ_DESC)
+	FZ_OPS(FZ_DESC, FZ_SKIP, FZ_SKIP, FZ_SKIP)
 };
 
 /* struct fz_op keeps the kind in a uint8_t */
