@@ -893,12 +893,6 @@ FIXTURE_VARIANT_ADD(contract, memfd_mthp_fill_load) {
 	.resolve = RESOLVE_COPY,
 };
 
-FIXTURE_VARIANT_ADD(contract, memfd_mthp_fill_pwrite) {
-	.backing = BK_MEMFD, .agent = AGENT_FILL_PWRITE, .mthp = true,
-	.geo = GEO_WHOLE, .holes = HOLES_ALL, .how = UFFD_VIA_SYSCALL,
-	.resolve = RESOLVE_COPY, .shmem = "always",
-};
-
 FIXTURE_VARIANT_ADD(contract, memfd_madv_other_partial_sparse) {
 	.backing = BK_MEMFD, .agent = AGENT_MADV_OTHER,
 	.geo = GEO_PARTIAL, .holes = HOLES_SPARSE, .how = UFFD_VIA_SYSCALL,
