@@ -201,7 +201,7 @@ static const char *seq_word(const char **p, size_t *n)
 	return s;
 }
 
-static int __attribute__((format(printf, 4, 5)))
+static int __printf(4, 5)
 seq_fail(char *why, size_t len, int err, const char *fmt, ...)
 {
 	va_list ap;

@@ -67,7 +67,7 @@ static void usage(FILE *f)
 }
 
 /* One line on stderr for every usage error; the exit status is then 2. */
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...) __printf(1, 2);
 
 static int usage_error(const char *fmt, ...)
 {
