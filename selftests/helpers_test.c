@@ -556,6 +556,62 @@ TEST(probes_tell_hole_from_data)
 	ledger_destroy(l);
 }
 
+/*
+ * Walks log what their answers claim: data 3-4 and 8 in a file of 16
+ * pages, so SEEK_HOLE from 3 says 5, SEEK_DATA from 5 says 8 (5-7 holes),
+ * SEEK_DATA from 9 meets the end (9-15 holes); the whole-file walk asks
+ * 0, 3, 5, 8, 9 and logs the hole claims 0-2, 5, 5-7, 9 and 9-15.
+ */
+TEST(walks_log_their_claims)
+{
+	static const struct { int m; uint32_t page, npages, from; } want[] = {
+		{ PM_WALK_HOLE, 5, 1, 3 }, { PM_WALK_DATA, 5, 3, 5 },
+		{ PM_WALK_DATA, 9, 7, 9 },
+		{ PM_WALK_DATA, 0, 3, 0 }, { PM_WALK_HOLE, 5, 1, 3 },
+		{ PM_WALK_DATA, 5, 3, 5 }, { PM_WALK_HOLE, 9, 1, 8 },
+		{ PM_WALK_DATA, 9, 7, 9 },
+	};
+	struct ledger *l = scratch();
+	struct probe_target t;
+	struct backing b;
+	char why[128];
+	uint64_t first;
+	unsigned int i;
+
+	if (!thp_pmd_size())
+		SKIP(return, "no THP: backings need the PMD size");
+	ASSERT_EQ(0, backing_open(&b, BK_MEMFD, NULL, 16 * getpagesize(), why, sizeof(why)));
+	ASSERT_EQ(0, backing_fill(&b, 3, 1, l, 1));
+	ASSERT_EQ(0, backing_fill(&b, 4, 1, l, 1));
+	ASSERT_EQ(0, backing_fill(&b, 8, 1, l, 1));
+	first = ledger_count(l);
+	probe_open(&t, b.fd, NULL, 0, 0);
+	EXPECT_EQ(5, probe_walk(&t, PM_WALK_HOLE, 3, 16, l, 1));
+	EXPECT_EQ(8, probe_walk(&t, PM_WALK_DATA, 5, 16, l, 1));
+	EXPECT_EQ(16, probe_walk(&t, PM_WALK_DATA, 9, 16, l, 1));
+	/* Data at the start claims no hole: nothing logged. */
+	EXPECT_EQ(3, probe_walk(&t, PM_WALK_DATA, 3, 16, l, 1));
+	EXPECT_EQ(-EINVAL, probe_walk(&t, PM_WALK_HOLE, 16, 16, l, 1));
+	EXPECT_EQ(-EINVAL, probe_walk(&t, PM_SEEK_HOLE, 0, 16, l, 1));
+	EXPECT_EQ(5, probe_walk_file(&t, 16, l, 1));
+	probe_close(&t);
+	ASSERT_EQ(ARRAY_SIZE(want), ledger_count(l) - first);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		const struct ev *e = &l->ev[first + i];
+
+		EXPECT_EQ(EV_PROBE, e->kind);
+		EXPECT_EQ(want[i].m, e->aux);
+		EXPECT_EQ(PROBE_HOLE, e->value);
+		EXPECT_EQ(want[i].page, e->page);
+		EXPECT_EQ(want[i].npages, e->npages);
+		EXPECT_EQ(want[i].from, e->from);
+		/* Nothing changed the file: the repeat agrees. */
+		EXPECT_EQ(e->page + (e->aux == PM_WALK_DATA ? e->npages : 0), e->again);
+	}
+	backing_close(&b);
+	ledger_destroy(l);
+}
+
 TEST(mapping_at_unaligned_offset_keeps_congruence)
 {
 	struct backing b;

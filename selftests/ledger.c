@@ -42,6 +42,12 @@ void ledger_reset(struct ledger *l)
 	__atomic_store_n(&l->len, 0, __ATOMIC_SEQ_CST);
 }
 
+void ledger_truncate(struct ledger *l, uint64_t n)
+{
+	if (n < ledger_count(l))
+		__atomic_store_n(&l->len, n, __ATOMIC_SEQ_CST);
+}
+
 uint64_t ledger_stamp(struct ledger *l)
 {
 	/* SEQ_CST so that a stamp orders the memory operations around it. */
@@ -102,6 +108,8 @@ static const char * const method_names[PM_NR] = {
 	[PM_SEEK_HOLE] = "SEEK_HOLE",
 	[PM_MINCORE] = "mincore",
 	[PM_PAGEMAP] = "pagemap",
+	[PM_WALK_HOLE] = "SEEK_HOLE walk",
+	[PM_WALK_DATA] = "SEEK_DATA walk",
 };
 
 const char *probe_method_name(enum probe_method m)
@@ -167,7 +175,14 @@ void ev_format(const struct ev *e, char *buf, size_t len)
 			 e->err ? " failed: " : "", e->err ? strerror(e->err) : "");
 		break;
 	case EV_PROBE:
-		if (e->map)
+		if (e->aux == PM_WALK_HOLE)
+			snprintf(buf, len, "SEEK_HOLE from page %u: page %u (same call at once: page %u)",
+				 e->from, e->page, e->again);
+		else if (e->aux == PM_WALK_DATA)
+			snprintf(buf, len, "SEEK_DATA from page %u: page %u, so pages %u-%u HOLE (same call at once: page %u)",
+				 e->from, e->page + e->npages, e->page,
+				 e->page + e->npages - 1, e->again);
+		else if (e->map)
 			snprintf(buf, len, "%s page %u via map %u: %s",
 				 probe_method_name(e->aux), e->page, e->map,
 				 e->value == PROBE_HOLE ? "HOLE" : "DATA");

@@ -46,8 +46,26 @@ enum probe_method {
 	PM_SEEK_HOLE,
 	PM_MINCORE,
 	PM_PAGEMAP,
+	/*
+	 * Walks, as sparse-aware copiers (cp --sparse, tar, QEMU's block
+	 * layer) walk a file: one lseek from page 'from' (struct ev), logged
+	 * with what its answer claims; 'again' is the answer of the same call
+	 * repeated at once.  Claims of data are not logged.
+	 *   PM_WALK_HOLE  SEEK_HOLE answered 'page': the hole starts there
+	 *   PM_WALK_DATA  SEEK_DATA answered page + npages (the file's end
+	 *                 for ENXIO): [page, page + npages) are holes, and
+	 *                 page == from
+	 */
+	PM_WALK_HOLE,
+	PM_WALK_DATA,
 	PM_NR,
 };
+
+/* An EV_PROBE of a walk (PM_WALK_*). */
+static inline bool pm_is_walk(unsigned int m)
+{
+	return m == PM_WALK_HOLE || m == PM_WALK_DATA;
+}
 
 /* How a fill came about; only for the report. */
 enum fill_how {
@@ -100,6 +118,8 @@ struct ev {
 	uint16_t actor;		/* who appended it, for the report */
 	int32_t value;		/* per kind, see above */
 	int32_t err;		/* errno of the operation, 0 on success */
+	uint32_t from;		/* walks: the page the lseek started from */
+	uint32_t again;		/* walks: the answer of the same lseek at once */
 };
 
 struct ledger {
@@ -113,6 +133,12 @@ struct ledger {
 struct ledger *ledger_create(uint64_t cap);
 void ledger_destroy(struct ledger *l);
 void ledger_reset(struct ledger *l);
+
+/*
+ * Keep only the first n events (nobody may be appending): what they record
+ * stays evidence for the events appended next.  The clock goes on.
+ */
+void ledger_truncate(struct ledger *l, uint64_t n);
 
 /* A stamp; call before and after the operation being recorded. */
 uint64_t ledger_stamp(struct ledger *l);

@@ -19,11 +19,32 @@ static const char * const vnames[V_NR] = {
 	[V_CONTENT] = "content",
 	[V_COPY_EEXIST] = "copy-eexist",
 	[V_FILL_ON_ALLOC] = "fill-on-alloc",
+	[V_SEEK_FLICKER] = "seek-flicker",
 };
 
 const char *violation_name(enum violation_kind k)
 {
 	return k < V_NR ? vnames[k] : "?";
+}
+
+static const char * const known_gaps[V_NR] = {
+	[V_FILL_ON_ALLOC] = "docs/findings/fill-on-alloc.md",
+	[V_SEEK_FLICKER] = "docs/findings/seek-hole-flicker.md",
+};
+
+const char *violation_known_gap(enum violation_kind k)
+{
+	return k < V_NR ? known_gaps[k] : NULL;
+}
+
+bool verdict_known_gaps_only(const struct verdict *v)
+{
+	unsigned int k, gaps = 0;
+
+	for (k = 0; k < V_NR; k++)
+		if (known_gaps[k])
+			gaps += v->count[k];
+	return v->total && gaps == v->total && !v->unjudgeable;
 }
 
 #define T_INF UINT64_MAX
@@ -158,13 +179,14 @@ static bool fallocated_before(struct judge *j, uint32_t page, uint64_t t)
 	return false;
 }
 
-static bool hole_probe_is_evidence(struct judge *j, const struct ev *p)
+/* A HOLE reading of page (a walk's claim may cover many pages). */
+static bool hole_probe_is_evidence(struct judge *j, uint32_t page, const struct ev *p)
 {
 	if (p->kind != EV_PROBE || p->value != PROBE_HOLE)
 		return false;
 	if (p->aux == PM_MINCORE && !j->o->mincore_hole_is_evidence)
 		return false;
-	return !fallocated_before(j, p->page, p->t0);
+	return !fallocated_before(j, page, p->t0);
 }
 
 /* Did one of our own operations of this kind act on page in (a, b)? */
@@ -214,6 +236,45 @@ static bool collapse_between(struct judge *j, uint32_t page, uint64_t a, uint64_
 		if (e->kind == EV_COLLAPSE && e->t1 > a && e->t0 < b)
 			return true;
 	return false;
+}
+
+/* XA_CHUNK_SIZE: the indices of one xarray node (CONFIG_BASE_SMALL off). */
+#define XA_LEAF_PAGES	64
+
+/*
+ * The SEEK_HOLE flicker (docs/findings/seek-hole-flicker.md): a lockless
+ * lseek inside an xarray leaf of the page cache, while a collapse stores
+ * its huge folio over the leaves, climbs out into a parent slot that is
+ * already a sibling entry, skips it and infers a hole at the next leaf.
+ * Its signature, which nothing else we know of has (6.1's uptodate
+ * flicker answers the walk's own start, or skips the whole huge range,
+ * and usually still does when asked again):
+ *  - a walk, overlapped by a collapse attempt covering the page;
+ *  - the leaf where the wrong answer begins lies past the walk's start, at
+ *    a leaf boundary inside the huge block, not at the block's start;
+ *  - a SEEK_DATA walk skipped to the block's end, from inside that block;
+ *  - the same call, repeated at once, answered differently.
+ */
+static bool seek_flicker(struct judge *j, uint32_t page, const struct ev *h)
+{
+	uint32_t bp = j->o->block_pages, leaf, answer;
+
+	if (h->kind != EV_PROBE || !pm_is_walk(h->aux) || !bp || bp % XA_LEAF_PAGES)
+		return false;
+	if (!collapse_between(j, page, h->t0, h->t1))
+		return false;
+	if (h->aux == PM_WALK_HOLE) {
+		answer = h->page;
+		leaf = answer;
+		if (leaf % XA_LEAF_PAGES)
+			return false;
+	} else {
+		answer = h->page + h->npages;
+		leaf = page / XA_LEAF_PAGES * XA_LEAF_PAGES;
+		if (answer % bp || page / bp != (answer - 1) / bp)
+			return false;
+	}
+	return leaf > h->from && leaf % bp && h->again != answer;
 }
 
 /*
@@ -322,7 +383,9 @@ static void check_lost_faults(struct judge *j, uint32_t page)
 		best_r = NULL;
 		first_p = NULL;
 		for_each_page_ev(&j->pi, j->l, page, m, p) {
-			if (!hole_probe_is_evidence(j, p) || p->t1 >= x->t0)
+			/* (a flicker: the page was data all along) */
+			if (!hole_probe_is_evidence(j, page, p) || p->t1 >= x->t0 ||
+			    seek_flicker(j, page, p))
 				continue;
 			r = registered_over(j, page, x->map, p->t0, x->t1);
 			if (!r)
@@ -491,7 +554,7 @@ static void check_vanished(struct judge *j, uint32_t page)
 			ev[k].best = ev[k - 1].best;
 		}
 	for_each_page_ev(&j->pi, j->l, page, k, h) {
-		if (!hole_probe_is_evidence(j, h))
+		if (!hole_probe_is_evidence(j, page, h))
 			continue;
 		/* The last evidence that ended before the probe began. */
 		lo = 0;
@@ -508,10 +571,16 @@ static void check_vanished(struct judge *j, uint32_t page)
 		e = ev[hi].best;
 		if (we_removed_between(j, page, e->t0, h->t1))
 			continue;
-		add(j, V_DATA_VANISHED, page, h->map, (const struct ev *[]){ e, h }, 2,
-		    "%s reported a hole for a page that was data (%s) and that nobody removed",
-		    probe_method_name(h->aux),
-		    e->kind == EV_PROBE ? "seen as data" : "filled by us");
+		if (seek_flicker(j, page, h))
+			add(j, V_SEEK_FLICKER, page, h->map, (const struct ev *[]){ e, h }, 2,
+			    "%s reported a hole for a page that was data (%s) while a collapse of its range ran: at a leaf boundary past the walk's start, and answered differently at once",
+			    probe_method_name(h->aux),
+			    e->kind == EV_PROBE ? "seen as data" : "filled by us");
+		else
+			add(j, V_DATA_VANISHED, page, h->map, (const struct ev *[]){ e, h }, 2,
+			    "%s reported a hole for a page that was data (%s) and that nobody removed",
+			    probe_method_name(h->aux),
+			    e->kind == EV_PROBE ? "seen as data" : "filled by us");
 	}
 	free(ev);
 }

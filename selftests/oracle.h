@@ -27,6 +27,12 @@ enum violation_kind {
 	 * for that page covered this hole (docs/findings/fill-on-alloc.md).
 	 */
 	V_FILL_ON_ALLOC,
+	/*
+	 * A data page reported as a hole by a walk (SEEK_HOLE or SEEK_DATA
+	 * from an offset) with the signature of the xarray leaf race while a
+	 * collapse stores its huge folio (docs/findings/seek-hole-flicker.md).
+	 */
+	V_SEEK_FLICKER,
 	V_NR,
 };
 
@@ -70,6 +76,18 @@ struct verdict {
 };
 
 const char *violation_name(enum violation_kind k);
+
+/*
+ * Known gaps: the kinds that current kernels are known to show, each with
+ * its report (docs/findings/), or NULL for every other kind.  Programs
+ * fence them unless UFFDC_STRICT=1 (kselftest XFAIL, counted, reported):
+ * a kernel with a known gap stays usable for CI and bisection, and any
+ * other kind still fails.
+ */
+const char *violation_known_gap(enum violation_kind k);
+
+/* There is a violation and every one is of a known-gap kind. */
+bool verdict_known_gaps_only(const struct verdict *v);
 
 /* Every violation of the verdict is of kind k (and there is one). */
 static inline bool verdict_only(const struct verdict *v, enum violation_kind k)

@@ -516,4 +516,150 @@ TEST_F(oracle, collapse_value_is_pages_found_collapsed)
 	free(buf);
 }
 
+/*
+ * Walks: a SEEK_HOLE or SEEK_DATA from an offset, and what its answer
+ * claims (ledger.h).  In one huge block of 512 pages, leaves of 64.
+ */
+#define BLOCK	512
+
+static void walk(struct ledger *l, uint64_t t0, uint64_t t1, int m, uint32_t from,
+		 uint32_t answer, uint32_t again)
+{
+	struct ev e = { .kind = EV_PROBE, .t0 = t0, .t1 = t1, .aux = m, .from = from,
+			.again = again, .value = PROBE_HOLE, .actor = 2 };
+
+	e.page = m == PM_WALK_HOLE ? answer : from;
+	e.npages = m == PM_WALK_HOLE ? 1 : answer - from;
+	ledger_add(l, &e);
+}
+
+#define DATA_AT(t0, t1, page)	ev(self->l, EV_FILL, t0, t1, page, 1, FILL_PWRITE, 0, 1, 0)
+#define COLLAPSE_BLOCK(t0, t1, first) \
+	ev(self->l, EV_COLLAPSE, t0, t1, first, BLOCK, AGENT_MADV_OTHER, 0, BLOCK, 0)
+
+/* Exactly one violation, of kind k at page. */
+#define EXPECT_ONE_AT(k, pg) do { \
+	self->o.block_pages = BLOCK; \
+	ASSERT_EQ(1, judge(self)) \
+		oracle_report(stderr, self->l, &self->o, &self->v); \
+	EXPECT_EQ(1, self->v.count[k]); \
+	EXPECT_EQ(pg, self->v.v[0].page); \
+} while (0)
+
+TEST_F(oracle, walk_hole_over_data_is_data_vanished)
+{
+	DATA_AT(1, 2, 100);
+	walk(self->l, 3, 4, PM_WALK_HOLE, 0, 100, 300);
+	EXPECT_ONE_AT(V_DATA_VANISHED, 100);
+}
+
+TEST_F(oracle, walk_data_skipping_data_is_data_vanished)
+{
+	DATA_AT(1, 2, 300);
+	walk(self->l, 3, 4, PM_WALK_DATA, 200, BLOCK, 300);
+	EXPECT_ONE_AT(V_DATA_VANISHED, 300);
+}
+
+TEST_F(oracle, walk_claims_over_holes_are_fine)
+{
+	DATA_AT(1, 2, 100);
+	walk(self->l, 3, 4, PM_WALK_HOLE, 0, 101, 101);
+	walk(self->l, 5, 6, PM_WALK_DATA, 101, BLOCK, BLOCK);
+	walk(self->l, 7, 8, PM_WALK_DATA, 0, 100, 100);
+	self->o.block_pages = BLOCK;
+	EXPECT_CLEAN();
+}
+
+/* 6.12's leaf race: SEEK_HOLE answers the next leaf, and not again. */
+TEST_F(oracle, seek_flicker_hole)
+{
+	DATA_AT(1, 2, 192);
+	COLLAPSE_BLOCK(3, 10, 0);
+	walk(self->l, 4, 5, PM_WALK_HOLE, 0, 192, 256);
+	EXPECT_ONE_AT(V_SEEK_FLICKER, 192);
+	EXPECT_TRUE(verdict_known_gaps_only(&self->v));
+	EXPECT_NE(NULL, violation_known_gap(V_SEEK_FLICKER));
+}
+
+/* The same race for SEEK_DATA: from a hole leaf to the block's end. */
+TEST_F(oracle, seek_flicker_data)
+{
+	DATA_AT(1, 2, 260);
+	COLLAPSE_BLOCK(3, 10, 0);
+	walk(self->l, 4, 5, PM_WALK_DATA, 10, BLOCK, 260);
+	EXPECT_ONE_AT(V_SEEK_FLICKER, 260);
+}
+
+/* 6.1's uptodate flicker: the walk's own start is a hole. */
+TEST_F(oracle, hole_at_the_walk_start_is_no_flicker)
+{
+	DATA_AT(1, 2, 192);
+	COLLAPSE_BLOCK(3, 10, 0);
+	walk(self->l, 4, 5, PM_WALK_HOLE, 192, 192, 256);
+	EXPECT_ONE_AT(V_DATA_VANISHED, 192);
+	EXPECT_FALSE(verdict_known_gaps_only(&self->v));
+	EXPECT_EQ(NULL, violation_known_gap(V_DATA_VANISHED));
+}
+
+/* ... or the whole huge range, from its first page. */
+TEST_F(oracle, hole_at_the_block_start_is_no_flicker)
+{
+	DATA_AT(1, 2, BLOCK);
+	COLLAPSE_BLOCK(3, 10, BLOCK);
+	walk(self->l, 4, 5, PM_WALK_HOLE, 0, BLOCK, BLOCK + 256);
+	EXPECT_ONE_AT(V_DATA_VANISHED, BLOCK);
+}
+
+TEST_F(oracle, hole_that_stays_is_no_flicker)
+{
+	DATA_AT(1, 2, 192);
+	COLLAPSE_BLOCK(3, 10, 0);
+	walk(self->l, 4, 5, PM_WALK_HOLE, 0, 192, 192);
+	EXPECT_ONE_AT(V_DATA_VANISHED, 192);
+}
+
+TEST_F(oracle, hole_inside_a_leaf_is_no_flicker)
+{
+	DATA_AT(1, 2, 100);
+	COLLAPSE_BLOCK(3, 10, 0);
+	walk(self->l, 4, 5, PM_WALK_HOLE, 0, 100, 256);
+	EXPECT_ONE_AT(V_DATA_VANISHED, 100);
+}
+
+TEST_F(oracle, hole_without_a_collapse_is_no_flicker)
+{
+	DATA_AT(1, 2, 192);
+	COLLAPSE_BLOCK(6, 10, 0);
+	walk(self->l, 4, 5, PM_WALK_HOLE, 0, 192, 256);
+	EXPECT_ONE_AT(V_DATA_VANISHED, 192);
+}
+
+TEST_F(oracle, skip_short_of_the_block_end_is_no_flicker)
+{
+	DATA_AT(1, 2, 260);
+	COLLAPSE_BLOCK(3, 10, 0);
+	walk(self->l, 4, 5, PM_WALK_DATA, 10, 300, 260);
+	EXPECT_ONE_AT(V_DATA_VANISHED, 260);
+}
+
+/*
+ * A flicker's hole is not a hole: a touch of the page afterwards owes no
+ * fault, and the fence covers it alone; with another violation the verdict
+ * is no known gap.
+ */
+TEST_F(oracle, flicker_is_no_lost_fault_evidence)
+{
+	DATA_AT(1, 2, 192);
+	ev(self->l, EV_REGISTER, 3, 4, 0, BLOCK, 0, MAP, 0, 0);
+	COLLAPSE_BLOCK(5, 10, 0);
+	walk(self->l, 6, 7, PM_WALK_HOLE, 0, 192, 256);
+	ev(self->l, EV_TOUCH, 11, 12, 192, 1, TOUCH_LOAD, MAP, 1, 0);
+	EXPECT_ONE_AT(V_SEEK_FLICKER, 192);
+	DATA_AT(13, 14, 100);
+	walk(self->l, 15, 16, PM_WALK_HOLE, 0, 100, 100);
+	self->v = (struct verdict){ 0 };
+	ASSERT_EQ(2, judge(self));
+	EXPECT_FALSE(verdict_known_gaps_only(&self->v));
+}
+
 TEST_HARNESS_MAIN

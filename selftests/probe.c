@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Probes of one page by SEEK_DATA, SEEK_HOLE, mincore or pagemap, each
- * logged as EV_PROBE: see probe.h.
+ * Probes of one page by SEEK_DATA, SEEK_HOLE, mincore or pagemap, and
+ * walks by SEEK_HOLE / SEEK_DATA from an offset, each logged as EV_PROBE:
+ * see probe.h.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -105,6 +106,71 @@ long probe_range(struct probe_target *t, unsigned int methods, uint32_t first,
 		}
 	}
 	return holes;
+}
+
+/* The page lseek answers from 'from' (file_pages for ENXIO), or -errno. */
+static long walk_raw(struct probe_target *t, enum probe_method m, uint32_t from,
+		     uint32_t file_pages)
+{
+	off_t r = lseek(t->fd, (off_t)from * t->page_size,
+			m == PM_WALK_HOLE ? SEEK_HOLE : SEEK_DATA);
+
+	if (r < 0)
+		return errno == ENXIO && m == PM_WALK_DATA ? (long)file_pages : -errno;
+	r /= t->page_size;
+	return r < file_pages ? (long)r : (long)file_pages;
+}
+
+long probe_walk(struct probe_target *t, enum probe_method m, uint32_t from,
+		uint32_t file_pages, struct ledger *l, uint16_t actor)
+{
+	struct ev e = { .kind = EV_PROBE, .aux = m, .from = from, .value = PROBE_HOLE,
+			.actor = actor };
+	long a, b;
+
+	if (!pm_is_walk(m) || from >= file_pages)
+		return -EINVAL;
+	e.t0 = ledger_stamp(l);
+	a = walk_raw(t, m, from, file_pages);
+	b = walk_raw(t, m, from, file_pages);
+	e.t1 = ledger_stamp(l);
+	if (a < 0)
+		return a;
+	e.again = b < 0 ? UINT32_MAX : (uint32_t)b;
+	if (m == PM_WALK_HOLE && a < file_pages) {
+		e.page = a;
+		e.npages = 1;
+		ledger_add(l, &e);
+	} else if (m == PM_WALK_DATA && a > from) {
+		e.page = from;
+		e.npages = a - from;
+		ledger_add(l, &e);
+	}
+	return a;
+}
+
+long probe_walk_file(struct probe_target *t, uint32_t file_pages, struct ledger *l,
+		     uint16_t actor)
+{
+	uint32_t pos = 0;
+	long a, n = 0;
+
+	while (pos < file_pages) {
+		a = probe_walk(t, PM_WALK_DATA, pos, file_pages, l, actor);
+		n++;
+		if (a < 0)
+			return a;
+		if (a >= file_pages)
+			break;
+		pos = a > pos ? a : pos;
+		a = probe_walk(t, PM_WALK_HOLE, pos, file_pages, l, actor);
+		n++;
+		if (a < 0)
+			return a;
+		/* A hole where SEEK_DATA just found data: go on past it. */
+		pos = a > pos ? a : pos + 1;
+	}
+	return n;
 }
 
 bool range_has_no_hole(int fd, size_t off, size_t len)

@@ -6,6 +6,9 @@
  *   SEEK_DATA / SEEK_HOLE  file level, page cache presence (swap is data)
  *   mincore                page cache residency through a mapping
  *   pagemap                PTE presence: existence only for private anon
+ *
+ * Walks (probe_walk()) ask, as users do, where the next hole or data is
+ * from an offset; what the answer claims is logged.
  */
 #ifndef UFFDC_PROBE_H
 #define UFFDC_PROBE_H
@@ -44,6 +47,24 @@ int probe_page(struct probe_target *t, enum probe_method m, uint32_t page,
  */
 long probe_range(struct probe_target *t, unsigned int methods, uint32_t first,
 		 uint32_t n, struct ledger *l, uint16_t actor);
+
+/*
+ * One step of a walk (PM_WALK_HOLE or PM_WALK_DATA, ledger.h): lseek from
+ * page 'from' (< file_pages) with SEEK_HOLE or SEEK_DATA, the same call
+ * again at once, logged when the answer claims a hole.  file_pages is the
+ * file's size in pages: the answer of an ENXIO.  Returns the answer (a page
+ * index), or -errno.
+ */
+long probe_walk(struct probe_target *t, enum probe_method m, uint32_t from,
+		uint32_t file_pages, struct ledger *l, uint16_t actor);
+
+/*
+ * A whole-file walk as cp --sparse walks: SEEK_DATA and SEEK_HOLE in turn
+ * from page 0 to file_pages, each a probe_walk().  Returns the number of
+ * lseeks, or -errno.
+ */
+long probe_walk_file(struct probe_target *t, uint32_t file_pages, struct ledger *l,
+		     uint16_t actor);
 
 /* No hole in [off, off + len) of fd: the holes were filled (collapsed). */
 bool range_has_no_hole(int fd, size_t off, size_t len);

@@ -69,6 +69,8 @@
  * the test after HARNESS_MARGIN_S + 2 x --duration, the last backstop.
  */
 #define GRACE_S		30
+/* A walk race runs at most this much past --duration (struct walk_plan). */
+#define WALK_EXTRA_S	120
 #define WATCHDOG_S	10
 #define HARNESS_MARGIN_S 60
 
@@ -84,6 +86,23 @@ struct stress_opts {
 	const char *json;
 };
 
+/*
+ * The walk race (docs/findings/seek-hole-flicker.md), when collapses is
+ * set: nothing registers; the pages outside [punch_first, punch_first +
+ * punch_count) are written once and never touched again; in every round
+ * the collapser collapses the range and punches those pages, 'collapses'
+ * times over (the punch splits the new huge folio, so that the next
+ * collapse joins small folios again), while the probers only walk the
+ * file.  The test goes on past --duration until min_stored collapses
+ * have been stored, at most WALK_EXTRA_S longer: a count of kernel work,
+ * not a time, decides how much was exercised.
+ */
+struct walk_plan {
+	uint32_t punch_first, punch_count;
+	uint32_t collapses;	/* per round; 0: not a walk race */
+	uint32_t min_stored;
+};
+
 /* What a variant of the fixture chooses. */
 struct stress_variant {
 	const char *name;	/* the variant's name, for the JSON summary */
@@ -93,6 +112,7 @@ struct stress_variant {
 	bool writer;		/* pwrite new generations into holes mid-round */
 	bool registrar_process;	/* register from a child process */
 	int data_pct_min, data_pct_max;	/* populated share of the range */
+	struct walk_plan walk;
 };
 
 enum actor_id {
@@ -115,6 +135,7 @@ extern const char * const errs_names[ERRS_NR];
 struct counters {
 	uint64_t rounds, collapse_tries, collapse_res[ERRS_NR], ranges_filled;
 	uint64_t registrations, probes, faults, copies, eexist, writes, touches;
+	uint64_t walks;			/* lseeks of walks (probe_walk()) */
 	uint64_t holes_seen_registered;	/* rounds where a registered hole was probed */
 	uint64_t violations[V_NR];
 };
@@ -254,7 +275,10 @@ void *stress_watchdog(void *arg);
 /* Choose this round's start delays. */
 void plan_round(struct stress *s, struct rng *rng);
 
-/* Punch the range (the huge page too), then populate a random share. */
+/*
+ * Punch the range (the huge page too), then populate a random share; a
+ * walk race populates its fixed layout in round 0 and then leaves it be.
+ */
 int reset_range(struct stress *s, struct rng *rng);
 
 /* Add this round's registrar-side counts, from the ledger. */

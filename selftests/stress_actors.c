@@ -32,6 +32,7 @@
 #include "uffd_util.h"
 
 #define PROBES_PER_ROUND 4096	/* per prober: bounds the ledger */
+#define WALKS_PER_ROUND	32768	/* the same in a walk race, whose rounds are long */
 #define REG_MAP		1
 #define MAX_COLLAPSES_PER_ROUND 1024
 #define GEN_STORE_BASE	2000000
@@ -43,6 +44,14 @@ static void spin_ns(long ns)
 
 	while (mono_ns() < end)
 		;
+}
+
+/* CPUs past the first 'skip' ones, at least 1. */
+static int max_cpu(int skip)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return ncpu > skip + 1 ? ncpu - skip : 1;
 }
 
 static void pin(int index)
@@ -85,6 +94,35 @@ static void watch_round(struct stress *s)
 	__atomic_store_n(&s->collapse_done, 1, __ATOMIC_SEQ_CST);
 }
 
+/*
+ * The walk race's round (struct walk_plan): collapse, then punch the same
+ * pages again, so that every collapse joins the small folios that the
+ * punch split off the previous huge one.
+ */
+static void walk_round(struct stress *s)
+{
+	const struct walk_plan *w = &s->v->walk;
+	uint32_t i;
+	int err;
+
+	at(s, SLOT_COLLAPSER, "collapse and punch (walk race)");
+	for (i = 0; i < w->collapses && !stress_overdue(s, "the collapser (walk race)"); i++) {
+		err = s->agent->attempt(&s->ac, 0);
+		counter_add(&s->c.collapse_tries, 1);
+		counter_add(&s->c.collapse_res[errs_bucket(err < 0 ? -err : err)], 1);
+		/* Judged by the file: 6.1 can collapse and say EINVAL. */
+		counter_add(&s->c.ranges_filled, backing_filled(&s->b, 0, s->hp));
+		err = punch_range(s->l, &s->b, w->punch_first, w->punch_count, ACT_COLLAPSER);
+		if (err) {
+			stress_fail(s, "round %llu: punch of pages %u-%u: %s",
+				    (unsigned long long)s->round, w->punch_first,
+				    w->punch_first + w->punch_count - 1, strerror(-err));
+			break;
+		}
+	}
+	__atomic_store_n(&s->collapse_done, 1, __ATOMIC_SEQ_CST);
+}
+
 static void *collapser(void *arg)
 {
 	struct actor *a = arg;
@@ -96,6 +134,12 @@ static void *collapser(void *arg)
 		if (stress_wait(s, &s->start, a->slot) ||
 		    __atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
 			break;
+		if (s->v->walk.collapses) {
+			walk_round(s);
+			if (stress_wait(s, &s->end, a->slot))
+				break;
+			continue;
+		}
 		if (s->agent->asynchronous) {
 			watch_round(s);
 			if (stress_wait(s, &s->end, a->slot))
@@ -247,7 +291,10 @@ static void *registrar(void *arg)
 		if (stress_wait(s, &s->start, a->slot) ||
 		    __atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
 			break;
-		if (s->v->registrar_process)
+		/* A registration would keep the walk race's collapses away. */
+		if (s->v->walk.collapses)
+			at(s, a->slot, "nothing to register (walk race)");
+		else if (s->v->registrar_process)
 			registrar_in_child(a);
 		else
 			registrar_round(a);
@@ -259,36 +306,87 @@ static void *registrar(void *arg)
 }
 
 /*
+ * Where a walk starts, as users start theirs: a page populated this round
+ * (want_data: SEEK_HOLE from inside a data run), or a page not populated
+ * with populated pages after it (SEEK_DATA from a hole before data); 0
+ * when there is none.
+ */
+static uint32_t walk_from(struct stress *s, struct rng *rng, bool want_data)
+{
+	uint32_t p = rng_below(rng, s->hp), i, q, last = 0;
+
+	for (q = 0; q < s->hp; q++)
+		if (s->data[q])
+			last = q;
+	for (i = 0; i < s->hp; i++) {
+		q = (p + i) % s->hp;
+		if (!!s->data[q] == want_data && (want_data || q < last))
+			return q;
+	}
+	return 0;
+}
+
+/*
  * Probers watch populated pages (a hole reading is data vanishing) and
  * holes (a data reading is only information) until both the collapse and
- * the registrar are done.
+ * the registrar are done: page by page, and by walks as users walk a file
+ * (SEEK_HOLE from the start or from inside a data run, SEEK_DATA from a
+ * hole before data, and now and then the whole file as cp --sparse does);
+ * in a walk race by walks only.  Every lseek counts against the round's
+ * bound.
  */
 static void *prober(void *arg)
 {
 	struct actor *a = arg;
 	struct stress *s = a->s;
 	struct probe_target t;
-	static const enum probe_method methods[] = {
-		PM_SEEK_DATA, PM_SEEK_HOLE, PM_MINCORE,
+	static const enum probe_method mixed[] = {
+		PM_SEEK_DATA, PM_SEEK_HOLE, PM_MINCORE, PM_WALK_HOLE, PM_WALK_DATA,
 	};
+	static const enum probe_method walks_only[] = { PM_WALK_HOLE, PM_WALK_DATA };
+	bool walk_race = s->v->walk.collapses;
+	const enum probe_method *methods = walk_race ? walks_only : mixed;
+	unsigned int nm = walk_race ? ARRAY_SIZE(walks_only) : ARRAY_SIZE(mixed);
+	long bound = walk_race ? WALKS_PER_ROUND : PROBES_PER_ROUND;
+	long full_every = 64;
+	uint16_t actor = ACT_PROBER + a->index;
+	enum probe_method m;
 	uint32_t page;
-	int n;
+	long n, r, walks;
 
-	pin(a->index);
+	/* A walk race leaves CPU 0 to the collapser. */
+	pin(walk_race ? 1 + a->index % max_cpu(1) : a->index);
 	for (;;) {
 		if (stress_wait(s, &s->start, a->slot) ||
 		    __atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
 			break;
 		at(s, a->slot, "probing");
 		probe_open(&t, s->b.fd, s->other, 0, 0);
-		for (n = 0; n < PROBES_PER_ROUND; n++) {
+		walks = 0;
+		for (n = 0; n < bound; n++) {
 			if (__atomic_load_n(&s->collapse_done, __ATOMIC_SEQ_CST) &&
 			    __atomic_load_n(&s->registrar_done, __ATOMIC_SEQ_CST))
 				break;
 			page = rng_below(&a->rng, s->hp);
-			probe_page(&t, methods[n % 3], page, s->l, ACT_PROBER + a->index);
+			m = methods[n % nm];
+			if (n % full_every == full_every - 1) {
+				r = probe_walk_file(&t, s->hp, s->l, actor);
+				if (r > 0) {
+					walks += r;
+					n += r - 1;
+				}
+			} else if (pm_is_walk(m)) {
+				/* Every other SEEK_HOLE walk from the start. */
+				page = m == PM_WALK_HOLE && n / nm % 2 ? 0 :
+				       walk_from(s, &a->rng, m == PM_WALK_HOLE);
+				probe_walk(&t, m, page, s->hp, s->l, actor);
+				walks++;
+			} else {
+				probe_page(&t, m, page, s->l, actor);
+			}
 		}
 		counter_add(&s->c.probes, n);
+		counter_add(&s->c.walks, walks);
 		probe_close(&t);
 		if (stress_wait(s, &s->end, a->slot))
 			break;

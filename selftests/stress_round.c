@@ -138,12 +138,27 @@ void plan_round(struct stress *s, struct rng *rng)
 
 int reset_range(struct stress *s, struct rng *rng)
 {
+	const struct walk_plan *w = &s->v->walk;
 	uint32_t pct, p;
 	int ret;
 
+	/* A walk race writes its data once: the collapser punches the rest. */
+	if (w->collapses && s->round)
+		return 0;
 	ret = punch_range(s->l, &s->b, 0, s->hp, ACT_MAIN);
 	if (ret)
 		return ret;
+	if (w->collapses) {
+		for (p = 0; p < s->hp; p++) {
+			s->data[p] = p < w->punch_first || p >= w->punch_first + w->punch_count;
+			if (s->data[p]) {
+				ret = backing_fill(&s->b, p, 1, s->l, ACT_MAIN);
+				if (ret)
+					return ret;
+			}
+		}
+		return 0;
+	}
 	pct = s->v->data_pct_min +
 	      rng_below(rng, s->v->data_pct_max - s->v->data_pct_min + 1);
 	for (p = 0; p < s->hp; p++) {

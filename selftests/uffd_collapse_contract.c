@@ -114,18 +114,6 @@ struct run {
 	char why[256];
 };
 
-/*
- * kselftest XFAIL with its reason, as SKIP() does for a skip: the test is
- * an expected failure, a known contract gap that is fenced.
- */
-#define XFAIL(statement, fmt, ...) do { \
-	snprintf(_metadata->results->reason, \
-		 sizeof(_metadata->results->reason), fmt, ##__VA_ARGS__); \
-	TH_LOG("XFAIL %s", _metadata->results->reason); \
-	_metadata->exit_code = KSFT_XFAIL; \
-	statement; \
-} while (0)
-
 FIXTURE(contract) {
 	struct run r;
 	bool thp_pushed;	/* the setup's settings are on the stack */
