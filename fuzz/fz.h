@@ -408,16 +408,18 @@ enum fz_verdict_kind {
 };
 
 /*
+ * Known gaps: breaks of the contract that are understood and fenced, so
+ * that a run goes on to find the next thing (fz_verdict_known_gap()).
  * fill-on-alloc: a large folio allocated by something other than the
  * registered mapping (a fault through another VM_HUGEPAGE mapping, in any
- * process) filled a hole that a live MODE_MISSING registration covered, and
- * no collapse can explain the data.  It breaks the contract, but every
- * kernel measured does it (docs/findings/fill-on-alloc.md): unless the run
- * is strict, the model counts it in the finding's `fill`, takes the page
- * as data from then on and goes on judging.
+ * process) filled a hole that a live MODE_MISSING registration covered,
+ * and no collapse can explain the data; every kernel measured does it
+ * (docs/findings/fill-on-alloc.md).  Unless the run is strict, the model
+ * counts each in the finding's gap[kind] and goes on judging: a filled
+ * page is data from then on.
  */
 struct fz_ignored {
-	unsigned int n;		/* fill-on-alloc observations let through */
+	unsigned int n;		/* observations let through (pages) */
 	int op, page;		/* the first one */
 	char why[256];
 };
@@ -427,15 +429,17 @@ struct fz_finding {
 	int op;			/* index of the operation that disagreed */
 	int page;
 	char why[256];
-	struct fz_ignored fill;	/* fill-on-alloc seen while not strict */
+	struct fz_ignored gap[FV_NR];	/* known gaps seen while not strict, by kind */
 };
 
 struct fz_model_opts {
 	bool mincore_hole_is_evidence;	/* false when the system has swap */
-	bool strict;			/* fill-on-alloc is a finding, not a count */
+	bool strict;			/* known gaps are findings, not counts */
 };
 
 const char *fz_verdict_name(enum fz_verdict_kind k);
+/* Counted and ignored unless strict: fill-on-alloc. */
+bool fz_verdict_known_gap(enum fz_verdict_kind k);
 /* Returns the first disagreement (kind FV_NONE if none). */
 struct fz_finding fz_judge(const struct fz_record *r, const struct fz_model_opts *o);
 
@@ -495,7 +499,7 @@ long fz_migrate_pages(int pid, unsigned long from, unsigned long to);
 
 /* fz_replay.c */
 const char *fz_env_setup(void);
-/* strict: fill-on-alloc fails the replay (struct fz_model_opts, suite_strict()) */
+/* strict: known gaps fail the replay (struct fz_model_opts, suite_strict()) */
 int fz_replay(const struct fz_op *ops, unsigned int n, unsigned int runs, bool verbose,
 	      bool strict);
 

@@ -67,14 +67,38 @@ struct model {
 	struct fz_finding fd;
 };
 
-static const char * const verdict_names[FV_NR] = {
-	"none", "lost-fault", "spurious-fault", "data-vanished", "content",
-	"copy-eexist", "phantom-data", "sigbus", "hang", "fill-on-alloc", "internal",
+/*
+ * Every kind of finding: its name, and whether it is a known gap (struct
+ * fz_ignored): unless the run is strict, one is counted and judging goes
+ * on, with the page taken as data (zeros) from then on when as_data, as
+ * it was otherwise.
+ */
+static const struct {
+	const char *name;
+	bool known_gap;
+	bool as_data;
+} verdicts[FV_NR] = {
+	[FV_NONE] = { "none" },
+	[FV_LOST_FAULT] = { "lost-fault" },
+	[FV_SPURIOUS_FAULT] = { "spurious-fault" },
+	[FV_DATA_VANISHED] = { "data-vanished" },
+	[FV_CONTENT] = { "content" },
+	[FV_COPY_EEXIST] = { "copy-eexist" },
+	[FV_PHANTOM] = { "phantom-data" },
+	[FV_SIGBUS] = { "sigbus" },
+	[FV_HANG] = { "hang" },
+	[FV_FILL_ON_ALLOC] = { "fill-on-alloc", .known_gap = true, .as_data = true },
+	[FV_INTERNAL] = { "internal" },
 };
 
 const char *fz_verdict_name(enum fz_verdict_kind k)
 {
-	return k < FV_NR ? verdict_names[k] : "?";
+	return k < FV_NR && verdicts[k].name ? verdicts[k].name : "?";
+}
+
+bool fz_verdict_known_gap(enum fz_verdict_kind k)
+{
+	return k < FV_NR && verdicts[k].known_gap;
 }
 
 static void states(uint8_t s, uint32_t gen, char *buf, size_t len)
@@ -91,29 +115,31 @@ static void states(uint8_t s, uint32_t gen, char *buf, size_t len)
 
 /*
  * Records the first finding; returns true when judging stops.  Unless
- * strict, fill-on-alloc is only counted (the first one kept for the
- * report): the page is then data, zeros as the allocation left it, and
- * judging goes on.
+ * strict, a known gap is only counted (the first one kept for the
+ * report) and judging goes on: a page that fill-on-alloc filled is then
+ * data, zeros as the allocation left it.
  */
 static bool finding(struct model *m, enum fz_verdict_kind k, int op, int file,
 		    int page, const char *what)
 {
 	struct page_state *p = &m->pg[file][page];
-	struct fz_ignored *ig = &m->fd.fill;
+	struct fz_ignored *ig = &m->fd.gap[k];
 	char st[80];
 
 	if (m->fd.kind != FV_NONE)
 		return true;
 	states(p->s, p->gen, st, sizeof(st));
-	if (k == FV_FILL_ON_ALLOC && !m->o->strict) {
+	if (verdicts[k].known_gap && !m->o->strict) {
 		if (!ig->n++) {
 			ig->op = op;
 			ig->page = page;
 			snprintf(ig->why, sizeof(ig->why), "file %d page %d: %s; model allowed %s",
 				 file, page, what, st);
 		}
-		p->s = S_ZERO;
-		p->kept_from_alloc = false;
+		if (verdicts[k].as_data) {
+			p->s = S_ZERO;
+			p->kept_from_alloc = false;
+		}
 		return false;
 	}
 	m->fd.kind = k;
