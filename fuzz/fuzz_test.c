@@ -79,6 +79,50 @@ static int seek(int file, int page, bool data, int result)
 		   result < 0 ? result : 0, result, 0);
 }
 
+/* One call of a walk, in the record's log: what it asked, and both answers. */
+static void walk_log(int op, int from, bool data, int ans, int again)
+{
+	R.walk[R.nwalks++] = (struct fz_walk){
+		.op = op, .from = from, .data = data, .ans = { ans, again },
+	};
+}
+
+/* A walk of one call (walk-hole, walk-data) from page `from` of the file. */
+static int walk1(int file, int sub, int from, int ans, int again)
+{
+	int op = add((struct fz_op){ .kind = OP_PROBE, .file = file, .page = from, .sub = sub },
+		     0, 0, 0);
+
+	walk_log(op, from, sub == PRB_WALK_DATA, ans, again);
+	return op;
+}
+
+/* A walk to EOF, its calls as pairs (answer, again), SEEK_DATA first, from 0. */
+static int walk_full(int file, unsigned int n, const int (*pairs)[2])
+{
+	int op = add((struct fz_op){ .kind = OP_PROBE, .file = file, .sub = PRB_WALK_FULL },
+		     0, 0, 0);
+	unsigned int k;
+	int from = 0;
+
+	for (k = 0; k < n; k++) {
+		walk_log(op, from, !(k % 2), pairs[k][0], pairs[k][1]);
+		from = pairs[k][0];
+	}
+	return op;
+}
+
+/* pwrite of pages [first, first + n), 64 at a time as the executor clamps it */
+static void pwrite_range(int file, int first, int n, int gen)
+{
+	struct fz_op op = { .kind = OP_PWRITE, .file = file, .gen = gen };
+
+	for (op.page = first; op.page < first + n; op.page += op.npages) {
+		op.npages = first + n - op.page < 64 ? first + n - op.page : 64;
+		add(op, op.npages * 4096, 0, 0);
+	}
+}
+
 static enum fz_verdict_kind judge(int *op)
 {
 	struct fz_finding f = fz_judge(&R, &MO);
@@ -688,6 +732,152 @@ TEST(fill_on_alloc_is_counted_and_ignored_unless_strict)
 }
 
 /*
+ * Walks, judged call by call as a single-page probe of each page would
+ * be at that moment: a data page called a hole is data-vanished.
+ */
+TEST(walk_reading_over_known_data_is_data_vanished)
+{
+	static const int full_ok[][2] = { { 0, 0 }, { 256, 256 }, { -ENXIO, -ENXIO } };
+	static const int full_bad[][2] = { { 0, 0 }, { 128, 128 }, { -ENXIO, -ENXIO } };
+	int op, t;
+
+	/* SEEK_HOLE from 0 over data 0-255: 256 is right, 64 is not */
+	rec_reset();
+	pwrite_range(0, 0, 256, 1);
+	t = walk1(0, PRB_WALK_HOLE, 0, 256, 256);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	R.walk[0].ans[0] = 64;
+	ASSERT_EQ(FV_DATA_VANISHED, judge(&op));
+	ASSERT_EQ(t, op);
+	ASSERT_EQ(64, fz_judge(&R, &MO).page);
+	/* the second answer is judged too */
+	R.walk[0].ans[0] = 256;
+	R.walk[0].ans[1] = 0;
+	ASSERT_EQ(FV_DATA_VANISHED, judge(NULL));
+	ASSERT_EQ(0, fz_judge(&R, &MO).page);
+
+	/* SEEK_DATA from 0 skipping the data: every page of [0, d) was a hole */
+	rec_reset();
+	pwrite_range(0, 100, 10, 1);
+	walk1(0, PRB_WALK_DATA, 0, 100, 100);
+	walk1(0, PRB_WALK_DATA, 110, -ENXIO, -ENXIO);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	R.walk[0].ans[1] = 512;
+	ASSERT_EQ(FV_DATA_VANISHED, judge(NULL));
+	ASSERT_EQ(100, fz_judge(&R, &MO).page);
+	R.walk[0].ans[1] = -ENXIO;
+	ASSERT_EQ(FV_DATA_VANISHED, judge(NULL));
+	/* and data where nothing was written is phantom, as for any probe */
+	R.walk[0].ans[1] = 100;
+	R.walk[1].ans[1] = 600;
+	ASSERT_EQ(FV_PHANTOM, judge(NULL));
+
+	/* a walk to EOF: every call of it */
+	rec_reset();
+	pwrite_range(0, 0, 256, 1);
+	walk_full(0, ARRAY_SIZE(full_ok), full_ok);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	rec_reset();
+	pwrite_range(0, 0, 256, 1);
+	t = walk_full(0, ARRAY_SIZE(full_bad), full_bad);
+	ASSERT_EQ(FV_DATA_VANISHED, judge(&op));
+	ASSERT_EQ(t, op);
+	ASSERT_EQ(128, fz_judge(&R, &MO).page);
+	/* a call after the walk's end, or from elsewhere: the executor's bug */
+	rec_reset();
+	pwrite_range(0, 0, 256, 1);
+	t = walk_full(0, ARRAY_SIZE(full_ok), full_ok);
+	walk_log(t, 0, false, 256, 256);
+	ASSERT_EQ(FV_INTERNAL, judge(NULL));
+	R.nwalks--;
+	R.walk[2].from = 255;
+	ASSERT_EQ(FV_INTERNAL, judge(NULL));
+	/* the log is checked whole before a call is judged */
+	R.walk[1].ans[1] = 128;
+	ASSERT_EQ(FV_INTERNAL, judge(NULL));
+	R.walk[2].from = 256;
+	ASSERT_EQ(FV_DATA_VANISHED, judge(NULL));
+}
+
+/*
+ * A walk's claims over pages that a collapse (asked for, or khugepaged's)
+ * may fill, fallocated pages and pages beyond EOF are no findings, as for
+ * a single-page probe; the answers may change between the two calls.
+ */
+TEST(walk_claims_over_pages_a_collapse_may_fill_are_not_findings)
+{
+	/* the collapse joins between the two calls of SEEK_HOLE(0) */
+	static const int full[][2] = {
+		{ 0, 0 }, { 1, 512 }, { 1, 1 }, { 512, 512 }, { -ENXIO, -ENXIO },
+	};
+
+	rec_reset();
+	mmap_slot(0, 0);
+	pwrite_page(0, 0, 1);
+	collapse(0, false, 0, true);
+	walk1(0, PRB_WALK_DATA, 1, -ENXIO, -ENXIO);
+	walk1(0, PRB_WALK_HOLE, 0, 1, 1);
+	walk_full(0, ARRAY_SIZE(full), full);
+	walk1(0, PRB_WALK_HOLE, 0, 512, 512);
+	walk1(0, PRB_WALK_DATA, 1, 1, 1);
+	ASSERT_EQ(FV_NONE, judge_strict(NULL));
+	/* the same under khugepaged's possibility instead */
+	R.op[2] = (struct fz_op){ .kind = OP_MADVISE, .slot = 0, .sub = ADV_HUGEPAGE,
+				  .npages = FZ_PMD_PAGES };
+	ASSERT_EQ(FV_NONE, judge_strict(NULL));
+	/* with neither, data nobody wrote is phantom */
+	R.op[2] = (struct fz_op){ .kind = OP_JOIN };
+	ASSERT_EQ(FV_PHANTOM, judge_strict(NULL));
+	/* and once filled, data stays: a hole after the fill has vanished */
+	R.op[2] = (struct fz_op){ .kind = OP_MADVISE, .slot = 0, .sub = ADV_HUGEPAGE,
+				  .npages = FZ_PMD_PAGES };
+	walk1(0, PRB_WALK_HOLE, 0, 256, 256);
+	ASSERT_EQ(FV_DATA_VANISHED, judge_strict(NULL));
+
+	/* fallocated pages read either way; beyond EOF nothing is claimed */
+	rec_reset();
+	add((struct fz_op){ .kind = OP_FALLOCATE, .file = 1, .page = 10, .npages = 10,
+			    .sub = FALLOC_ALLOC }, 0, 0, 0);
+	add((struct fz_op){ .kind = OP_FTRUNCATE, .file = 1, .npages = 300 }, 0, 0, 0);
+	pwrite_page(1, 299, 2);
+	walk1(1, PRB_WALK_DATA, 10, 299, 10);
+	walk1(1, PRB_WALK_HOLE, 10, 20, 10);
+	walk1(1, PRB_WALK_DATA, 20, 299, 299);
+	walk1(1, PRB_WALK_HOLE, 299, 300, 300);
+	walk1(1, PRB_WALK_DATA, 400, -ENXIO, 700);
+	walk1(1, PRB_WALK_HOLE, 400, -ENXIO, 400);
+	ASSERT_EQ(FV_NONE, judge_strict(NULL));
+	/* the same walks as single-page probes would: a hole at 299 has vanished */
+	R.walk[R.nwalks - 3].ans[1] = 299;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_strict(NULL));
+}
+
+/* Coverage: probes by kind, walk calls, those during a collapse, answers that changed. */
+TEST(walk_coverage_counts_calls)
+{
+	static const int full[][2] = { { 0, 0 }, { 1, 512 }, { -ENXIO, -ENXIO } };
+	struct fz_cov c = { 0 };
+
+	rec_reset();
+	mmap_slot(0, 0);
+	walk1(0, PRB_WALK_HOLE, 0, 0, 0);
+	collapse(0, false, 0, true);
+	walk1(0, PRB_WALK_DATA, 0, -ENXIO, 0);
+	walk1(1, PRB_WALK_DATA, 0, -ENXIO, -ENXIO);
+	walk_full(0, ARRAY_SIZE(full), full);
+	add((struct fz_op){ .kind = OP_JOIN }, 0, 0, 0);
+	seek(0, 0, true, 0);
+	fz_cover(&R, &c);
+	ASSERT_EQ(1, c.probe[PRB_WALK_HOLE]);
+	ASSERT_EQ(2, c.probe[PRB_WALK_DATA]);
+	ASSERT_EQ(1, c.probe[PRB_WALK_FULL]);
+	ASSERT_EQ(1, c.probe[PRB_SEEK_DATA]);
+	ASSERT_EQ(6, c.walk_calls);
+	ASSERT_EQ(4, c.walk_in_collapse);
+	ASSERT_EQ(2, c.walk_changed);
+}
+
+/*
  * The fuzzer is strict as every program is (suite_strict()): unset, empty
  * or 0 is not, 1 is; anything else is a usage error (suite_env_check()).
  */
@@ -987,7 +1177,8 @@ TEST(op_parser_checks_every_field)
 		{ "register a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=1 g=0", -ERANGE },
 		{ "register a=0 y=0 s=0 f=0 u=8 r=0 p=0 n=1 g=0", -ERANGE },
 		{ "uffdio a=0 y=0 s=0 f=0 u=4 r=0 p=0 n=1 g=1", -ERANGE },
-		{ "probe a=0 y=0 s=0 f=0 u=3 r=0 p=0 n=1 g=0", -ERANGE },
+		{ "probe a=0 y=0 s=0 f=0 u=5 r=0 p=0 n=1 g=0", 0 },
+		{ "probe a=0 y=0 s=0 f=0 u=6 r=0 p=0 n=1 g=0", -ERANGE },
 		{ "numa a=0 y=0 s=0 f=0 u=4 r=0 p=0 n=1 g=0", -ERANGE },
 		{ "numa a=0 y=0 s=0 f=0 u=0 r=256 p=0 n=1 g=0", -ERANGE },
 		/* syntax */
@@ -1378,16 +1569,17 @@ static int text_round_trip(const struct fz_op *op, struct fz_op *back, char *lin
  * Every kind of operation, through every module: its descriptor is whole,
  * it reads back from its text, the generator makes it, it applies to a
  * structure made for it, the model judges it without disagreeing with the
- * executor, and the reproducer names it by its enum.  Every kind of
- * finding: it has a name of its own, a sequence file's header naming it
- * reads back, and its reproducer says it (and fails on a known gap,
- * fill-on-alloc, whether or not UFFDC_STRICT is set).
+ * executor, and the reproducer names it by its enum.  Every kind of probe,
+ * the same way, and a walk's log is checked against what it asks.  Every
+ * kind of finding: it has a name of its own, a sequence file's header
+ * naming it reads back, and its reproducer says it (and fails on a known
+ * gap, fill-on-alloc, whether or not UFFDC_STRICT is set).
  */
 TEST(every_kind_goes_through_every_module)
 {
 	static struct fz_op gen[FZ_MAX_OPS];
 	struct fz_op seen[OP_NR_KINDS] = { 0 }, back;
-	bool generated[OP_NR_KINDS] = { false };
+	bool generated[OP_NR_KINDS] = { false }, probed[PRB_NR] = { false };
 	struct fz_obs ok = { .done = 1 };
 	unsigned int k, j, it, n, i;
 	struct fz_finding fd = { .kind = FV_NONE, .op = -1 }, hd;
@@ -1401,6 +1593,8 @@ TEST(every_kind_goes_through_every_module)
 			if (!generated[gen[i].kind])
 				seen[gen[i].kind] = gen[i];
 			generated[gen[i].kind] = true;
+			if (gen[i].kind == OP_PROBE && gen[i].sub < PRB_NR)
+				probed[gen[i].sub] = true;
 		}
 	}
 	for (k = 0; k < OP_NR_KINDS; k++) {
@@ -1504,6 +1698,85 @@ TEST(every_kind_goes_through_every_module)
 		fclose(f);
 		snprintf(want, sizeof(want), "{ .kind = %s, .actor = ", d->id);
 		ASSERT_NE(NULL, strstr(buf, want));
+		free(buf);
+	}
+
+	/* every kind of probe: its entry, its text, the model and the reproducer */
+	for (k = 0; k < PRB_NR; k++) {
+		const struct fz_probe_desc *p = &fz_probe_desc[k];
+		struct fz_op op, c;
+		struct fz_struct s;
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f;
+		int o;
+
+		ASSERT_NE(NULL, p->name) TH_LOG("probe %u has no entry in FZ_PROBES", k);
+		ASSERT_NE(NULL, p->text);
+		ASSERT_NE(0, p->name[0]);
+		for (j = 0; j < k && strcmp(fz_probe_desc[j].name, p->name); j++)
+			;
+		ASSERT_EQ(k, j) TH_LOG("two probes are called %s", p->name);
+		ASSERT_TRUE(fz_exec_probe_has(k)) TH_LOG("%s", p->name);
+		ASSERT_TRUE(fz_model_probe_has(k)) TH_LOG("%s", p->name);
+		ASSERT_NE(0, p->weight) TH_LOG("%s", p->name);
+		ASSERT_TRUE(probed[k]) TH_LOG("the generator never made %s", p->name);
+
+		rec_reset();
+		add((struct fz_op){ .kind = OP_MMAP, .npages = FZ_FILE_PAGES }, 0, 0, 0);
+		add((struct fz_op){ .kind = OP_FORK }, 0, 0, 0);
+		fz_struct_init(&s);
+		for (i = 0; i < R.nops; i++)
+			fz_struct_advance(&s, &R.op[i], &R.obs[i]);
+		op = (struct fz_op){ .kind = OP_PROBE, .file = 1, .page = 5, .npages = 1,
+				     .sub = k };
+		c = op;
+		ASSERT_TRUE(fz_struct_applies(&s, &c)) TH_LOG("%s", p->name);
+		ASSERT_EQ(p->on == PRB_ON_FILE ? 0 : 5, c.page);
+		op = c;
+		ASSERT_TRUE(fz_struct_applies(&s, &op));
+		ASSERT_EQ(0, memcmp(&op, &c, sizeof(c)));
+		ASSERT_EQ(0, text_round_trip(&c, &back, line, sizeof(line))) TH_LOG("%s", line);
+		ASSERT_EQ(0, memcmp(&c, &back, sizeof(c)));
+		fz_op_format(&c, human, sizeof(human));
+		ASSERT_NE(NULL, strstr(human, p->text)) TH_LOG("%s", human);
+		ASSERT_EQ(NULL, strchr(human, '?')) TH_LOG("%s", human);
+
+		/* the file is empty: SEEK_HOLE finds page 5 itself, SEEK_DATA nothing */
+		o = add(c, 0, 0, 0);
+		if (k == PRB_SEEK_HOLE)
+			R.obs[o].val = 5;
+		else if (k == PRB_SEEK_DATA)
+			R.obs[o].ret = -ENXIO;
+		if (p->walk)
+			walk_log(o, c.page, k != PRB_WALK_HOLE, k == PRB_WALK_HOLE ? 5 : -ENXIO,
+				 k == PRB_WALK_HOLE ? 5 : -ENXIO);
+		ASSERT_EQ(FV_NONE, judge(NULL)) TH_LOG("%s", p->name);
+		R.obs[o].nop = 1;
+		ASSERT_EQ(FV_INTERNAL, judge(NULL)) TH_LOG("%s", p->name);
+		R.obs[o].nop = 0;
+		if (p->walk) {
+			/* the model judges what the log says was asked, not what it expects */
+			R.walk[0].from++;
+			ASSERT_EQ(FV_INTERNAL, judge(NULL)) TH_LOG("%s", p->name);
+			R.walk[0].from--;
+			R.walk[0].data = !R.walk[0].data;
+			ASSERT_EQ(FV_INTERNAL, judge(NULL)) TH_LOG("%s", p->name);
+			R.walk[0].data = !R.walk[0].data;
+			R.nwalks = 0;
+			ASSERT_EQ(FV_INTERNAL, judge(NULL)) TH_LOG("%s", p->name);
+			/* ...unless the log was full and nothing was asked */
+			R.obs[o].ret = -ENOSPC;
+			ASSERT_EQ(FV_NONE, judge(NULL)) TH_LOG("%s", p->name);
+		}
+
+		f = open_memstream(&buf, &len);
+		ASSERT_NE(NULL, f);
+		ASSERT_EQ(0, fz_repro_write(f, &c, 1, &fd, 1));
+		fclose(f);
+		snprintf(want, sizeof(want), ".sub = %u, .arg = 0, .page = %u,", k, c.page);
+		ASSERT_NE(NULL, strstr(buf, want)) TH_LOG("%s", p->name);
+		ASSERT_NE(NULL, strstr(buf, human)) TH_LOG("%s", p->name);
 		free(buf);
 	}
 
