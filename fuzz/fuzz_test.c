@@ -123,6 +123,15 @@ static void pwrite_range(int file, int first, int n, int gen)
 	}
 }
 
+/* An asynchronous MADV_COLLAPSE of file page 512 on, through slot 0. */
+static int collapse_pmd1_async(void)
+{
+	struct fz_op op = { .kind = OP_MADVISE, .sub = ADV_COLLAPSE, .page = FZ_PMD_PAGES,
+			    .npages = FZ_PMD_PAGES, .async = 1, .actor = 1 };
+
+	return add(op, 0, 0, 0);
+}
+
 static enum fz_verdict_kind judge(int *op)
 {
 	struct fz_finding f = fz_judge(&R, &MO);
@@ -797,6 +806,201 @@ TEST(walk_reading_over_known_data_is_data_vanished)
 	ASSERT_EQ(FV_INTERNAL, judge(NULL));
 	R.walk[2].from = 256;
 	ASSERT_EQ(FV_DATA_VANISHED, judge(NULL));
+}
+
+/*
+ * The signature of the xarray leaf flicker (docs/findings/seek-hole-flicker.md):
+ * data 0-255, a collapse of the PMD in flight, a walk's SEEK_HOLE from 0
+ * says 64 and asked again at once says 256.  Counted, not failed, unless
+ * strict; the answer is not believed, and the rest is still judged.
+ */
+TEST(walk_with_the_leaf_signature_is_seek_flicker)
+{
+	static const int full[][2] = {
+		{ 0, 0 }, { 192, 256 }, { 192, 192 }, { 256, 256 }, { -ENXIO, -ENXIO },
+	};
+	struct fz_finding f;
+	int op, t, h;
+
+	rec_reset();
+	mmap_slot(0, 0);
+	pwrite_range(0, 0, 256, 1);
+	collapse(0, false, 0, true);
+	t = walk1(0, PRB_WALK_HOLE, 0, 64, 256);
+	f = judge_full(false);
+	ASSERT_EQ(FV_NONE, f.kind);
+	ASSERT_EQ(1, f.gap[FV_SEEK_FLICKER].n);
+	ASSERT_EQ(t, f.gap[FV_SEEK_FLICKER].op);
+	ASSERT_EQ(64, f.gap[FV_SEEK_FLICKER].page);
+	ASSERT_NE(NULL, strstr(f.gap[FV_SEEK_FLICKER].why, "xarray leaf flicker"));
+	ASSERT_EQ(0, f.gap[FV_FILL_ON_ALLOC].n);
+	ASSERT_EQ(FV_SEEK_FLICKER, judge_strict(&op));
+	ASSERT_EQ(t, op);
+	/* any leaf boundary inside the PMD past the walk's start */
+	for (h = 64; h < 256; h += 64) {
+		R.walk[0].from = h == 64 ? 5 : 0;
+		R.op[t].page = R.walk[0].from;
+		R.walk[0].ans[0] = h;
+		ASSERT_EQ(FV_SEEK_FLICKER, judge_strict(NULL)) TH_LOG("h %d", h);
+	}
+	/* the second answer flickers, the first is right */
+	R.walk[0].ans[0] = 256;
+	R.walk[0].ans[1] = 128;
+	ASSERT_EQ(FV_SEEK_FLICKER, judge_strict(NULL));
+	/* khugepaged's standing possibility counts as a collapse in flight */
+	rec_reset();
+	mmap_slot(0, 0);
+	hugepage(0);
+	pwrite_range(0, 0, 256, 1);
+	walk1(0, PRB_WALK_HOLE, 0, 128, 256);
+	ASSERT_EQ(FV_SEEK_FLICKER, judge_strict(NULL));
+	ASSERT_EQ(1, judge_full(false).gap[FV_SEEK_FLICKER].n);
+
+	/* SEEK_DATA: holes 0-255, data 256-511; the walker skips to the next PMD */
+	rec_reset();
+	mmap_slot(0, 0);
+	pwrite_range(0, 256, 256, 1);
+	collapse(0, false, 0, true);
+	t = walk1(0, PRB_WALK_DATA, 0, 512, 256);
+	ASSERT_EQ(FV_SEEK_FLICKER, judge_strict(&op));
+	ASSERT_EQ(t, op);
+	ASSERT_EQ(256, fz_judge(&R, &MO).gap[FV_SEEK_FLICKER].page);
+	/* ...or to EOF when that PMD is the file's last */
+	R.walk[0].ans[0] = -ENXIO;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_strict(NULL));
+	R.nops = 0;
+	R.nwalks = 0;
+	add((struct fz_op){ .kind = OP_FTRUNCATE, .file = 0, .npages = FZ_PMD_PAGES }, 0, 0, 0);
+	mmap_slot(0, 0);
+	pwrite_range(0, 256, 256, 1);
+	collapse(0, false, 0, true);
+	walk1(0, PRB_WALK_DATA, 0, -ENXIO, 256);
+	ASSERT_EQ(FV_SEEK_FLICKER, judge_strict(NULL));
+	ASSERT_EQ(FV_NONE, judge_full(false).kind);
+
+	/* in a walk to EOF: counted, and the walk goes on being judged */
+	rec_reset();
+	mmap_slot(0, 0);
+	pwrite_range(0, 0, 256, 1);
+	collapse(0, false, 0, true);
+	walk_full(0, ARRAY_SIZE(full), full);
+	f = judge_full(false);
+	ASSERT_EQ(FV_NONE, f.kind);
+	ASSERT_EQ(1, f.gap[FV_SEEK_FLICKER].n);
+	/* a later read of the page still sees the data: the model did not believe the hole */
+	add((struct fz_op){ .kind = OP_PREAD, .file = 0, .page = 192 }, 0, 1, 0);
+	ASSERT_EQ(FV_NONE, judge_full(false).kind);
+	R.obs[R.nops - 1].val = CONTENT_ZERO;
+	f = judge_full(false);
+	ASSERT_EQ(FV_CONTENT, f.kind);
+	ASSERT_EQ(1, f.gap[FV_SEEK_FLICKER].n);
+	/* and a real vanishing later in the walk is still found */
+	R.nops--;
+	R.walk[R.nwalks - 2].ans[1] = 200;
+	f = judge_full(false);
+	ASSERT_EQ(FV_DATA_VANISHED, f.kind);
+	ASSERT_EQ(1, f.gap[FV_SEEK_FLICKER].n);
+}
+
+/*
+ * What the signature leaves out stays data-vanished: 6.1's uptodate
+ * flicker (the walk's own start, the start of the PMD, a repeat that
+ * agrees), an offset off the leaf boundary, no collapse in flight.
+ */
+TEST(walk_without_the_leaf_signature_stays_data_vanished)
+{
+	int t, c;
+
+	rec_reset();
+	add((struct fz_op){ .kind = OP_MMAP, .npages = FZ_FILE_PAGES }, 0, 0, 0);
+	pwrite_range(0, 0, 700, 1);
+	collapse(0, false, 0, true);
+	c = collapse_pmd1_async();
+	t = walk1(0, PRB_WALK_HOLE, 64, 64, 700);
+	/* h == from */
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	ASSERT_EQ(FV_DATA_VANISHED, judge_strict(NULL));
+	/* h a multiple of the PMD size */
+	R.walk[0].from = 0;
+	R.op[t].page = R.walk[0].from;
+	R.walk[0].ans[0] = 512;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	/* the walk's own start, the PMD's start */
+	R.walk[0].ans[0] = 0;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	/* off a leaf boundary */
+	R.walk[0].ans[0] = 100;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	/* the repeat agrees */
+	R.walk[0].ans[0] = 64;
+	R.walk[0].ans[1] = 64;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	/* the signature, to show that it is the one thing that changed */
+	R.walk[0].ans[1] = 700;
+	ASSERT_EQ(FV_NONE, judge_full(false).kind);
+	/* no collapse in flight: joined before the walk */
+	R.op[t + 1] = R.op[t];
+	R.obs[t + 1] = R.obs[t];
+	R.op[t] = (struct fz_op){ .kind = OP_JOIN };
+	R.walk[0].op = t + 1;
+	R.nops++;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	/* a collapse of the other PMD only */
+	R.op[t] = R.op[c];
+	R.obs[t] = R.obs[c];
+	R.op[c] = (struct fz_op){ .kind = OP_JOIN };
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+
+	/* SEEK_DATA from a data page itself (6.1: b == s), data 256-511, collapse in flight */
+	rec_reset();
+	mmap_slot(0, 0);
+	pwrite_range(0, 256, 256, 1);
+	collapse(0, false, 0, true);
+	t = walk1(0, PRB_WALK_DATA, 256, 512, 256);
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	/* from inside the first data page's leaf */
+	R.walk[0].from = 200;
+	R.op[t].page = R.walk[0].from;
+	R.walk[0].ans[1] = 256;
+	ASSERT_EQ(FV_SEEK_FLICKER, judge_strict(NULL));
+	R.walk[0].from = 256 - 1;
+	R.op[t].page = R.walk[0].from;
+	ASSERT_EQ(FV_SEEK_FLICKER, judge_strict(NULL));
+	R.walk[0].from = 0;
+	R.op[t].page = R.walk[0].from;
+	/* not at a PMD boundary, or ENXIO with more file after that PMD */
+	R.walk[0].ans[0] = 300;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	R.walk[0].ans[0] = -ENXIO;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	/* the repeat agrees */
+	R.walk[0].ans[0] = 512;
+	R.walk[0].ans[1] = 512;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	/* the first data page at a PMD boundary, or a PMD away from the answer */
+	rec_reset();
+	add((struct fz_op){ .kind = OP_MMAP, .npages = FZ_FILE_PAGES }, 0, 0, 0);
+	pwrite_range(0, 256, 64, 1);
+	pwrite_range(0, 512, 64, 1);
+	collapse(0, false, 0, true);
+	collapse_pmd1_async();
+	t = walk1(0, PRB_WALK_DATA, 400, -ENXIO, 512);
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	R.walk[0].from = 0;
+	R.op[t].page = R.walk[0].from;
+	R.walk[0].ans[1] = 256;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	R.walk[0].ans[0] = 1024;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	R.walk[0].ans[0] = 512;
+	ASSERT_EQ(FV_SEEK_FLICKER, judge_strict(NULL));
+	/* and a plain SEEK_HOLE probe, with no repeat, is never fenced */
+	rec_reset();
+	mmap_slot(0, 0);
+	pwrite_range(0, 0, 256, 1);
+	collapse(0, false, 0, true);
+	seek(0, 0, false, 64);
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
 }
 
 /*
@@ -1573,7 +1777,7 @@ static int text_round_trip(const struct fz_op *op, struct fz_op *back, char *lin
  * the same way, and a walk's log is checked against what it asks.  Every
  * kind of finding: it has a name of its own, a sequence file's header
  * naming it reads back, and its reproducer says it (and fails on a known
- * gap, fill-on-alloc, whether or not UFFDC_STRICT is set).
+ * gap, fill-on-alloc or seek-flicker, whether or not UFFDC_STRICT is set).
  */
 TEST(every_kind_goes_through_every_module)
 {
@@ -1781,10 +1985,11 @@ TEST(every_kind_goes_through_every_module)
 	}
 
 	ASSERT_STREQ("fill-on-alloc", fz_verdict_name(FV_FILL_ON_ALLOC));
+	ASSERT_STREQ("seek-flicker", fz_verdict_name(FV_SEEK_FLICKER));
 	ASSERT_STREQ("?", fz_verdict_name(FV_NR));
 	/* the known gaps, and nothing else, are counted unless strict */
 	for (k = FV_NONE; k <= FV_NR; k++)
-		ASSERT_EQ(k == FV_FILL_ON_ALLOC, fz_verdict_known_gap(k))
+		ASSERT_EQ(k == FV_FILL_ON_ALLOC || k == FV_SEEK_FLICKER, fz_verdict_known_gap(k))
 			TH_LOG("%s", fz_verdict_name(k));
 	for (k = FV_NONE + 1; k < FV_NR; k++) {
 		const char *name = fz_verdict_name(k);

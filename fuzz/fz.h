@@ -33,6 +33,7 @@
 #define FZ_MAX_OPS	256
 #define FZ_MAX_FAULTS	1024
 #define FZ_MINCORE_MAX	64
+#define FZ_LEAF_PAGES	64		/* an xarray leaf (XA_CHUNK_SIZE) of pages */
 #define FZ_MAX_WALK_CALLS 4096		/* lseek calls of walk probes, per run */
 #define FZ_WALK_FULL_CALLS 64		/* at most, per walk to EOF */
 
@@ -484,6 +485,7 @@ enum fz_verdict_kind {
 	FV_SIGBUS,		/* SIGBUS inside the file */
 	FV_HANG,		/* an operation did not finish */
 	FV_FILL_ON_ALLOC,	/* hole under MISSING filled by a large folio allocated elsewhere */
+	FV_SEEK_FLICKER,	/* a walk saw a data page as a hole: the xarray leaf race */
 	FV_INTERNAL,		/* the model and the executor disagree: our bug */
 	FV_NR,
 };
@@ -495,9 +497,13 @@ enum fz_verdict_kind {
  * registered mapping (a fault through another VM_HUGEPAGE mapping, in any
  * process) filled a hole that a live MODE_MISSING registration covered,
  * and no collapse can explain the data; every kernel measured does it
- * (docs/findings/fill-on-alloc.md).  Unless the run is strict, the model
- * counts each in the finding's gap[kind] and goes on judging: a filled
- * page is data from then on.
+ * (docs/findings/fill-on-alloc.md).  seek-flicker: a walk's SEEK_HOLE or
+ * SEEK_DATA answer called a data page a hole, with the offsets of 6.12's
+ * xarray leaf race while a collapse of its PMD was in flight, and the same
+ * call asked again at once disagreed (docs/findings/seek-hole-flicker.md,
+ * "Signature").  Unless the run is strict, the model counts each in the
+ * finding's gap[kind] and goes on judging: a filled page is data from then
+ * on, a flickering answer is not believed.
  */
 struct fz_ignored {
 	unsigned int n;		/* observations let through (pages) */
@@ -519,7 +525,7 @@ struct fz_model_opts {
 };
 
 const char *fz_verdict_name(enum fz_verdict_kind k);
-/* Counted and ignored unless strict: fill-on-alloc. */
+/* Counted and ignored unless strict: fill-on-alloc, seek-flicker. */
 bool fz_verdict_known_gap(enum fz_verdict_kind k);
 /* Returns the first disagreement (kind FV_NONE if none). */
 struct fz_finding fz_judge(const struct fz_record *r, const struct fz_model_opts *o);

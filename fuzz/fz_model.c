@@ -88,6 +88,7 @@ static const struct {
 	[FV_SIGBUS] = { "sigbus" },
 	[FV_HANG] = { "hang" },
 	[FV_FILL_ON_ALLOC] = { "fill-on-alloc", .known_gap = true, .as_data = true },
+	[FV_SEEK_FLICKER] = { "seek-flicker", .known_gap = true },
 	[FV_INTERNAL] = { "internal" },
 };
 
@@ -283,7 +284,8 @@ static bool probe_says(struct model *m, int opi, int file, int page, bool is_hol
 /*
  * A collapse of the PMD may be running now: khugepaged may (a VM_HUGEPAGE
  * mapping had it), or an asynchronous MADV_COLLAPSE was not joined yet.
- * It could have locked the page: EEXIST may pass.
+ * It could have locked the page (EEXIST may pass), or be joining the
+ * range under a walker (seek-flicker).
  */
 static bool collapse_in_flight(const struct model *m, int file, int pmd)
 {
@@ -298,6 +300,39 @@ struct lseek_answer {
 	bool walk;		/* a walk's call, asked again at once: */
 	int32_t again;		/* ...what that second call answered */
 };
+
+/*
+ * The xarray leaf flicker (docs/findings/seek-hole-flicker.md, "Signature")
+ * and nothing else: a walk's answer called the data page `page` a hole
+ * while a collapse of its PMD may have been in flight, the same call asked
+ * again at once answered otherwise, and the offsets are those of a walker
+ * that climbed out of a leaf onto the sibling entries of the new huge
+ * folio.  SEEK_HOLE: page is the answer, at a leaf boundary that is not
+ * the PMD's and past the walk's own start.  SEEK_DATA: page is the first
+ * data page it skipped, whose leaf starts past the walk's start and not at
+ * a PMD boundary, and the answer is the end of that page's PMD (a PMD
+ * boundary) or ENXIO with that PMD the file's last.  6.1's uptodate
+ * flicker (the walk's own start, the PMD's start, a repeat that agrees)
+ * stays data-vanished.
+ */
+static bool leaf_flicker(const struct model *m, int file, unsigned int page,
+			 const struct lseek_answer *a)
+{
+	unsigned int leaf = page - page % FZ_LEAF_PAGES, end;
+
+	if (!a->walk || a->again == a->ans || !collapse_in_flight(m, file, page / FZ_PMD_PAGES))
+		return false;
+	if (!a->data)
+		return page % FZ_LEAF_PAGES == 0 && page % FZ_PMD_PAGES && page > a->from;
+	if (a->ans == -ENXIO)
+		end = m->st.size[file];
+	else if (a->ans > 0 && a->ans % FZ_PMD_PAGES == 0)
+		end = a->ans;
+	else
+		return false;
+	return leaf > a->from && leaf % FZ_PMD_PAGES &&
+	       (end - 1) / FZ_PMD_PAGES == page / FZ_PMD_PAGES;
+}
 
 static void answer_text(int32_t ans, char *buf, size_t len)
 {
@@ -321,6 +356,11 @@ static bool lseek_vanished(struct model *m, int opi, int file, unsigned int page
 		return probe_says(m, opi, file, page, true, how);
 	answer_text(a->ans, first, sizeof(first));
 	answer_text(a->again, again, sizeof(again));
+	if (leaf_flicker(m, file, page, a)) {
+		snprintf(what, sizeof(what), "%s from %u: %s, again %s, in a collapse: xarray leaf flicker",
+			 how, a->from, first, again);
+		return finding(m, FV_SEEK_FLICKER, opi, file, page, what);
+	}
 	snprintf(what, sizeof(what), "%s from page %u answered %s (at once again %s): a hole",
 		 how, a->from, first, again);
 	return finding(m, FV_DATA_VANISHED, opi, file, page, what);

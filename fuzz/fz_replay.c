@@ -60,8 +60,8 @@ const char *fz_env_setup(void)
 /*
  * Replays ops up to `runs` times; exit status for a reproducer: 1 when a
  * run broke the contract, 0 when none did, 4 when nothing could run.
- * Unless strict, a known gap (fill-on-alloc) is counted and said, not a
- * failure.
+ * Unless strict, a known gap (fill-on-alloc, seek-flicker) is counted and
+ * said, not a failure.
  */
 int fz_replay(const struct fz_op *ops, unsigned int n, unsigned int runs, bool verbose,
 	      bool strict)

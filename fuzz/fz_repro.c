@@ -52,7 +52,7 @@ int fz_repro_write(FILE *f, const struct fz_op *ops, unsigned int n,
 	fprintf(f, " *\n * Build: cc -static -O2 -pthread%s -o repro repro.c%s\n"
 		" * Run as root: exit 1 = the kernel broke the userfaultfd MISSING\n"
 		" * contract, 0 = it kept it in 5 runs, 4 = cannot test here.\n"
-		" * Known gaps (fill-on-alloc): %s.\n */\n",
+		" * Known gaps (fill-on-alloc, seek-flicker): %s.\n */\n",
 		uring ? " -DFZ_HAVE_LIBURING" : "", uring ? " -luring" : "",
 		fz_verdict_known_gap(fd->kind) ? "this one is the finding: it fails" :
 		"counted, not failed, unless UFFDC_STRICT=1");

@@ -53,9 +53,9 @@ static void usage(FILE *f)
 		"  --no-minimize     save a finding as found\n"
 		"  --min-nodes N     SKIP unless the machine has N NUMA nodes\n"
 		"  --ignore K[,K]    count findings of these kinds (e.g. lost-fault) and go on\n"
-		"  --strict          the known gap fill-on-alloc is a finding (also $UFFDC_STRICT=1);\n"
-		"                    by default it is counted and the model goes on judging the\n"
-		"                    sequence\n"
+		"  --strict          the known gaps fill-on-alloc and seek-flicker are findings (also\n"
+		"                    $UFFDC_STRICT=1); by default they are counted and the model\n"
+		"                    goes on judging the sequence\n"
 		"  --json FILE       append a summary line\n"
 		"  --generate ITER   print sequence ITER of --seed and exit\n"
 		"  --replay FILE     run a sequence file (--runs times, default 5); exit 1 on a violation\n"
@@ -406,7 +406,7 @@ static void count_gaps(struct gap_count *gc, const struct fz_finding *fd, uint64
 	}
 }
 
-/* "fill-on-alloc": the known gaps, for messages */
+/* "fill-on-alloc, seek-flicker": the known gaps, for messages */
 static const char *gap_names(void)
 {
 	static char names[100];
@@ -538,7 +538,7 @@ static int fuzz(const struct opts *o)
 				cov.execs / (el > 0 ? el : 1), fz_verdict_name(fd.kind), first, m,
 				(unsigned long long)filled, (unsigned long long)under,
 				agg.numa_nodes, agg.numa_ops_ok, agg.uring_ops);
-			/* "fill_on_alloc":N: sequences with one */
+			/* "fill_on_alloc":N, "seek_flicker":N: sequences with one */
 			for (k = 0; k < FV_NR; k++) {
 				const char *c;
 
@@ -592,7 +592,7 @@ static int read_seq(const char *path, struct fz_op *ops, struct fz_finding *fd)
 	return n;
 }
 
-/* A saved known gap (fill-on-alloc) replays strict: it is what the file shows. */
+/* A saved known gap (fill-on-alloc, seek-flicker) replays strict: it is what the file shows. */
 static int replay(const struct opts *o)
 {
 	static struct fz_op ops[FZ_MAX_OPS];
