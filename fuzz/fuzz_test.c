@@ -79,6 +79,59 @@ static int seek(int file, int page, bool data, int result)
 		   result < 0 ? result : 0, result, 0);
 }
 
+/* One call of a walk, in the record's log: what it asked, and both answers. */
+static void walk_log(int op, int from, bool data, int ans, int again)
+{
+	R.walk[R.nwalks++] = (struct fz_walk){
+		.op = op, .from = from, .data = data, .ans = { ans, again },
+	};
+}
+
+/* A walk of one call (walk-hole, walk-data) from page `from` of the file. */
+static int walk1(int file, int sub, int from, int ans, int again)
+{
+	int op = add((struct fz_op){ .kind = OP_PROBE, .file = file, .page = from, .sub = sub },
+		     0, 0, 0);
+
+	walk_log(op, from, sub == PRB_WALK_DATA, ans, again);
+	return op;
+}
+
+/* A walk to EOF, its calls as pairs (answer, again), SEEK_DATA first, from 0. */
+static int walk_full(int file, unsigned int n, const int (*pairs)[2])
+{
+	int op = add((struct fz_op){ .kind = OP_PROBE, .file = file, .sub = PRB_WALK_FULL },
+		     0, 0, 0);
+	unsigned int k;
+	int from = 0;
+
+	for (k = 0; k < n; k++) {
+		walk_log(op, from, !(k % 2), pairs[k][0], pairs[k][1]);
+		from = pairs[k][0];
+	}
+	return op;
+}
+
+/* pwrite of pages [first, first + n), 64 at a time as the executor clamps it */
+static void pwrite_range(int file, int first, int n, int gen)
+{
+	struct fz_op op = { .kind = OP_PWRITE, .file = file, .gen = gen };
+
+	for (op.page = first; op.page < first + n; op.page += op.npages) {
+		op.npages = first + n - op.page < 64 ? first + n - op.page : 64;
+		add(op, op.npages * 4096, 0, 0);
+	}
+}
+
+/* An asynchronous MADV_COLLAPSE of file page 512 on, through slot 0. */
+static int collapse_pmd1_async(void)
+{
+	struct fz_op op = { .kind = OP_MADVISE, .sub = ADV_COLLAPSE, .page = FZ_PMD_PAGES,
+			    .npages = FZ_PMD_PAGES, .async = 1, .actor = 1 };
+
+	return add(op, 0, 0, 0);
+}
+
 static enum fz_verdict_kind judge(int *op)
 {
 	struct fz_finding f = fz_judge(&R, &MO);
@@ -372,15 +425,17 @@ static int hugepage(int slot)
 static struct fz_finding judge_full(bool strict)
 {
 	struct fz_finding f;
+	unsigned int k;
 
 	MO.strict = strict;
 	f = fz_judge(&R, &MO);
 	MO.strict = false;
 	if (f.kind != FV_NONE)
 		printf("# finding: %s at op %d: %s\n", fz_verdict_name(f.kind), f.op, f.why);
-	if (f.fill.n)
-		printf("# fill-on-alloc (ignored) x%u, first at op %d: %s\n", f.fill.n, f.fill.op,
-		       f.fill.why);
+	for (k = 0; k < FV_NR; k++)
+		if (f.gap[k].n)
+			printf("# %s (ignored) x%u, first at op %d: %s\n", fz_verdict_name(k),
+			       f.gap[k].n, f.gap[k].op, f.gap[k].why);
 	return f;
 }
 
@@ -567,7 +622,7 @@ TEST(fill_on_alloc_seen_right_after_the_fault)
 	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(&op));
 	ASSERT_EQ(t, op);
 	ASSERT_EQ(FV_NONE, judge_full(false).kind);
-	ASSERT_EQ(FZ_PMD_PAGES - 1, judge_full(false).fill.n);
+	ASSERT_EQ(FZ_PMD_PAGES - 1, judge_full(false).gap[FV_FILL_ON_ALLOC].n);
 	/* a collapse before it may have filled first */
 	rec_reset();
 	mmap_slot(0, 0);
@@ -655,34 +710,375 @@ TEST(fill_on_alloc_is_counted_and_ignored_unless_strict)
 	/* by default: no finding, two pages counted, the first kept */
 	f = judge_full(false);
 	ASSERT_EQ(FV_NONE, f.kind);
-	ASSERT_EQ(2, f.fill.n);
-	ASSERT_EQ(t, f.fill.op);
-	ASSERT_EQ(5, f.fill.page);
-	ASSERT_NE(NULL, strstr(f.fill.why, "allocated elsewhere"));
+	ASSERT_EQ(2, f.gap[FV_FILL_ON_ALLOC].n);
+	ASSERT_EQ(t, f.gap[FV_FILL_ON_ALLOC].op);
+	ASSERT_EQ(5, f.gap[FV_FILL_ON_ALLOC].page);
+	ASSERT_NE(NULL, strstr(f.gap[FV_FILL_ON_ALLOC].why, "allocated elsewhere"));
 	/* strict: the first is the finding, nothing is counted */
 	f = judge_full(true);
 	ASSERT_EQ(FV_FILL_ON_ALLOC, f.kind);
 	ASSERT_EQ(t, f.op);
-	ASSERT_EQ(0, f.fill.n);
+	ASSERT_EQ(0, f.gap[FV_FILL_ON_ALLOC].n);
 	/* ignored, the page is data from then on, and the rest is still judged */
 	w = pwrite_page(0, 7, 3);
 	add((struct fz_op){ .kind = OP_PREAD, .file = 0, .page = 7 }, 0, 4, 0);
 	f = judge_full(false);
 	ASSERT_EQ(FV_CONTENT, f.kind);
 	ASSERT_EQ(w + 1, f.op);
-	ASSERT_EQ(2, f.fill.n);
+	ASSERT_EQ(2, f.gap[FV_FILL_ON_ALLOC].n);
 	R.nops = t2 + 1;
 	seek(0, 5, false, 5);
 	f = judge_full(false);
 	ASSERT_EQ(FV_DATA_VANISHED, f.kind);
-	ASSERT_EQ(2, f.fill.n);
+	ASSERT_EQ(2, f.gap[FV_FILL_ON_ALLOC].n);
 	/* a lost fault after an ignored fill-on-alloc is still found */
 	R.nops = t2 + 1;
 	collapse_unread(1);
 	load(0, 7, 2, 0);
 	f = judge_full(false);
 	ASSERT_EQ(FV_LOST_FAULT, f.kind);
-	ASSERT_EQ(2, f.fill.n);
+	ASSERT_EQ(2, f.gap[FV_FILL_ON_ALLOC].n);
+}
+
+/*
+ * Walks, judged call by call as a single-page probe of each page would
+ * be at that moment: a data page called a hole is data-vanished.
+ */
+TEST(walk_reading_over_known_data_is_data_vanished)
+{
+	static const int full_ok[][2] = { { 0, 0 }, { 256, 256 }, { -ENXIO, -ENXIO } };
+	static const int full_bad[][2] = { { 0, 0 }, { 128, 128 }, { -ENXIO, -ENXIO } };
+	int op, t;
+
+	/* SEEK_HOLE from 0 over data 0-255: 256 is right, 64 is not */
+	rec_reset();
+	pwrite_range(0, 0, 256, 1);
+	t = walk1(0, PRB_WALK_HOLE, 0, 256, 256);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	R.walk[0].ans[0] = 64;
+	ASSERT_EQ(FV_DATA_VANISHED, judge(&op));
+	ASSERT_EQ(t, op);
+	ASSERT_EQ(64, fz_judge(&R, &MO).page);
+	/* the second answer is judged too */
+	R.walk[0].ans[0] = 256;
+	R.walk[0].ans[1] = 0;
+	ASSERT_EQ(FV_DATA_VANISHED, judge(NULL));
+	ASSERT_EQ(0, fz_judge(&R, &MO).page);
+
+	/* SEEK_DATA from 0 skipping the data: every page of [0, d) was a hole */
+	rec_reset();
+	pwrite_range(0, 100, 10, 1);
+	walk1(0, PRB_WALK_DATA, 0, 100, 100);
+	walk1(0, PRB_WALK_DATA, 110, -ENXIO, -ENXIO);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	R.walk[0].ans[1] = 512;
+	ASSERT_EQ(FV_DATA_VANISHED, judge(NULL));
+	ASSERT_EQ(100, fz_judge(&R, &MO).page);
+	R.walk[0].ans[1] = -ENXIO;
+	ASSERT_EQ(FV_DATA_VANISHED, judge(NULL));
+	/* and data where nothing was written is phantom, as for any probe */
+	R.walk[0].ans[1] = 100;
+	R.walk[1].ans[1] = 600;
+	ASSERT_EQ(FV_PHANTOM, judge(NULL));
+
+	/* a walk to EOF: every call of it */
+	rec_reset();
+	pwrite_range(0, 0, 256, 1);
+	walk_full(0, ARRAY_SIZE(full_ok), full_ok);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	rec_reset();
+	pwrite_range(0, 0, 256, 1);
+	t = walk_full(0, ARRAY_SIZE(full_bad), full_bad);
+	ASSERT_EQ(FV_DATA_VANISHED, judge(&op));
+	ASSERT_EQ(t, op);
+	ASSERT_EQ(128, fz_judge(&R, &MO).page);
+	/* a call after the walk's end, or from elsewhere: the executor's bug */
+	rec_reset();
+	pwrite_range(0, 0, 256, 1);
+	t = walk_full(0, ARRAY_SIZE(full_ok), full_ok);
+	walk_log(t, 0, false, 256, 256);
+	ASSERT_EQ(FV_INTERNAL, judge(NULL));
+	R.nwalks--;
+	R.walk[2].from = 255;
+	ASSERT_EQ(FV_INTERNAL, judge(NULL));
+	/* the log is checked whole before a call is judged */
+	R.walk[1].ans[1] = 128;
+	ASSERT_EQ(FV_INTERNAL, judge(NULL));
+	R.walk[2].from = 256;
+	ASSERT_EQ(FV_DATA_VANISHED, judge(NULL));
+}
+
+/*
+ * The signature of the xarray leaf flicker (docs/findings/seek-hole-flicker.md):
+ * data 0-255, a collapse of the PMD in flight, a walk's SEEK_HOLE from 0
+ * says 64 and asked again at once says 256.  Counted, not failed, unless
+ * strict; the answer is not believed, and the rest is still judged.
+ */
+TEST(walk_with_the_leaf_signature_is_seek_flicker)
+{
+	static const int full[][2] = {
+		{ 0, 0 }, { 192, 256 }, { 192, 192 }, { 256, 256 }, { -ENXIO, -ENXIO },
+	};
+	struct fz_finding f;
+	int op, t, h;
+
+	rec_reset();
+	mmap_slot(0, 0);
+	pwrite_range(0, 0, 256, 1);
+	collapse(0, false, 0, true);
+	t = walk1(0, PRB_WALK_HOLE, 0, 64, 256);
+	f = judge_full(false);
+	ASSERT_EQ(FV_NONE, f.kind);
+	ASSERT_EQ(1, f.gap[FV_SEEK_FLICKER].n);
+	ASSERT_EQ(t, f.gap[FV_SEEK_FLICKER].op);
+	ASSERT_EQ(64, f.gap[FV_SEEK_FLICKER].page);
+	ASSERT_NE(NULL, strstr(f.gap[FV_SEEK_FLICKER].why, "xarray leaf flicker"));
+	ASSERT_EQ(0, f.gap[FV_FILL_ON_ALLOC].n);
+	ASSERT_EQ(FV_SEEK_FLICKER, judge_strict(&op));
+	ASSERT_EQ(t, op);
+	/* any leaf boundary inside the PMD past the walk's start */
+	for (h = 64; h < 256; h += 64) {
+		R.walk[0].from = h == 64 ? 5 : 0;
+		R.op[t].page = R.walk[0].from;
+		R.walk[0].ans[0] = h;
+		ASSERT_EQ(FV_SEEK_FLICKER, judge_strict(NULL)) TH_LOG("h %d", h);
+	}
+	/* the second answer flickers, the first is right */
+	R.walk[0].ans[0] = 256;
+	R.walk[0].ans[1] = 128;
+	ASSERT_EQ(FV_SEEK_FLICKER, judge_strict(NULL));
+	/* khugepaged's standing possibility counts as a collapse in flight */
+	rec_reset();
+	mmap_slot(0, 0);
+	hugepage(0);
+	pwrite_range(0, 0, 256, 1);
+	walk1(0, PRB_WALK_HOLE, 0, 128, 256);
+	ASSERT_EQ(FV_SEEK_FLICKER, judge_strict(NULL));
+	ASSERT_EQ(1, judge_full(false).gap[FV_SEEK_FLICKER].n);
+
+	/* SEEK_DATA: holes 0-255, data 256-511; the walker skips to the next PMD */
+	rec_reset();
+	mmap_slot(0, 0);
+	pwrite_range(0, 256, 256, 1);
+	collapse(0, false, 0, true);
+	t = walk1(0, PRB_WALK_DATA, 0, 512, 256);
+	ASSERT_EQ(FV_SEEK_FLICKER, judge_strict(&op));
+	ASSERT_EQ(t, op);
+	ASSERT_EQ(256, fz_judge(&R, &MO).gap[FV_SEEK_FLICKER].page);
+	/* ...or to EOF when that PMD is the file's last */
+	R.walk[0].ans[0] = -ENXIO;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_strict(NULL));
+	R.nops = 0;
+	R.nwalks = 0;
+	add((struct fz_op){ .kind = OP_FTRUNCATE, .file = 0, .npages = FZ_PMD_PAGES }, 0, 0, 0);
+	mmap_slot(0, 0);
+	pwrite_range(0, 256, 256, 1);
+	collapse(0, false, 0, true);
+	walk1(0, PRB_WALK_DATA, 0, -ENXIO, 256);
+	ASSERT_EQ(FV_SEEK_FLICKER, judge_strict(NULL));
+	ASSERT_EQ(FV_NONE, judge_full(false).kind);
+
+	/* in a walk to EOF: counted, and the walk goes on being judged */
+	rec_reset();
+	mmap_slot(0, 0);
+	pwrite_range(0, 0, 256, 1);
+	collapse(0, false, 0, true);
+	walk_full(0, ARRAY_SIZE(full), full);
+	f = judge_full(false);
+	ASSERT_EQ(FV_NONE, f.kind);
+	ASSERT_EQ(1, f.gap[FV_SEEK_FLICKER].n);
+	/* a later read of the page still sees the data: the model did not believe the hole */
+	add((struct fz_op){ .kind = OP_PREAD, .file = 0, .page = 192 }, 0, 1, 0);
+	ASSERT_EQ(FV_NONE, judge_full(false).kind);
+	R.obs[R.nops - 1].val = CONTENT_ZERO;
+	f = judge_full(false);
+	ASSERT_EQ(FV_CONTENT, f.kind);
+	ASSERT_EQ(1, f.gap[FV_SEEK_FLICKER].n);
+	/* and a real vanishing later in the walk is still found */
+	R.nops--;
+	R.walk[R.nwalks - 2].ans[1] = 200;
+	f = judge_full(false);
+	ASSERT_EQ(FV_DATA_VANISHED, f.kind);
+	ASSERT_EQ(1, f.gap[FV_SEEK_FLICKER].n);
+}
+
+/*
+ * What the signature leaves out stays data-vanished: 6.1's uptodate
+ * flicker (the walk's own start, the start of the PMD, a repeat that
+ * agrees), an offset off the leaf boundary, no collapse in flight.
+ */
+TEST(walk_without_the_leaf_signature_stays_data_vanished)
+{
+	int t, c;
+
+	rec_reset();
+	add((struct fz_op){ .kind = OP_MMAP, .npages = FZ_FILE_PAGES }, 0, 0, 0);
+	pwrite_range(0, 0, 700, 1);
+	collapse(0, false, 0, true);
+	c = collapse_pmd1_async();
+	t = walk1(0, PRB_WALK_HOLE, 64, 64, 700);
+	/* h == from */
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	ASSERT_EQ(FV_DATA_VANISHED, judge_strict(NULL));
+	/* h a multiple of the PMD size */
+	R.walk[0].from = 0;
+	R.op[t].page = R.walk[0].from;
+	R.walk[0].ans[0] = 512;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	/* the walk's own start, the PMD's start */
+	R.walk[0].ans[0] = 0;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	/* off a leaf boundary */
+	R.walk[0].ans[0] = 100;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	/* the repeat agrees */
+	R.walk[0].ans[0] = 64;
+	R.walk[0].ans[1] = 64;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	/* the signature, to show that it is the one thing that changed */
+	R.walk[0].ans[1] = 700;
+	ASSERT_EQ(FV_NONE, judge_full(false).kind);
+	/* no collapse in flight: joined before the walk */
+	R.op[t + 1] = R.op[t];
+	R.obs[t + 1] = R.obs[t];
+	R.op[t] = (struct fz_op){ .kind = OP_JOIN };
+	R.walk[0].op = t + 1;
+	R.nops++;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	/* a collapse of the other PMD only */
+	R.op[t] = R.op[c];
+	R.obs[t] = R.obs[c];
+	R.op[c] = (struct fz_op){ .kind = OP_JOIN };
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+
+	/* SEEK_DATA from a data page itself (6.1: b == s), data 256-511, collapse in flight */
+	rec_reset();
+	mmap_slot(0, 0);
+	pwrite_range(0, 256, 256, 1);
+	collapse(0, false, 0, true);
+	t = walk1(0, PRB_WALK_DATA, 256, 512, 256);
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	/* from inside the first data page's leaf */
+	R.walk[0].from = 200;
+	R.op[t].page = R.walk[0].from;
+	R.walk[0].ans[1] = 256;
+	ASSERT_EQ(FV_SEEK_FLICKER, judge_strict(NULL));
+	R.walk[0].from = 256 - 1;
+	R.op[t].page = R.walk[0].from;
+	ASSERT_EQ(FV_SEEK_FLICKER, judge_strict(NULL));
+	R.walk[0].from = 0;
+	R.op[t].page = R.walk[0].from;
+	/* not at a PMD boundary, or ENXIO with more file after that PMD */
+	R.walk[0].ans[0] = 300;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	R.walk[0].ans[0] = -ENXIO;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	/* the repeat agrees */
+	R.walk[0].ans[0] = 512;
+	R.walk[0].ans[1] = 512;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	/* the first data page at a PMD boundary, or a PMD away from the answer */
+	rec_reset();
+	add((struct fz_op){ .kind = OP_MMAP, .npages = FZ_FILE_PAGES }, 0, 0, 0);
+	pwrite_range(0, 256, 64, 1);
+	pwrite_range(0, 512, 64, 1);
+	collapse(0, false, 0, true);
+	collapse_pmd1_async();
+	t = walk1(0, PRB_WALK_DATA, 400, -ENXIO, 512);
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	R.walk[0].from = 0;
+	R.op[t].page = R.walk[0].from;
+	R.walk[0].ans[1] = 256;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	R.walk[0].ans[0] = 1024;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+	R.walk[0].ans[0] = 512;
+	ASSERT_EQ(FV_SEEK_FLICKER, judge_strict(NULL));
+	/* and a plain SEEK_HOLE probe, with no repeat, is never fenced */
+	rec_reset();
+	mmap_slot(0, 0);
+	pwrite_range(0, 0, 256, 1);
+	collapse(0, false, 0, true);
+	seek(0, 0, false, 64);
+	ASSERT_EQ(FV_DATA_VANISHED, judge_full(false).kind);
+}
+
+/*
+ * A walk's claims over pages that a collapse (asked for, or khugepaged's)
+ * may fill, fallocated pages and pages beyond EOF are no findings, as for
+ * a single-page probe; the answers may change between the two calls.
+ */
+TEST(walk_claims_over_pages_a_collapse_may_fill_are_not_findings)
+{
+	/* the collapse joins between the two calls of SEEK_HOLE(0) */
+	static const int full[][2] = {
+		{ 0, 0 }, { 1, 512 }, { 1, 1 }, { 512, 512 }, { -ENXIO, -ENXIO },
+	};
+
+	rec_reset();
+	mmap_slot(0, 0);
+	pwrite_page(0, 0, 1);
+	collapse(0, false, 0, true);
+	walk1(0, PRB_WALK_DATA, 1, -ENXIO, -ENXIO);
+	walk1(0, PRB_WALK_HOLE, 0, 1, 1);
+	walk_full(0, ARRAY_SIZE(full), full);
+	walk1(0, PRB_WALK_HOLE, 0, 512, 512);
+	walk1(0, PRB_WALK_DATA, 1, 1, 1);
+	ASSERT_EQ(FV_NONE, judge_strict(NULL));
+	/* the same under khugepaged's possibility instead */
+	R.op[2] = (struct fz_op){ .kind = OP_MADVISE, .slot = 0, .sub = ADV_HUGEPAGE,
+				  .npages = FZ_PMD_PAGES };
+	ASSERT_EQ(FV_NONE, judge_strict(NULL));
+	/* with neither, data nobody wrote is phantom */
+	R.op[2] = (struct fz_op){ .kind = OP_JOIN };
+	ASSERT_EQ(FV_PHANTOM, judge_strict(NULL));
+	/* and once filled, data stays: a hole after the fill has vanished */
+	R.op[2] = (struct fz_op){ .kind = OP_MADVISE, .slot = 0, .sub = ADV_HUGEPAGE,
+				  .npages = FZ_PMD_PAGES };
+	walk1(0, PRB_WALK_HOLE, 0, 256, 256);
+	ASSERT_EQ(FV_DATA_VANISHED, judge_strict(NULL));
+
+	/* fallocated pages read either way; beyond EOF nothing is claimed */
+	rec_reset();
+	add((struct fz_op){ .kind = OP_FALLOCATE, .file = 1, .page = 10, .npages = 10,
+			    .sub = FALLOC_ALLOC }, 0, 0, 0);
+	add((struct fz_op){ .kind = OP_FTRUNCATE, .file = 1, .npages = 300 }, 0, 0, 0);
+	pwrite_page(1, 299, 2);
+	walk1(1, PRB_WALK_DATA, 10, 299, 10);
+	walk1(1, PRB_WALK_HOLE, 10, 20, 10);
+	walk1(1, PRB_WALK_DATA, 20, 299, 299);
+	walk1(1, PRB_WALK_HOLE, 299, 300, 300);
+	walk1(1, PRB_WALK_DATA, 400, -ENXIO, 700);
+	walk1(1, PRB_WALK_HOLE, 400, -ENXIO, 400);
+	ASSERT_EQ(FV_NONE, judge_strict(NULL));
+	/* the same walks as single-page probes would: a hole at 299 has vanished */
+	R.walk[R.nwalks - 3].ans[1] = 299;
+	ASSERT_EQ(FV_DATA_VANISHED, judge_strict(NULL));
+}
+
+/* Coverage: probes by kind, walk calls, those during a collapse, answers that changed. */
+TEST(walk_coverage_counts_calls)
+{
+	static const int full[][2] = { { 0, 0 }, { 1, 512 }, { -ENXIO, -ENXIO } };
+	struct fz_cov c = { 0 };
+
+	rec_reset();
+	mmap_slot(0, 0);
+	walk1(0, PRB_WALK_HOLE, 0, 0, 0);
+	collapse(0, false, 0, true);
+	walk1(0, PRB_WALK_DATA, 0, -ENXIO, 0);
+	walk1(1, PRB_WALK_DATA, 0, -ENXIO, -ENXIO);
+	walk_full(0, ARRAY_SIZE(full), full);
+	add((struct fz_op){ .kind = OP_JOIN }, 0, 0, 0);
+	seek(0, 0, true, 0);
+	fz_cover(&R, &c);
+	ASSERT_EQ(1, c.probe[PRB_WALK_HOLE]);
+	ASSERT_EQ(2, c.probe[PRB_WALK_DATA]);
+	ASSERT_EQ(1, c.probe[PRB_WALK_FULL]);
+	ASSERT_EQ(1, c.probe[PRB_SEEK_DATA]);
+	ASSERT_EQ(6, c.walk_calls);
+	ASSERT_EQ(4, c.walk_in_collapse);
+	ASSERT_EQ(2, c.walk_changed);
 }
 
 /*
@@ -985,7 +1381,8 @@ TEST(op_parser_checks_every_field)
 		{ "register a=0 y=0 s=0 f=0 u=0 r=0 p=0 n=1 g=0", -ERANGE },
 		{ "register a=0 y=0 s=0 f=0 u=8 r=0 p=0 n=1 g=0", -ERANGE },
 		{ "uffdio a=0 y=0 s=0 f=0 u=4 r=0 p=0 n=1 g=1", -ERANGE },
-		{ "probe a=0 y=0 s=0 f=0 u=3 r=0 p=0 n=1 g=0", -ERANGE },
+		{ "probe a=0 y=0 s=0 f=0 u=5 r=0 p=0 n=1 g=0", 0 },
+		{ "probe a=0 y=0 s=0 f=0 u=6 r=0 p=0 n=1 g=0", -ERANGE },
 		{ "numa a=0 y=0 s=0 f=0 u=4 r=0 p=0 n=1 g=0", -ERANGE },
 		{ "numa a=0 y=0 s=0 f=0 u=0 r=256 p=0 n=1 g=0", -ERANGE },
 		/* syntax */
@@ -1376,16 +1773,17 @@ static int text_round_trip(const struct fz_op *op, struct fz_op *back, char *lin
  * Every kind of operation, through every module: its descriptor is whole,
  * it reads back from its text, the generator makes it, it applies to a
  * structure made for it, the model judges it without disagreeing with the
- * executor, and the reproducer names it by its enum.  Every kind of
- * finding: it has a name of its own, a sequence file's header naming it
- * reads back, and its reproducer says it (and fails on fill-on-alloc
- * whether or not UFFDC_STRICT is set).
+ * executor, and the reproducer names it by its enum.  Every kind of probe,
+ * the same way, and a walk's log is checked against what it asks.  Every
+ * kind of finding: it has a name of its own, a sequence file's header
+ * naming it reads back, and its reproducer says it (and fails on a known
+ * gap, fill-on-alloc or seek-flicker, whether or not UFFDC_STRICT is set).
  */
 TEST(every_kind_goes_through_every_module)
 {
 	static struct fz_op gen[FZ_MAX_OPS];
 	struct fz_op seen[OP_NR_KINDS] = { 0 }, back;
-	bool generated[OP_NR_KINDS] = { false };
+	bool generated[OP_NR_KINDS] = { false }, probed[PRB_NR] = { false };
 	struct fz_obs ok = { .done = 1 };
 	unsigned int k, j, it, n, i;
 	struct fz_finding fd = { .kind = FV_NONE, .op = -1 }, hd;
@@ -1399,6 +1797,8 @@ TEST(every_kind_goes_through_every_module)
 			if (!generated[gen[i].kind])
 				seen[gen[i].kind] = gen[i];
 			generated[gen[i].kind] = true;
+			if (gen[i].kind == OP_PROBE && gen[i].sub < PRB_NR)
+				probed[gen[i].sub] = true;
 		}
 	}
 	for (k = 0; k < OP_NR_KINDS; k++) {
@@ -1505,8 +1905,92 @@ TEST(every_kind_goes_through_every_module)
 		free(buf);
 	}
 
+	/* every kind of probe: its entry, its text, the model and the reproducer */
+	for (k = 0; k < PRB_NR; k++) {
+		const struct fz_probe_desc *p = &fz_probe_desc[k];
+		struct fz_op op, c;
+		struct fz_struct s;
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f;
+		int o;
+
+		ASSERT_NE(NULL, p->name) TH_LOG("probe %u has no entry in FZ_PROBES", k);
+		ASSERT_NE(NULL, p->text);
+		ASSERT_NE(0, p->name[0]);
+		for (j = 0; j < k && strcmp(fz_probe_desc[j].name, p->name); j++)
+			;
+		ASSERT_EQ(k, j) TH_LOG("two probes are called %s", p->name);
+		ASSERT_TRUE(fz_exec_probe_has(k)) TH_LOG("%s", p->name);
+		ASSERT_TRUE(fz_model_probe_has(k)) TH_LOG("%s", p->name);
+		ASSERT_NE(0, p->weight) TH_LOG("%s", p->name);
+		ASSERT_TRUE(probed[k]) TH_LOG("the generator never made %s", p->name);
+
+		rec_reset();
+		add((struct fz_op){ .kind = OP_MMAP, .npages = FZ_FILE_PAGES }, 0, 0, 0);
+		add((struct fz_op){ .kind = OP_FORK }, 0, 0, 0);
+		fz_struct_init(&s);
+		for (i = 0; i < R.nops; i++)
+			fz_struct_advance(&s, &R.op[i], &R.obs[i]);
+		op = (struct fz_op){ .kind = OP_PROBE, .file = 1, .page = 5, .npages = 1,
+				     .sub = k };
+		c = op;
+		ASSERT_TRUE(fz_struct_applies(&s, &c)) TH_LOG("%s", p->name);
+		ASSERT_EQ(p->on == PRB_ON_FILE ? 0 : 5, c.page);
+		op = c;
+		ASSERT_TRUE(fz_struct_applies(&s, &op));
+		ASSERT_EQ(0, memcmp(&op, &c, sizeof(c)));
+		ASSERT_EQ(0, text_round_trip(&c, &back, line, sizeof(line))) TH_LOG("%s", line);
+		ASSERT_EQ(0, memcmp(&c, &back, sizeof(c)));
+		fz_op_format(&c, human, sizeof(human));
+		ASSERT_NE(NULL, strstr(human, p->text)) TH_LOG("%s", human);
+		ASSERT_EQ(NULL, strchr(human, '?')) TH_LOG("%s", human);
+
+		/* the file is empty: SEEK_HOLE finds page 5 itself, SEEK_DATA nothing */
+		o = add(c, 0, 0, 0);
+		if (k == PRB_SEEK_HOLE)
+			R.obs[o].val = 5;
+		else if (k == PRB_SEEK_DATA)
+			R.obs[o].ret = -ENXIO;
+		if (p->walk)
+			walk_log(o, c.page, k != PRB_WALK_HOLE, k == PRB_WALK_HOLE ? 5 : -ENXIO,
+				 k == PRB_WALK_HOLE ? 5 : -ENXIO);
+		ASSERT_EQ(FV_NONE, judge(NULL)) TH_LOG("%s", p->name);
+		R.obs[o].nop = 1;
+		ASSERT_EQ(FV_INTERNAL, judge(NULL)) TH_LOG("%s", p->name);
+		R.obs[o].nop = 0;
+		if (p->walk) {
+			/* the model judges what the log says was asked, not what it expects */
+			R.walk[0].from++;
+			ASSERT_EQ(FV_INTERNAL, judge(NULL)) TH_LOG("%s", p->name);
+			R.walk[0].from--;
+			R.walk[0].data = !R.walk[0].data;
+			ASSERT_EQ(FV_INTERNAL, judge(NULL)) TH_LOG("%s", p->name);
+			R.walk[0].data = !R.walk[0].data;
+			R.nwalks = 0;
+			ASSERT_EQ(FV_INTERNAL, judge(NULL)) TH_LOG("%s", p->name);
+			/* ...unless the log was full and nothing was asked */
+			R.obs[o].ret = -ENOSPC;
+			ASSERT_EQ(FV_NONE, judge(NULL)) TH_LOG("%s", p->name);
+		}
+
+		f = open_memstream(&buf, &len);
+		ASSERT_NE(NULL, f);
+		ASSERT_EQ(0, fz_repro_write(f, &c, 1, &fd, 1));
+		fclose(f);
+		snprintf(want, sizeof(want), ".sub = %u, .arg = 0, .page = %u,", k, c.page);
+		ASSERT_NE(NULL, strstr(buf, want)) TH_LOG("%s", p->name);
+		ASSERT_NE(NULL, strstr(buf, human)) TH_LOG("%s", p->name);
+		free(buf);
+	}
+
 	ASSERT_STREQ("fill-on-alloc", fz_verdict_name(FV_FILL_ON_ALLOC));
+	ASSERT_STREQ("seek-flicker", fz_verdict_name(FV_SEEK_FLICKER));
 	ASSERT_STREQ("?", fz_verdict_name(FV_NR));
+	/* the known gaps, and nothing else, are counted unless strict */
+	for (k = FV_NONE; k <= FV_NR; k++)
+		ASSERT_EQ(k == FV_FILL_ON_ALLOC || k == FV_SEEK_FLICKER, fz_verdict_known_gap(k))
+			TH_LOG("%s", fz_verdict_name(k));
 	for (k = FV_NONE + 1; k < FV_NR; k++) {
 		const char *name = fz_verdict_name(k);
 		char *buf = NULL;
@@ -1528,7 +2012,7 @@ TEST(every_kind_goes_through_every_module)
 		fclose(f);
 		snprintf(want, sizeof(want), " * Finding: %s at operation 0: why\n", name);
 		ASSERT_NE(NULL, strstr(buf, want)) TH_LOG("%s", name);
-		ASSERT_NE(NULL, strstr(buf, k == FV_FILL_ON_ALLOC ? "5, true,\n\t\t\t true);" :
+		ASSERT_NE(NULL, strstr(buf, fz_verdict_known_gap(k) ? "5, true,\n\t\t\t true);" :
 				       "5, true,\n\t\t\t suite_strict());")) TH_LOG("%s", name);
 		free(buf);
 	}

@@ -33,6 +33,9 @@
 #define FZ_MAX_OPS	256
 #define FZ_MAX_FAULTS	1024
 #define FZ_MINCORE_MAX	64
+#define FZ_LEAF_PAGES	64		/* an xarray leaf (XA_CHUNK_SIZE) of pages */
+#define FZ_MAX_WALK_CALLS 4096		/* lseek calls of walk probes, per run */
+#define FZ_WALK_FULL_CALLS 64		/* at most, per walk to EOF */
 
 #ifndef __aligned
 #define __aligned(x)	__attribute__((aligned(x)))
@@ -192,8 +195,68 @@ enum fz_probe {
 	PRB_SEEK_DATA,	/* on the file, from page */
 	PRB_SEEK_HOLE,
 	PRB_MINCORE,	/* through the slot, [page, page + npages) */
+	PRB_WALK_HOLE,	/* SEEK_HOLE from page, asked twice */
+	PRB_WALK_DATA,	/* SEEK_DATA from page, asked twice */
+	PRB_WALK_FULL,	/* SEEK_DATA/SEEK_HOLE pairs from 0 to EOF, each asked twice */
 	PRB_NR,
 };
+
+/*
+ * Every kind of probe (OP_PROBE's sub), one entry each, by its enum, as
+ * FZ_OPS lists the kinds of operation:
+ *
+ *   [PRB_KIND] = D(name, text, weight, on, walk) E(exec) M(model),
+ *
+ * name: in the coverage lines.  text: what the operation's text says.
+ * weight: how often the generator picks it among probes (reweighting
+ *	changes every seed's sequences).
+ * on: PRB_ON_SLOT, the pages [page, page + npages) through the slot;
+ *	PRB_ON_FILE_PAGE, the file from page; PRB_ON_FILE, the whole file
+ *	(page is 0).
+ * walk: a walk as programs do it (cp --sparse, tar, backup tools): every
+ *	lseek is asked twice at once and both answers go to the record's
+ *	walk log (struct fz_walk), which the model judges call by call.
+ * exec: fz_exec.c.  model: fz_model.c.
+ */
+enum fz_probe_on {
+	PRB_ON_SLOT,
+	PRB_ON_FILE_PAGE,
+	PRB_ON_FILE,
+};
+
+#define FZ_PROBES(D, E, M)						\
+	[PRB_SEEK_DATA] = D("SEEK_DATA", "lseek SEEK_DATA", 4, PRB_ON_FILE_PAGE, false) \
+		E(exec_seek) M(model_seek),				\
+	[PRB_SEEK_HOLE] = D("SEEK_HOLE", "lseek SEEK_HOLE", 3, PRB_ON_FILE_PAGE, false) \
+		E(exec_seek) M(model_seek),				\
+	[PRB_MINCORE] = D("mincore", "mincore", 3, PRB_ON_SLOT, false)	\
+		E(exec_mincore) M(model_mincore),			\
+	[PRB_WALK_HOLE] = D("walk-hole", "walk SEEK_HOLE", 3, PRB_ON_FILE_PAGE, true) \
+		E(exec_walk_hole) M(model_walk_hole),			\
+	[PRB_WALK_DATA] = D("walk-data", "walk SEEK_DATA", 3, PRB_ON_FILE_PAGE, true) \
+		E(exec_walk_data) M(model_walk_data),			\
+	[PRB_WALK_FULL] = D("walk-full", "walk SEEK_DATA/SEEK_HOLE pairs", 2, PRB_ON_FILE, true) \
+		E(exec_walk_full) M(model_walk_full),
+
+struct fz_probe_desc {
+	const char *name;
+	const char *text;
+	unsigned int weight;
+	enum fz_probe_on on;
+	bool walk;
+};
+
+extern const struct fz_probe_desc fz_probe_desc[PRB_NR];
+
+/*
+ * A walk to EOF goes on after an answer only when it moved forward: data
+ * at or after where SEEK_DATA asked from, a hole after where SEEK_HOLE
+ * did.  The executor stops there and the model expects it to.
+ */
+static inline bool fz_walk_goes_on(bool data, unsigned int from, int32_t ans)
+{
+	return ans >= 0 && (data ? (unsigned int)ans >= from : (unsigned int)ans > from);
+}
 
 enum fz_numa {
 	NUMA_MBIND,
@@ -256,10 +319,11 @@ extern const struct fz_op_desc fz_op_desc[OP_NR_KINDS];
 /*
  * What the kernel answered to one operation.  val: a load's or pread's
  * content (CONTENT_* or a generation, content.h); SEEK_DATA/SEEK_HOLE's
- * page; for MADV_COLLAPSE the pages of its PMD found collapsed right after
- * it, as the ledger's EV_COLLAPSE.value (ledger.h): FZ_PMD_PAGES when the
- * PMD read without a hole, 0 when a hole remained, FZ_COLLAPSE_UNKNOWN when
- * it could not be read.  pmd_full: a touch through a VM_HUGEPAGE slot
+ * page (a walk's answers are in the record's walk log); for MADV_COLLAPSE
+ * the pages of its PMD found collapsed right after it, as the ledger's
+ * EV_COLLAPSE.value (ledger.h): FZ_PMD_PAGES when the PMD read without a
+ * hole, 0 when a hole remained, FZ_COLLAPSE_UNKNOWN when it could not be
+ * read.  pmd_full: a touch through a VM_HUGEPAGE slot
  * found its PMD without a hole (SEEK_HOLE) right after it, which shows
  * what the fault allocated (fill-on-alloc, fz_model.c).
  */
@@ -273,6 +337,19 @@ struct fz_obs {
 	uint8_t nop;
 	uint8_t sigbus;
 	uint8_t pmd_full;
+};
+
+/*
+ * One lseek of a walk probe, as the executor asked it and the kernel
+ * answered, twice in a row (the second call at once, with nothing in
+ * between).  The executor writes it down; the model judges both answers.
+ */
+struct fz_walk {
+	uint16_t op;		/* the probe that asked */
+	uint16_t from;		/* page asked from */
+	uint8_t data;		/* SEEK_DATA, else SEEK_HOLE */
+	uint8_t pad[3];
+	int32_t ans[2];		/* page, or -errno; [1]: the same call again */
 };
 
 #define FZ_FAULT_MISSING	0x1
@@ -310,12 +387,14 @@ struct fz_record {
 	uint32_t cur_gen;		/* how its MISSING faults are resolved */
 	uint32_t cur_zeropage;
 	uint32_t nfaults;
+	uint32_t nwalks;		/* may pass FZ_MAX_WALK_CALLS: the rest were refused */
 	int32_t setup_err;		/* the run could not start: -errno */
 	char abort[160];		/* why the run stopped early, if it did */
 	struct fz_exec_stats st;
 	struct fz_op op[FZ_MAX_OPS];
 	struct fz_obs obs[FZ_MAX_OPS];
 	struct fz_fault fault[FZ_MAX_FAULTS];
+	struct fz_walk walk[FZ_MAX_WALK_CALLS];
 };
 
 /*
@@ -390,6 +469,9 @@ uint64_t fz_iter_seed(uint64_t seed, uint64_t iter);
 bool fz_gen_has(enum fz_kind k);
 bool fz_exec_has(enum fz_kind k);
 bool fz_model_has(enum fz_kind k);
+/* ...and for every kind of probe. */
+bool fz_exec_probe_has(enum fz_probe p);
+bool fz_model_probe_has(enum fz_probe p);
 
 /* fz_model.c */
 enum fz_verdict_kind {
@@ -403,21 +485,28 @@ enum fz_verdict_kind {
 	FV_SIGBUS,		/* SIGBUS inside the file */
 	FV_HANG,		/* an operation did not finish */
 	FV_FILL_ON_ALLOC,	/* hole under MISSING filled by a large folio allocated elsewhere */
+	FV_SEEK_FLICKER,	/* a walk saw a data page as a hole: the xarray leaf race */
 	FV_INTERNAL,		/* the model and the executor disagree: our bug */
 	FV_NR,
 };
 
 /*
+ * Known gaps: breaks of the contract that are understood and fenced, so
+ * that a run goes on to find the next thing (fz_verdict_known_gap()).
  * fill-on-alloc: a large folio allocated by something other than the
  * registered mapping (a fault through another VM_HUGEPAGE mapping, in any
- * process) filled a hole that a live MODE_MISSING registration covered, and
- * no collapse can explain the data.  It breaks the contract, but every
- * kernel measured does it (docs/findings/fill-on-alloc.md): unless the run
- * is strict, the model counts it in the finding's `fill`, takes the page
- * as data from then on and goes on judging.
+ * process) filled a hole that a live MODE_MISSING registration covered,
+ * and no collapse can explain the data; every kernel measured does it
+ * (docs/findings/fill-on-alloc.md).  seek-flicker: a walk's SEEK_HOLE or
+ * SEEK_DATA answer called a data page a hole, with the offsets of 6.12's
+ * xarray leaf race while a collapse of its PMD was in flight, and the same
+ * call asked again at once disagreed (docs/findings/seek-hole-flicker.md,
+ * "Signature").  Unless the run is strict, the model counts each in the
+ * finding's gap[kind] and goes on judging: a filled page is data from then
+ * on, a flickering answer is not believed.
  */
 struct fz_ignored {
-	unsigned int n;		/* fill-on-alloc observations let through */
+	unsigned int n;		/* observations let through (pages) */
 	int op, page;		/* the first one */
 	char why[256];
 };
@@ -427,15 +516,17 @@ struct fz_finding {
 	int op;			/* index of the operation that disagreed */
 	int page;
 	char why[256];
-	struct fz_ignored fill;	/* fill-on-alloc seen while not strict */
+	struct fz_ignored gap[FV_NR];	/* known gaps seen while not strict, by kind */
 };
 
 struct fz_model_opts {
 	bool mincore_hole_is_evidence;	/* false when the system has swap */
-	bool strict;			/* fill-on-alloc is a finding, not a count */
+	bool strict;			/* known gaps are findings, not counts */
 };
 
 const char *fz_verdict_name(enum fz_verdict_kind k);
+/* Counted and ignored unless strict: fill-on-alloc, seek-flicker. */
+bool fz_verdict_known_gap(enum fz_verdict_kind k);
 /* Returns the first disagreement (kind FV_NONE if none). */
 struct fz_finding fz_judge(const struct fz_record *r, const struct fz_model_opts *o);
 
@@ -463,6 +554,10 @@ struct fz_cov {
 	uint64_t stores_past_eof;	/* a store beyond i_size that did not SIGBUS */
 	uint64_t child_ops;
 	uint64_t worker_ops;
+	uint64_t probe[PRB_NR];		/* probes that ran, by kind */
+	uint64_t walk_calls;		/* lseek calls of walks, each asked twice */
+	uint64_t walk_changed;		/* ...whose second answer was not the first */
+	uint64_t walk_in_collapse;	/* ...while an asynchronous collapse of the file ran */
 };
 
 void fz_cover(const struct fz_record *r, struct fz_cov *c);
@@ -495,7 +590,7 @@ long fz_migrate_pages(int pid, unsigned long from, unsigned long to);
 
 /* fz_replay.c */
 const char *fz_env_setup(void);
-/* strict: fill-on-alloc fails the replay (struct fz_model_opts, suite_strict()) */
+/* strict: known gaps fail the replay (struct fz_model_opts, suite_strict()) */
 int fz_replay(const struct fz_op *ops, unsigned int n, unsigned int runs, bool verbose,
 	      bool strict);
 

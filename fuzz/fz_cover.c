@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "fz.h"
 
@@ -47,6 +48,8 @@ static enum fz_collapse_result collapse_result(const struct fz_obs *ob)
 
 void fz_cover(const struct fz_record *r, struct fz_cov *c)
 {
+	/* an asynchronous collapse not joined yet, per file; walks that ran meanwhile */
+	bool pending[FZ_FILES] = { false }, overlap[FZ_MAX_OPS] = { false };
 	struct fz_struct s;
 	unsigned int i;
 
@@ -77,6 +80,14 @@ void fz_cover(const struct fz_record *r, struct fz_cov *c)
 		if (op.kind == OP_TOUCH && !ob->ret && !ob->sigbus && (op.arg & FZ_TOUCH_STORE) &&
 		    op.page >= s.size[s.slot[fz_proc_of(op.actor)][op.slot].file])
 			c->stores_past_eof++;
+		if (op.kind == OP_PROBE && !ob->ret)
+			c->probe[op.sub]++;
+		if (op.kind == OP_PROBE)
+			overlap[i] = pending[op.file];
+		if (op.kind == OP_MADVISE && op.sub == ADV_COLLAPSE && op.async)
+			pending[s.slot[fz_proc_of(op.actor)][op.slot].file] = true;
+		if (op.kind == OP_JOIN)
+			memset(pending, 0, sizeof(pending));
 		if (op.kind == OP_NUMA && ob->ret >= 0)
 			c->numa[op.sub]++;
 		if (op.kind == OP_MADVISE && op.sub == ADV_COLLAPSE) {
@@ -86,6 +97,11 @@ void fz_cover(const struct fz_record *r, struct fz_cov *c)
 							op.page / FZ_PMD_PAGES)]++;
 		}
 		fz_struct_advance(&s, &op, ob);
+	}
+	for (i = 0; i < r->nwalks && i < FZ_MAX_WALK_CALLS; i++) {
+		c->walk_calls++;
+		c->walk_changed += r->walk[i].ans[0] != r->walk[i].ans[1];
+		c->walk_in_collapse += r->walk[i].op < FZ_MAX_OPS && overlap[r->walk[i].op];
 	}
 	for (i = 0; i < r->nfaults && i < FZ_MAX_FAULTS; i++) {
 		if (r->fault[i].flags & FZ_FAULT_WP)
@@ -111,6 +127,12 @@ void fz_cov_print(FILE *f, const struct fz_cov *c, const struct fz_exec_stats *s
 	fprintf(f, "\n# actors: worker-thread=%llu child=%llu async=%llu\n",
 		(unsigned long long)c->worker_ops, (unsigned long long)c->child_ops,
 		(unsigned long long)c->async_ops);
+	fprintf(f, "# probes:");
+	for (k = 0; k < PRB_NR; k++)
+		fprintf(f, " %s=%llu", fz_probe_desc[k].name, (unsigned long long)c->probe[k]);
+	fprintf(f, "\n# walk calls=%llu (during an unjoined MADV_COLLAPSE=%llu), answered otherwise when asked again=%llu\n",
+		(unsigned long long)c->walk_calls, (unsigned long long)c->walk_in_collapse,
+		(unsigned long long)c->walk_changed);
 	fprintf(f, "# touches done by:");
 	for (k = 0; k < VIA_NR; k++)
 		fprintf(f, " %s=%llu", via_names[k], (unsigned long long)c->via[k]);

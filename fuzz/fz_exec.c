@@ -393,25 +393,98 @@ static int exec_register(const struct fz_op *op, struct fz_obs *ob)
 	return ret_of(ioctl(X.uffd, UFFDIO_REGISTER, &reg));
 }
 
-static int exec_probe(const struct fz_op *op, struct fz_obs *ob)
+static int exec_mincore(const struct fz_op *op, struct fz_obs *ob)
 {
 	unsigned char vec[FZ_MINCORE_MAX];
 	unsigned int i;
-	off_t o;
 
-	if (op->sub == PRB_MINCORE) {
-		if (mincore(page_addr(X.proc, op->slot, op->page), op->npages * PS, vec))
-			return -errno;
-		for (i = 0; i < op->npages; i++)
-			ob->bits |= (uint64_t)(vec[i] & 1) << i;
-		return 0;
-	}
-	o = lseek(X.fd[op->file], op->page * PS,
-		  op->sub == PRB_SEEK_DATA ? SEEK_DATA : SEEK_HOLE);
+	if (mincore(page_addr(X.proc, op->slot, op->page), op->npages * PS, vec))
+		return -errno;
+	for (i = 0; i < op->npages; i++)
+		ob->bits |= (uint64_t)(vec[i] & 1) << i;
+	return 0;
+}
+
+static int exec_seek(const struct fz_op *op, struct fz_obs *ob)
+{
+	off_t o = lseek(X.fd[op->file], op->page * PS,
+			op->sub == PRB_SEEK_DATA ? SEEK_DATA : SEEK_HOLE);
+
 	if (o < 0)
 		return -errno;
 	ob->val = o / PS;
 	return 0;
+}
+
+static int32_t seek_page(int fd, unsigned int from, bool data)
+{
+	off_t o = lseek(fd, (off_t)from * PS, data ? SEEK_DATA : SEEK_HOLE);
+
+	return o < 0 ? -errno : (int32_t)(o / PS);
+}
+
+/*
+ * One lseek of a walk, asked twice with nothing in between, written to
+ * the walk log: the first answer (a page, or -errno), or -ENOSPC when
+ * the log is full and nothing was asked.
+ */
+static int32_t walk_call(const struct fz_op *op, struct fz_obs *ob, unsigned int from,
+			 bool data)
+{
+	unsigned int k = atomic_fetch_add((_Atomic uint32_t *)&X.r->nwalks, 1);
+	int fd = X.fd[op->file];
+	struct fz_walk *w;
+
+	if (k >= FZ_MAX_WALK_CALLS)
+		return -ENOSPC;
+	w = &X.r->walk[k];
+	w->ans[0] = seek_page(fd, from, data);
+	w->ans[1] = seek_page(fd, from, data);
+	w->op = ob - X.r->obs;
+	w->from = from;
+	w->data = data;
+	return w->ans[0];
+}
+
+static int exec_walk_hole(const struct fz_op *op, struct fz_obs *ob)
+{
+	return walk_call(op, ob, op->page, false) == -ENOSPC ? -ENOSPC : 0;
+}
+
+static int exec_walk_data(const struct fz_op *op, struct fz_obs *ob)
+{
+	return walk_call(op, ob, op->page, true) == -ENOSPC ? -ENOSPC : 0;
+}
+
+/* As cp --sparse copies: SEEK_DATA, then SEEK_HOLE from the data, until EOF. */
+static int exec_walk_full(const struct fz_op *op, struct fz_obs *ob)
+{
+	unsigned int from = 0, k;
+	int32_t a;
+
+	for (k = 0; k < FZ_WALK_FULL_CALLS; k++) {
+		a = walk_call(op, ob, from, !(k % 2));
+		if (a == -ENOSPC)
+			return k ? 0 : -ENOSPC;
+		if (!fz_walk_goes_on(!(k % 2), from, a))
+			break;
+		from = a;
+	}
+	return 0;
+}
+
+static int (*const probe_exec_fn[PRB_NR])(const struct fz_op *op, struct fz_obs *ob) = {
+	FZ_PROBES(FZ_SKIP, FZ_TAKE, FZ_SKIP)
+};
+
+bool fz_exec_probe_has(enum fz_probe p)
+{
+	return p < PRB_NR && probe_exec_fn[p];
+}
+
+static int exec_probe(const struct fz_op *op, struct fz_obs *ob)
+{
+	return probe_exec_fn[op->sub](op, ob);
 }
 
 static int exec_numa(const struct fz_op *op, struct fz_obs *ob)

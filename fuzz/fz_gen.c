@@ -172,15 +172,25 @@ static void gen_uffdio(struct gen_ctx *g, struct fz_op *op)
 	op->gen = ++*g->gen;
 }
 
+/* By fz_probe_desc[].weight, like the kinds. */
 static void gen_probe(struct gen_ctx *g, struct fz_op *op)
 {
-	static const unsigned int probe_w[PRB_NR] = { 4, 3, 3 };
+	unsigned int w[PRB_NR], i;
 
-	op->sub = pick_w(g->r, probe_w, PRB_NR);
-	if (op->sub == PRB_MINCORE)
+	for (i = 0; i < PRB_NR; i++)
+		w[i] = fz_probe_desc[i].weight;
+	op->sub = pick_w(g->r, w, PRB_NR);
+	switch (fz_probe_desc[op->sub].on) {
+	case PRB_ON_SLOT:
 		op->npages = 1 + rng_below(g->r, FZ_MINCORE_MAX);
-	else if (rng_below(g->r, 2))
-		op->page -= op->page % FZ_PMD_PAGES;
+		break;
+	case PRB_ON_FILE:
+		op->page = 0;
+		break;
+	default:
+		if (rng_below(g->r, 2))
+			op->page -= op->page % FZ_PMD_PAGES;
+	}
 }
 
 static void gen_khugepaged(struct gen_ctx *g, struct fz_op *op)

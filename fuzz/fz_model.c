@@ -67,14 +67,39 @@ struct model {
 	struct fz_finding fd;
 };
 
-static const char * const verdict_names[FV_NR] = {
-	"none", "lost-fault", "spurious-fault", "data-vanished", "content",
-	"copy-eexist", "phantom-data", "sigbus", "hang", "fill-on-alloc", "internal",
+/*
+ * Every kind of finding: its name, and whether it is a known gap (struct
+ * fz_ignored): unless the run is strict, one is counted and judging goes
+ * on, with the page taken as data (zeros) from then on when as_data, as
+ * it was otherwise.
+ */
+static const struct {
+	const char *name;
+	bool known_gap;
+	bool as_data;
+} verdicts[FV_NR] = {
+	[FV_NONE] = { "none" },
+	[FV_LOST_FAULT] = { "lost-fault" },
+	[FV_SPURIOUS_FAULT] = { "spurious-fault" },
+	[FV_DATA_VANISHED] = { "data-vanished" },
+	[FV_CONTENT] = { "content" },
+	[FV_COPY_EEXIST] = { "copy-eexist" },
+	[FV_PHANTOM] = { "phantom-data" },
+	[FV_SIGBUS] = { "sigbus" },
+	[FV_HANG] = { "hang" },
+	[FV_FILL_ON_ALLOC] = { "fill-on-alloc", .known_gap = true, .as_data = true },
+	[FV_SEEK_FLICKER] = { "seek-flicker", .known_gap = true },
+	[FV_INTERNAL] = { "internal" },
 };
 
 const char *fz_verdict_name(enum fz_verdict_kind k)
 {
-	return k < FV_NR ? verdict_names[k] : "?";
+	return k < FV_NR && verdicts[k].name ? verdicts[k].name : "?";
+}
+
+bool fz_verdict_known_gap(enum fz_verdict_kind k)
+{
+	return k < FV_NR && verdicts[k].known_gap;
 }
 
 static void states(uint8_t s, uint32_t gen, char *buf, size_t len)
@@ -91,29 +116,31 @@ static void states(uint8_t s, uint32_t gen, char *buf, size_t len)
 
 /*
  * Records the first finding; returns true when judging stops.  Unless
- * strict, fill-on-alloc is only counted (the first one kept for the
- * report): the page is then data, zeros as the allocation left it, and
- * judging goes on.
+ * strict, a known gap is only counted (the first one kept for the
+ * report) and judging goes on: a page that fill-on-alloc filled is then
+ * data, zeros as the allocation left it.
  */
 static bool finding(struct model *m, enum fz_verdict_kind k, int op, int file,
 		    int page, const char *what)
 {
 	struct page_state *p = &m->pg[file][page];
-	struct fz_ignored *ig = &m->fd.fill;
+	struct fz_ignored *ig = &m->fd.gap[k];
 	char st[80];
 
 	if (m->fd.kind != FV_NONE)
 		return true;
 	states(p->s, p->gen, st, sizeof(st));
-	if (k == FV_FILL_ON_ALLOC && !m->o->strict) {
+	if (verdicts[k].known_gap && !m->o->strict) {
 		if (!ig->n++) {
 			ig->op = op;
 			ig->page = page;
 			snprintf(ig->why, sizeof(ig->why), "file %d page %d: %s; model allowed %s",
 				 file, page, what, st);
 		}
-		p->s = S_ZERO;
-		p->kept_from_alloc = false;
+		if (verdicts[k].as_data) {
+			p->s = S_ZERO;
+			p->kept_from_alloc = false;
+		}
 		return false;
 	}
 	m->fd.kind = k;
@@ -254,37 +281,147 @@ static bool probe_says(struct model *m, int opi, int file, int page, bool is_hol
 	return false;
 }
 
-static void judge_seek(struct model *m, int opi, const struct fz_op *op,
-		       const struct fz_obs *ob)
+/*
+ * A collapse of the PMD may be running now: khugepaged may (a VM_HUGEPAGE
+ * mapping had it), or an asynchronous MADV_COLLAPSE was not joined yet.
+ * It could have locked the page (EEXIST may pass), or be joining the
+ * range under a walker (seek-flicker).
+ */
+static bool collapse_in_flight(const struct model *m, int file, int pmd)
 {
-	bool data = op->sub == PRB_SEEK_DATA;
-	const char *how = data ? "lseek(SEEK_DATA)" : "lseek(SEEK_HOLE)";
-	unsigned int size = m->st.size[op->file], i, q;
-
-	if (op->page >= size || ob->ret == -ENXIO) {
-		if (op->page >= size || !data)
-			return;
-		/* no data from page on */
-		for (i = op->page; i < size; i++)
-			if (probe_says(m, opi, op->file, i, true, how))
-				return;
-		return;
-	}
-	if (ob->ret)
-		return;
-	q = ob->val;
-	if (q < op->page || q > size)
-		return;
-	for (i = op->page; i < q; i++)
-		if (probe_says(m, opi, op->file, i, data, how))
-			return;
-	if (q < size)
-		probe_says(m, opi, op->file, q, !data, how);
+	return m->kh_possible[file][pmd] || m->pending_collapse[file][pmd];
 }
 
-static void judge_mincore(struct model *m, int opi, const struct fz_op *op,
-			  const struct fz_obs *ob)
+/* One answer of lseek(SEEK_DATA or SEEK_HOLE), as the model reads it. */
+struct lseek_answer {
+	unsigned int from;	/* page asked from */
+	bool data;		/* SEEK_DATA, else SEEK_HOLE */
+	int32_t ans;		/* page, or -errno */
+	bool walk;		/* a walk's call, asked again at once: */
+	int32_t again;		/* ...what that second call answered */
+};
+
+/*
+ * The xarray leaf flicker (docs/findings/seek-hole-flicker.md, "Signature")
+ * and nothing else: a walk's answer called the data page `page` a hole
+ * while a collapse of its PMD may have been in flight, the same call asked
+ * again at once answered otherwise, and the offsets are those of a walker
+ * that climbed out of a leaf onto the sibling entries of the new huge
+ * folio.  SEEK_HOLE: page is the answer, at a leaf boundary that is not
+ * the PMD's and past the walk's own start.  SEEK_DATA: page is the first
+ * data page it skipped, whose leaf starts past the walk's start and not at
+ * a PMD boundary, and the answer is the end of that page's PMD (a PMD
+ * boundary) or ENXIO with that PMD the file's last.  6.1's uptodate
+ * flicker (the walk's own start, the PMD's start, a repeat that agrees)
+ * stays data-vanished.
+ */
+static bool leaf_flicker(const struct model *m, int file, unsigned int page,
+			 const struct lseek_answer *a)
 {
+	unsigned int leaf = page - page % FZ_LEAF_PAGES, end;
+
+	if (!a->walk || a->again == a->ans || !collapse_in_flight(m, file, page / FZ_PMD_PAGES))
+		return false;
+	if (!a->data)
+		return page % FZ_LEAF_PAGES == 0 && page % FZ_PMD_PAGES && page > a->from;
+	if (a->ans == -ENXIO)
+		end = m->st.size[file];
+	else if (a->ans > 0 && a->ans % FZ_PMD_PAGES == 0)
+		end = a->ans;
+	else
+		return false;
+	return leaf > a->from && leaf % FZ_PMD_PAGES &&
+	       (end - 1) / FZ_PMD_PAGES == page / FZ_PMD_PAGES;
+}
+
+static void answer_text(int32_t ans, char *buf, size_t len)
+{
+	if (ans >= 0)
+		snprintf(buf, len, "%d", ans);
+	else
+		snprintf(buf, len, "%s", ans == -ENXIO ? "ENXIO" : "an error");
+}
+
+/*
+ * The answer calls `page` a hole, and the model knows it is data (what
+ * probe_says() would call data-vanished): the answer is wrong, and none
+ * of the rest of it is believed.  Returns true when judging stops.
+ */
+static bool lseek_vanished(struct model *m, int opi, int file, unsigned int page,
+			   const struct lseek_answer *a, const char *how)
+{
+	char what[160], first[16], again[16];
+
+	if (!a->walk)
+		return probe_says(m, opi, file, page, true, how);
+	answer_text(a->ans, first, sizeof(first));
+	answer_text(a->again, again, sizeof(again));
+	if (leaf_flicker(m, file, page, a)) {
+		snprintf(what, sizeof(what), "%s from %u: %s, again %s, in a collapse: xarray leaf flicker",
+			 how, a->from, first, again);
+		return finding(m, FV_SEEK_FLICKER, opi, file, page, what);
+	}
+	snprintf(what, sizeof(what), "%s from page %u answered %s (at once again %s): a hole",
+		 how, a->from, first, again);
+	return finding(m, FV_DATA_VANISHED, opi, file, page, what);
+}
+
+/* A data page for the model: what a probe may not call a hole. */
+static bool known_data(const struct model *m, int file, unsigned int page)
+{
+	return !(m->pg[file][page].s & (S_HOLE | S_FALLOC));
+}
+
+/*
+ * What one lseek answer claims, page by page, as a single-page probe of
+ * each would: SEEK_HOLE's h, that [from, h) is data and h a hole (EOF is
+ * not a page); SEEK_DATA's d, that [from, d) are holes and d data, and
+ * ENXIO that no page from `from` to EOF is data.  Beyond EOF nothing is
+ * claimed.  Returns true when judging stops.
+ */
+static bool judge_lseek(struct model *m, int opi, int file, const struct lseek_answer *a,
+			const char *how)
+{
+	unsigned int size = m->st.size[file], i, q;
+
+	if (a->from >= size)
+		return false;
+	if (a->ans == -ENXIO && a->data) {
+		q = size;
+	} else {
+		if (a->ans < 0 || (unsigned int)a->ans < a->from || (unsigned int)a->ans > size)
+			return false;
+		q = a->ans;
+	}
+	for (i = a->from; i < q; i++) {
+		if (a->data && known_data(m, file, i))
+			return lseek_vanished(m, opi, file, i, a, how);
+		if (probe_says(m, opi, file, i, a->data, how))
+			return true;
+	}
+	if (q == size)
+		return false;
+	if (!a->data && known_data(m, file, q))
+		return lseek_vanished(m, opi, file, q, a, how);
+	return probe_says(m, opi, file, q, !a->data, how);
+}
+
+static void model_seek(struct model *m, int opi, const struct fz_record *r)
+{
+	const struct fz_op *op = &r->op[opi];
+	const struct fz_obs *ob = &r->obs[opi];
+	struct lseek_answer a = {
+		.from = op->page, .data = op->sub == PRB_SEEK_DATA,
+		.ans = ob->ret ? ob->ret : ob->val,
+	};
+
+	judge_lseek(m, opi, op->file, &a, a.data ? "lseek(SEEK_DATA)" : "lseek(SEEK_HOLE)");
+}
+
+static void model_mincore(struct model *m, int opi, const struct fz_record *r)
+{
+	const struct fz_op *op = &r->op[opi];
+	const struct fz_obs *ob = &r->obs[opi];
 	const struct fz_slot *sl = &m->st.slot[fz_proc_of(op->actor)][op->slot];
 	unsigned int i;
 
@@ -301,6 +438,120 @@ static void judge_mincore(struct model *m, int opi, const struct fz_op *op,
 		if (probe_says(m, opi, sl->file, page, !resident, "mincore"))
 			return;
 	}
+}
+
+/*
+ * A walk's calls, from its log: each answer is judged as a probe of its
+ * own at the moment it was asked (a collapse or khugepaged may have run
+ * before each).  The model asks the log only what the kernel answered:
+ * what was asked must be what the probe asks, else it is our bug.
+ * Returns the number of calls, or -1 after an internal finding.
+ */
+static int walk_calls(struct model *m, int opi, const struct fz_record *r,
+		      const struct fz_walk **calls, unsigned int max)
+{
+	unsigned int k, n = 0, nw = r->nwalks < FZ_MAX_WALK_CALLS ? r->nwalks : FZ_MAX_WALK_CALLS;
+
+	for (k = 0; k < nw; k++) {
+		if (r->walk[k].op != opi)
+			continue;
+		if (n == max) {
+			n = max + 1;
+			break;
+		}
+		calls[n++] = &r->walk[k];
+	}
+	if (n <= max && (n || r->obs[opi].ret))
+		return n;
+	m->fd.kind = FV_INTERNAL;
+	m->fd.op = opi;
+	snprintf(m->fd.why, sizeof(m->fd.why),
+		 "internal: op %d, a walk, logged %s%u calls", opi, n > max ? "more than " : "",
+		 n > max ? max : n);
+	return -1;
+}
+
+static bool walk_internal(struct model *m, int opi, unsigned int k, const struct fz_walk *w)
+{
+	m->fd.kind = FV_INTERNAL;
+	m->fd.op = opi;
+	snprintf(m->fd.why, sizeof(m->fd.why),
+		 "internal: op %d's walk call %u asked %s from page %u, not what the walk asks",
+		 opi, k, w->data ? "SEEK_DATA" : "SEEK_HOLE", w->from);
+	return true;
+}
+
+/* Both answers of one call, the second after whatever may run in between. */
+static bool judge_walk_call(struct model *m, int opi, int file, const struct fz_walk *w)
+{
+	const char *how = w->data ? "walk: lseek(SEEK_DATA)" : "walk: lseek(SEEK_HOLE)";
+	struct lseek_answer a = {
+		.from = w->from, .data = w->data, .walk = true,
+		.ans = w->ans[0], .again = w->ans[1],
+	};
+
+	if (judge_lseek(m, opi, file, &a, how))
+		return true;
+	background(m);
+	a.ans = w->ans[1];
+	a.again = w->ans[0];
+	if (judge_lseek(m, opi, file, &a, how))
+		return true;
+	background(m);
+	return false;
+}
+
+/* One call, from the op's page: SEEK_HOLE (walk-hole) or SEEK_DATA (walk-data). */
+static void model_walk_one(struct model *m, int opi, const struct fz_record *r, bool data)
+{
+	const struct fz_op *op = &r->op[opi];
+	const struct fz_walk *w;
+	int n = walk_calls(m, opi, r, &w, 1);
+
+	if (n <= 0)
+		return;
+	if (w->from != op->page || w->data != data) {
+		walk_internal(m, opi, 0, w);
+		return;
+	}
+	judge_walk_call(m, opi, op->file, w);
+}
+
+static void model_walk_hole(struct model *m, int opi, const struct fz_record *r)
+{
+	model_walk_one(m, opi, r, false);
+}
+
+static void model_walk_data(struct model *m, int opi, const struct fz_record *r)
+{
+	model_walk_one(m, opi, r, true);
+}
+
+/*
+ * From page 0: SEEK_DATA, SEEK_HOLE from its answer, SEEK_DATA from that
+ * one's, ..., each from the first answer of the call before, until an
+ * answer that does not move forward (fz_walk_goes_on()), EOF's ENXIO, or
+ * FZ_WALK_FULL_CALLS calls.
+ */
+static void model_walk_full(struct model *m, int opi, const struct fz_record *r)
+{
+	const struct fz_walk *w[FZ_WALK_FULL_CALLS];
+	unsigned int from = 0;
+	int n = walk_calls(m, opi, r, w, FZ_WALK_FULL_CALLS), k;
+
+	for (k = 0; k < n; k++) {
+		bool data = !(k % 2);
+
+		if (w[k]->from != from || w[k]->data != data ||
+		    (k && !fz_walk_goes_on(!data, w[k - 1]->from, w[k - 1]->ans[0]))) {
+			walk_internal(m, opi, k, w[k]);
+			return;
+		}
+		from = w[k]->ans[0];
+	}
+	for (k = 0; k < n; k++)
+		if (judge_walk_call(m, opi, r->op[opi].file, w[k]))
+			return;
 }
 
 /* Is the op's range the whole of a PMD that the file covers? */
@@ -502,12 +753,6 @@ static void model_touch(struct model *m, int opi, const struct fz_record *r)
 		judge_fault_fill(m, opi, file, page);
 }
 
-/* A collapse or khugepaged in flight could have locked the page: EEXIST may pass. */
-static bool collapse_in_flight(const struct model *m, int file, int pmd)
-{
-	return m->kh_possible[file][pmd] || m->pending_collapse[file][pmd];
-}
-
 static void judge_uffdio(struct model *m, int opi, const struct fz_op *op,
 			 const struct fz_obs *ob)
 {
@@ -665,12 +910,19 @@ static void model_uffdio(struct model *m, int opi, const struct fz_record *r)
 	judge_uffdio(m, opi, &r->op[opi], &r->obs[opi]);
 }
 
+static void (*const probe_model_fn[PRB_NR])(struct model *m, int opi,
+					    const struct fz_record *r) = {
+	FZ_PROBES(FZ_SKIP, FZ_SKIP, FZ_TAKE)
+};
+
+bool fz_model_probe_has(enum fz_probe p)
+{
+	return p < PRB_NR && probe_model_fn[p];
+}
+
 static void model_probe(struct model *m, int opi, const struct fz_record *r)
 {
-	if (r->op[opi].sub == PRB_MINCORE)
-		judge_mincore(m, opi, &r->op[opi], &r->obs[opi]);
-	else
-		judge_seek(m, opi, &r->op[opi], &r->obs[opi]);
+	probe_model_fn[r->op[opi].sub](m, opi, r);
 }
 
 static void model_join(struct model *m, int opi, const struct fz_record *r)

@@ -27,9 +27,6 @@ static const char * const via_names[VIA_NR] = {
 static const char * const uffdio_names[UIO_NR] = {
 	"UFFDIO_COPY", "UFFDIO_ZEROPAGE", "UFFDIO_CONTINUE", "UFFDIO_WAKE",
 };
-static const char * const probe_names[PRB_NR] = {
-	"SEEK_DATA", "SEEK_HOLE", "mincore",
-};
 static const char * const numa_names[NUMA_NR] = {
 	"mbind", "set_mempolicy", "move_pages", "migrate_pages",
 };
@@ -143,12 +140,17 @@ static void format_uffdio(const struct fz_op *op, const char *who, char *buf, si
 
 static void format_probe(const struct fz_op *op, const char *who, char *buf, size_t len)
 {
-	if (op->sub == PRB_MINCORE)
-		snprintf(buf, len, "%smincore slot %u pages %u-%u", who,
+	const struct fz_probe_desc *p = op->sub < PRB_NR ? &fz_probe_desc[op->sub] : NULL;
+
+	if (!p)
+		snprintf(buf, len, "%s?", who);
+	else if (p->on == PRB_ON_SLOT)
+		snprintf(buf, len, "%s%s slot %u pages %u-%u", who, p->text,
 			 op->slot, op->page, last_page(op));
 	else
-		snprintf(buf, len, "%slseek %s file %u from page %u", who,
-			 pick(probe_names, PRB_NR, op->sub), op->file, op->page);
+		snprintf(buf, len, "%s%s file %u from page %u%s%s", who, p->text,
+			 op->file, op->page, p->on == PRB_ON_FILE ? " to EOF" : "",
+			 p->walk ? ", each call asked twice" : "");
 }
 
 static void format_numa(const struct fz_op *op, const char *who, char *buf, size_t len)
@@ -607,8 +609,10 @@ static enum fz_applies applies_probe(const struct fz_struct *s, const struct fz_
 {
 	if (op->sub >= PRB_NR)
 		return FZ_NOT_APPLICABLE;
-	if (op->sub == PRB_MINCORE)
+	if (fz_probe_desc[op->sub].on == PRB_ON_SLOT)
 		return slot_range(s, op, FZ_MINCORE_MAX) ? FZ_APPLIES : FZ_NOT_APPLICABLE;
+	if (fz_probe_desc[op->sub].on == PRB_ON_FILE)
+		op->page = 0;
 	if (op->page >= FZ_FILE_PAGES)
 		return FZ_NOT_APPLICABLE;
 	op->npages = 1;
@@ -825,6 +829,19 @@ void fz_struct_advance(struct fz_struct *s, const struct fz_op *op,
 
 const struct fz_op_desc fz_op_desc[OP_NR_KINDS] = {
 	FZ_OPS(FZ_DESC, FZ_SKIP, FZ_SKIP, FZ_SKIP)
+};
+
+#define FZ_PROBE_DESC(nm, txt, w, where, is_walk)	\
+	{						\
+		.name = nm,				\
+		.text = txt,				\
+		.weight = w,				\
+		.on = where,				\
+		.walk = is_walk,			\
+	}
+
+const struct fz_probe_desc fz_probe_desc[PRB_NR] = {
+	FZ_PROBES(FZ_PROBE_DESC, FZ_SKIP, FZ_SKIP)
 };
 
 /* struct fz_op keeps the kind in a uint8_t */

@@ -52,10 +52,10 @@ int fz_repro_write(FILE *f, const struct fz_op *ops, unsigned int n,
 	fprintf(f, " *\n * Build: cc -static -O2 -pthread%s -o repro repro.c%s\n"
 		" * Run as root: exit 1 = the kernel broke the userfaultfd MISSING\n"
 		" * contract, 0 = it kept it in 5 runs, 4 = cannot test here.\n"
-		" * fill-on-alloc%s.\n */\n",
+		" * Known gaps (fill-on-alloc, seek-flicker): %s.\n */\n",
 		uring ? " -DFZ_HAVE_LIBURING" : "", uring ? " -luring" : "",
-		fd->kind == FV_FILL_ON_ALLOC ? " fails it: it is this finding" :
-		" is counted, not failed, unless UFFDC_STRICT=1");
+		fz_verdict_known_gap(fd->kind) ? "this one is the finding: it fails" :
+		"counted, not failed, unless UFFDC_STRICT=1");
 	fputs(fz_repro_lib, f);
 	fprintf(f, "\nstatic const struct fz_op repro_ops[] = {\n");
 	for (i = 0; i < n; i++) {
@@ -67,10 +67,10 @@ int fz_repro_write(FILE *f, const struct fz_op *ops, unsigned int n,
 			i, d, fz_op_desc[o->kind < OP_NR_KINDS ? o->kind : 0].id, o->actor,
 			o->async, o->slot, o->file, o->sub, o->arg, o->page, o->npages, o->gen);
 	}
-	/* a fill-on-alloc reproducer fails on it; any other, with $UFFDC_STRICT=1 */
+	/* a known gap's reproducer fails on it; any other, with $UFFDC_STRICT=1 */
 	fprintf(f, "};\n\nint main(void)\n{\n"
 		"\treturn fz_replay(repro_ops, sizeof(repro_ops) / sizeof(repro_ops[0]), 5, true,\n"
 		"\t\t\t %s);\n"
-		"}\n", fd->kind == FV_FILL_ON_ALLOC ? "true" : "suite_strict()");
+		"}\n", fz_verdict_known_gap(fd->kind) ? "true" : "suite_strict()");
 	return ferror(f) ? -1 : 0;
 }

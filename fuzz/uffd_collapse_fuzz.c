@@ -36,7 +36,7 @@ struct opts {
 	long generate;
 	bool minimize;
 	bool verbose;
-	bool strict;			/* fill-on-alloc fails the run (--strict, UFFDC_STRICT=1) */
+	bool strict;			/* known gaps fail the run (--strict, UFFDC_STRICT=1) */
 	unsigned int ignore;		/* bit per enum fz_verdict_kind */
 	unsigned int min_nodes;
 };
@@ -53,8 +53,9 @@ static void usage(FILE *f)
 		"  --no-minimize     save a finding as found\n"
 		"  --min-nodes N     SKIP unless the machine has N NUMA nodes\n"
 		"  --ignore K[,K]    count findings of these kinds (e.g. lost-fault) and go on\n"
-		"  --strict          fill-on-alloc is a finding (also $UFFDC_STRICT=1); by default\n"
-		"                    it is counted and the model goes on judging the sequence\n"
+		"  --strict          the known gaps fill-on-alloc and seek-flicker are findings (also\n"
+		"                    $UFFDC_STRICT=1); by default they are counted and the model\n"
+		"                    goes on judging the sequence\n"
 		"  --json FILE       append a summary line\n"
 		"  --generate ITER   print sequence ITER of --seed and exit\n"
 		"  --replay FILE     run a sequence file (--runs times, default 5); exit 1 on a violation\n"
@@ -378,39 +379,67 @@ static void add_stats(struct fz_exec_stats *a, const struct fz_exec_stats *b)
 	a->kh_scans += b->kh_scans;
 }
 
-/* fill-on-alloc the model let through (not strict): how often, and the first */
-struct fill_count {
+/* Known gaps the model let through (not strict), by kind: how often, and the first. */
+struct gap_count {
 	uint64_t seqs, pages, iter;
 	struct fz_ignored first;
 };
 
-static void count_fill(struct fill_count *fc, const struct fz_finding *fd, uint64_t iter,
+static void count_gaps(struct gap_count *gc, const struct fz_finding *fd, uint64_t iter,
 		       bool verbose)
 {
-	if (!fd->fill.n)
-		return;
-	if (!fc->seqs++) {
-		fc->iter = iter;
-		fc->first = fd->fill;
+	unsigned int k;
+
+	for (k = 0; k < FV_NR; k++) {
+		const struct fz_ignored *ig = &fd->gap[k];
+
+		if (!ig->n)
+			continue;
+		if (!gc[k].seqs++) {
+			gc[k].iter = iter;
+			gc[k].first = *ig;
+		}
+		gc[k].pages += ig->n;
+		if (verbose)
+			printf("# iteration %llu: %s (ignored) at op %d: %s\n",
+			       (unsigned long long)iter, fz_verdict_name(k), ig->op, ig->why);
 	}
-	fc->pages += fd->fill.n;
-	if (verbose)
-		printf("# iteration %llu: fill-on-alloc (ignored) at op %d: %s\n",
-		       (unsigned long long)iter, fd->fill.op, fd->fill.why);
 }
 
-static void print_fill(const struct fill_count *fc, const struct opts *o)
+/* "fill-on-alloc, seek-flicker": the known gaps, for messages */
+static const char *gap_names(void)
 {
+	static char names[100];
+	unsigned int k;
+
+	if (names[0])
+		return names;
+	for (k = 0; k < FV_NR; k++)
+		if (fz_verdict_known_gap(k))
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 names[0] ? ", " : "", fz_verdict_name(k));
+	return names;
+}
+
+static void print_gaps(const struct gap_count *gc, const struct opts *o)
+{
+	unsigned int k;
+
 	if (o->strict) {
-		printf("# fill-on-alloc: a finding (strict)\n");
+		printf("# %s: findings (strict)\n", gap_names());
 		return;
 	}
-	printf("# fill-on-alloc=%llu (ignored; UFFDC_STRICT=1 or --strict to fail): %llu pages\n",
-	       (unsigned long long)fc->seqs, (unsigned long long)fc->pages);
-	if (fc->seqs)
-		printf("# first fill-on-alloc: iteration %llu (seed 0x%llx), op %d: %s\n",
-		       (unsigned long long)fc->iter, (unsigned long long)o->seed, fc->first.op,
-		       fc->first.why);
+	for (k = 0; k < FV_NR; k++) {
+		if (!fz_verdict_known_gap(k))
+			continue;
+		printf("# %s=%llu (ignored; UFFDC_STRICT=1 or --strict to fail): %llu pages\n",
+		       fz_verdict_name(k), (unsigned long long)gc[k].seqs,
+		       (unsigned long long)gc[k].pages);
+		if (gc[k].seqs)
+			printf("# first %s: iteration %llu (seed 0x%llx), op %d: %s\n",
+			       fz_verdict_name(k), (unsigned long long)gc[k].iter,
+			       (unsigned long long)o->seed, gc[k].first.op, gc[k].first.why);
+	}
 }
 
 static int fuzz(const struct opts *o)
@@ -423,7 +452,7 @@ static int fuzz(const struct opts *o)
 	struct fz_finding fd = { .kind = FV_NONE };
 	struct fz_record *r = fz_record_alloc();
 	struct fz_cov cov = { 0 };
-	struct fill_count fc = { 0 };
+	struct gap_count gc[FV_NR] = { 0 };
 	uint64_t ignored[FV_NR] = { 0 }, under = 0, filled;
 	bool skipped;
 	double t0 = mono_ns() / 1e9, first = -1, el;
@@ -437,9 +466,9 @@ static int fuzz(const struct opts *o)
 
 	printf("TAP version 13\n1..1\n");
 	printf("# uffd_collapse_fuzz: seed 0x%llx, %g s, %u ops per sequence, "
-	       "NUMA nodes %d (libnuma), swap %s, fill-on-alloc %s\n", (unsigned long long)o->seed,
+	       "NUMA nodes %d (libnuma), swap %s, %s %s\n", (unsigned long long)o->seed,
 	       o->duration, o->nops, nodes, mo.mincore_hole_is_evidence ? "off" : "on",
-	       o->strict ? "fails (strict)" : "counted");
+	       gap_names(), o->strict ? "fail (strict)" : "counted");
 	printf("# replay one sequence: uffd_collapse_fuzz --seed 0x%llx --generate ITER > seq.txt; "
 	       "uffd_collapse_fuzz --replay seq.txt\n", (unsigned long long)o->seed);
 	fflush(stdout);
@@ -461,7 +490,7 @@ static int fuzz(const struct opts *o)
 			break;
 		}
 		fd = fz_judge(r, &mo);
-		count_fill(&fc, &fd, iter, o->verbose);
+		count_gaps(gc, &fd, iter, o->verbose);
 		fz_cover(r, &cov);
 		add_stats(&agg, &r->st);
 		skipped = fd.kind != FV_NONE && (o->ignore >> fd.kind & 1);
@@ -491,7 +520,7 @@ static int fuzz(const struct opts *o)
 	for (k = 0; k < CR_NR; k++)
 		under += cov.collapse[k][1];
 	fz_cov_print(stdout, &cov, &agg);
-	print_fill(&fc, o);
+	print_gaps(gc, o);
 	for (k = 1; k < FV_NR; k++)
 		if (ignored[k])
 			printf("# ignored findings: %s=%llu\n", fz_verdict_name(k),
@@ -504,12 +533,23 @@ static int fuzz(const struct opts *o)
 			fprintf(j, "{\"seed\":%llu,\"seconds\":%.3f,\"execs\":%llu,\"execs_per_s\":%.2f,"
 				"\"finding\":\"%s\",\"first_finding_s\":%.3f,\"minimized_ops\":%u,"
 				"\"collapses_filled\":%llu,\"collapses_under_registration\":%llu,"
-				"\"numa_nodes\":%u,\"numa_ops\":%u,\"uring_ops\":%u,\"fill_on_alloc\":%llu,\"strict\":%s}\n",
+				"\"numa_nodes\":%u,\"numa_ops\":%u,\"uring_ops\":%u,",
 				(unsigned long long)o->seed, el, (unsigned long long)cov.execs,
 				cov.execs / (el > 0 ? el : 1), fz_verdict_name(fd.kind), first, m,
 				(unsigned long long)filled, (unsigned long long)under,
-				agg.numa_nodes, agg.numa_ops_ok, agg.uring_ops,
-				(unsigned long long)fc.seqs, o->strict ? "true" : "false");
+				agg.numa_nodes, agg.numa_ops_ok, agg.uring_ops);
+			/* "fill_on_alloc":N, "seek_flicker":N: sequences with one */
+			for (k = 0; k < FV_NR; k++) {
+				const char *c;
+
+				if (!fz_verdict_known_gap(k))
+					continue;
+				fputc('"', j);
+				for (c = fz_verdict_name(k); *c; c++)
+					fputc(*c == '-' ? '_' : *c, j);
+				fprintf(j, "\":%llu,", (unsigned long long)gc[k].seqs);
+			}
+			fprintf(j, "\"strict\":%s}\n", o->strict ? "true" : "false");
 			fclose(j);
 		}
 	}
@@ -552,7 +592,7 @@ static int read_seq(const char *path, struct fz_op *ops, struct fz_finding *fd)
 	return n;
 }
 
-/* A saved fill-on-alloc finding replays strict: it is what the file shows. */
+/* A saved known gap (fill-on-alloc, seek-flicker) replays strict: it is what the file shows. */
 static int replay(const struct opts *o)
 {
 	static struct fz_op ops[FZ_MAX_OPS];
@@ -560,7 +600,7 @@ static int replay(const struct opts *o)
 	int n = read_seq(o->replay, ops, &fd);
 
 	return n < 0 ? 2 : fz_replay(ops, n, o->runs, o->verbose,
-				     o->strict || fd.kind == FV_FILL_ON_ALLOC);
+				     o->strict || fz_verdict_known_gap(fd.kind));
 }
 
 static int check(const struct opts *o)
