@@ -980,6 +980,14 @@ struct fz_finding fz_judge(const struct fz_record *r, const struct fz_model_opts
 	m.fd.kind = FV_NONE;
 	m.fd.op = -1;
 	m.fd.page = -1;
+	/* Faults past the log's room were not kept: judging would invent losses. */
+	if (r->nfaults > FZ_MAX_FAULTS) {
+		snprintf(m.fd.why, sizeof(m.fd.why),
+			 "internal: %u faults, the record keeps %u: cannot judge the sequence",
+			 r->nfaults, FZ_MAX_FAULTS);
+		m.fd.kind = FV_INTERNAL;
+		return m.fd;
+	}
 
 	for (i = 0; i < r->nops && m.fd.kind == FV_NONE; i++) {
 		struct fz_op op = r->op[i];
