@@ -287,11 +287,13 @@ bool agent_landed(struct agent_ctx *c, enum collapse_agent a)
 	/*
 	 * shmem charges a folio's every page to st_blocks when it allocates
 	 * it, uptodate or not (fallocate's are not, and SEEK_DATA calls
-	 * them holes): a fill that allocated a block's worth made a large
-	 * folio.
+	 * them holes): a fill that allocated a block's worth made a folio
+	 * of the size under test.  More is another size (the kernel did not
+	 * take the one the scenario allows), not a landing.  Without
+	 * st_blocks, judge by the file.
 	 */
 	if (agent_ops(a)->fills)
-		return c->allocated >= block ||
+		return c->allocated >= 0 ? c->allocated == block :
 		       backing_filled(c->b, c->trigger / block * block, block);
 	return agent_ranges_filled(c) == c->nranges;
 }

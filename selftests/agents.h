@@ -133,7 +133,7 @@ int agent_act(struct agent_ctx *c, enum collapse_agent a);
 
 /*
  * After agent_act(), did the agent make a huge page: every range filled, or for a fill agent
- * the naturally aligned c->block pages around c->trigger?
+ * one folio of c->block pages, the naturally aligned block around c->trigger?
  */
 bool agent_landed(struct agent_ctx *c, enum collapse_agent a);
 

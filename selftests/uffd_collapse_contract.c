@@ -590,8 +590,9 @@ static enum outcome run_scenario(struct __test_metadata *_metadata, struct run *
 	r->ranges_filled = ranges_filled(r);
 	print_exercised(_metadata, r, "control (no registration)", NULL);
 	if (agent_ops(variant->agent)->fills && !agent_landed(&r->ac, variant->agent))
-		return out(r, OUT_SKIP, "control: %s of page %u allocated no huge page around it without any registration (%s): this kernel does not allocate one here, nothing to test",
-		     agent_name(variant->agent), r->trigger,
+		return out(r, OUT_SKIP, "control: %s of page %u allocated %ld page(s), not one %u KiB folio around it, without any registration (%s): this kernel does not allocate one here, nothing to test",
+		     agent_name(variant->agent), r->trigger, r->ac.allocated,
+		     r->block * (unsigned int)(r->ps / 1024),
 		     err ? strerror(-err) : "no error");
 	if (r->ranges_filled < r->nranges && !agent_ops(variant->agent)->fills)
 		return out(r, OUT_SKIP, "control: %s filled %u of %u huge ranges without any registration (last error: %s): this kernel does not collapse the scenario, nothing to test",
