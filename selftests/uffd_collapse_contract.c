@@ -488,9 +488,15 @@ FIXTURE_SETUP(contract)
 	settings.thp_enabled = THP_MADVISE;
 	settings.thp_defrag = THP_DEFRAG_MADVISE;
 	settings.shmem_enabled = SHMEM_ADVISE;
-	/* Other agents' tests must not race a fast khugepaged. */
+	/*
+	 * Other agents' tests must not race a fast khugepaged, nor a scan
+	 * still running from a khugepaged test (our mm stays on its list):
+	 * with max_ptes_none 0 it collapses no range with a hole, which
+	 * MADV_COLLAPSE ignores.
+	 */
 	settings.khugepaged.scan_sleep_millisecs = 100000;
 	settings.khugepaged.pages_to_scan = 8;
+	settings.khugepaged.max_ptes_none = 0;
 	/* The PMD size follows the top-level knobs (6.8+ have per-size ones). */
 	if (order >= 0 && order < NR_ORDERS) {
 		settings.hugepages[order].enabled = THP_INHERIT;
