@@ -50,7 +50,7 @@ static int private_mount_ns(void)
 	return 0;
 }
 
-static int open_tmpfs(struct backing *b, char *why, size_t whylen)
+static int open_tmpfs(struct backing *b, bool linked, char *why, size_t whylen)
 {
 	char opts[64], path[96];
 	int ret;
@@ -82,7 +82,8 @@ static int open_tmpfs(struct backing *b, char *why, size_t whylen)
 		snprintf(why, whylen, "open %s: %s", path, strerror(errno));
 		return ret;
 	}
-	unlink(path);
+	if (!linked)
+		unlink(path);
 	return 0;
 }
 
@@ -165,7 +166,13 @@ static int open_memfd_sized(struct backing *b, char *why, size_t whylen)
 
 static int open_tmpfs_sized(struct backing *b, char *why, size_t whylen)
 {
-	return open_tmpfs(b, why, whylen) ?: size_file(b, why, whylen);
+	return open_tmpfs(b, false, why, whylen) ?: size_file(b, why, whylen);
+}
+
+/* Linked: freed with the instance, once detached (ready_tmpfs()) and closed. */
+static int open_tmpfs_linked_sized(struct backing *b, char *why, size_t whylen)
+{
+	return open_tmpfs(b, true, why, whylen) ?: size_file(b, why, whylen);
 }
 
 /* tmpfs: remount with the huge= option under test, then let go of it. */
@@ -296,6 +303,10 @@ const struct backing_ops backing_kinds[BK_NR] = {
 	[BK_TMPFS] = {
 		.name = "tmpfs", FILE_OPS,
 		.open = open_tmpfs_sized, .ready = ready_tmpfs,
+	},
+	[BK_TMPFS_LINKED] = {
+		.name = "tmpfs-linked", FILE_OPS,
+		.open = open_tmpfs_linked_sized, .ready = ready_tmpfs,
 	},
 	[BK_SHM_ANON] = {
 		.name = "shared-anon", FILE_OPS,

@@ -17,6 +17,12 @@
 enum backing_kind {
 	BK_MEMFD,		/* memfd_create(): the internal shm mount */
 	BK_TMPFS,		/* a private tmpfs mount with a huge= option */
+	/*
+	 * The same with the file left linked: shmem maps an unlinked file
+	 * as anonymous shared memory, whose faults follow the per-size
+	 * knobs; a linked one's faults follow huge= alone.
+	 */
+	BK_TMPFS_LINKED,
 	BK_SHM_ANON,		/* MAP_SHARED | MAP_ANONYMOUS */
 	BK_ANON_PRIVATE,	/* MAP_PRIVATE | MAP_ANONYMOUS: no file at all */
 	BK_NR,
