@@ -64,6 +64,17 @@ enum holes {
 	HOLES_DENSE,	/* few holes */
 	HOLES_TAIL,	/* holes only at the end */
 	HOLES_ALL,	/* no data: a large folio can only go into an empty block */
+	HOLES_BUDDY,	/* data only next to the fill's block: no larger folio fits */
+};
+
+/*
+ * How an mTHP fill scenario gets one size below PMD allocated, size after
+ * size: an index into mthp_ways[].
+ */
+enum mthp_way {
+	MTHP_NONE,	/* not an mTHP scenario: PMD size */
+	MTHP_KNOBS,	/* hugepages-<size>kB/shmem_enabled: that size alone */
+	MTHP_NEIGHBOUR,	/* huge= allows every size: data leaves that one free */
 };
 
 /* Actor ids in the ledger. */
@@ -143,10 +154,34 @@ FIXTURE_VARIANT(contract) {
 	 */
 	const char *shmem;
 	/*
-	 * Fill agents: run once per shmem mTHP size the kernel offers, that
-	 * size alone allowed (hugepages-<size>kB/shmem_enabled), not PMD.
+	 * Fill agents: run once per shmem mTHP size the kernel offers, below
+	 * PMD, that size chosen the way mthp_ways[] says.
 	 */
-	bool mthp;
+	enum mthp_way mthp;
+};
+
+static const struct mthp_way_ops {
+	/*
+	 * Push hugepages-<size>kB/shmem_enabled with that size alone allowed,
+	 * under the variant's shmem policy (allow_only_order()), instead of
+	 * writing shmem_enabled once populated.
+	 */
+	bool per_size_knobs;
+	/* The SKIP reason when no size got a large folio in the control. */
+	const char *none;
+} mthp_ways[] = {
+	[MTHP_NONE] = { false, NULL },
+	[MTHP_KNOBS] = { true,
+		"no size got a large folio with its hugepages-<size>kB/shmem_enabled alone allowing it: the per-size knobs govern faults on anonymous shmem (a memfd, shared anonymous memory, an unlinked tmpfs file); a linked tmpfs file's faults follow huge= alone, PMD size only" },
+	/*
+	 * tmpfs huge=always|within_size (and memfd under shmem_enabled=) lets
+	 * write(2) and fallocate(2) take any order, PMD first, then the
+	 * largest whose block holds no page yet; the per-size knobs play no
+	 * part.  With data in the buddy of the block of that size
+	 * (HOLES_BUDDY), that size is the largest that fits.
+	 */
+	[MTHP_NEIGHBOUR] = { false,
+		"no write next to data got a folio below the PMD size: this kernel's huge= allocates PMD size or one page (6.12); falling back through the smaller sizes came with \"mm: shmem: fix the strategy for the tmpfs 'huge=' options\" (6.18 has it)" },
 };
 
 /*
@@ -201,6 +236,16 @@ static bool data_none(struct run *r, uint32_t i, uint32_t one)
 	return false;
 }
 
+/*
+ * Only the last page of the buddy of the fill's block (the last r->block
+ * pages of the range, where the trigger is): every larger block holds
+ * data.  No data at PMD size.
+ */
+static bool data_buddy(struct run *r, uint32_t i, uint32_t one)
+{
+	return r->block < r->hp && i == r->hp - 1 - r->block;
+}
+
 static const struct hole_pattern {
 	const char *name;
 	bool (*is_data)(struct run *r, uint32_t i, uint32_t one);
@@ -210,6 +255,7 @@ static const struct hole_pattern {
 	[HOLES_DENSE] = { "dense data", data_dense },
 	[HOLES_TAIL] = { "holes at the end", data_tail_holes },
 	[HOLES_ALL] = { "no data", data_none },
+	[HOLES_BUDDY] = { "one data page, in the buddy of the fill's block", data_buddy },
 };
 
 static void geometry_layout(struct run *r)
@@ -254,9 +300,10 @@ static int populate(struct run *r)
 	}
 	/*
 	 * Only now: under always, the first pwrite would fill the range.
-	 * (mTHP scenarios set the policy of their one size instead.)
+	 * (mTHP scenarios by per-size knobs set the policy of their one size
+	 * instead.)
 	 */
-	if (r->v->shmem && !r->v->mthp) {
+	if (r->v->shmem && !mthp_ways[r->v->mthp].per_size_knobs) {
 		ret = thp_write("shmem_enabled", r->v->shmem);
 		if (ret)
 			return ret;
@@ -414,7 +461,7 @@ static void run_reset(struct run *r)
 	memset(r->vaddr, 0, sizeof(r->vaddr));
 	agent_ctx_reset(&r->ac);
 	backing_close(&r->b);
-	if (r->v->shmem && !r->v->mthp)
+	if (r->v->shmem && !mthp_ways[r->v->mthp].per_size_knobs)
 		thp_write("shmem_enabled", "advise");
 	ledger_reset(r->l);
 }
@@ -713,6 +760,7 @@ static int allow_only_order(const FIXTURE_VARIANT(contract) *variant, int order)
 TEST_F_TIMEOUT(contract, missing_faults, 300)
 {
 	struct run *r = &self->r;
+	const struct mthp_way_ops *way = &mthp_ways[variant->mthp];
 	unsigned long orders = variant->mthp ? thp_shmem_supported_orders() : 0;
 	unsigned int tried = 0, xfails = 0, kb;
 	char done[512] = "", skipped[512] = "";
@@ -738,12 +786,14 @@ TEST_F_TIMEOUT(contract, missing_faults, 300)
 		if (!(orders & (1UL << order)))
 			continue;
 		kb = (r->ps / 1024) << order;
-		ASSERT_EQ(0, allow_only_order(variant, order));
+		if (way->per_size_knobs)
+			ASSERT_EQ(0, allow_only_order(variant, order));
 		run_reset(r);
 		r->block = 1u << order;
 		log_scenario(_metadata, r, variant);
 		o = run_scenario(_metadata, r, variant, &vd);
-		ASSERT_EQ(0, thp_pop_settings());
+		if (way->per_size_knobs)
+			ASSERT_EQ(0, thp_pop_settings());
 		if (o == OUT_SKIP) {
 			TH_LOG("%u KiB: SKIP %s", kb, r->why);
 			snprintf(skipped + strlen(skipped), sizeof(skipped) - strlen(skipped),
@@ -758,7 +808,7 @@ TEST_F_TIMEOUT(contract, missing_faults, 300)
 			 o == OUT_XFAIL ? "(fill-on-alloc)" : "");
 	}
 	if (!tried)
-		SKIP(return, "no shmem mTHP size got a large folio in the control (KiB:%s)", skipped);
+		SKIP(return, "%s (control, KiB:%s)", way->none, skipped);
 	if (xfails)
 		XFAIL(return, "fill-on-alloc at %u of %u mTHP sizes (KiB:%s%s%s); docs/findings/fill-on-alloc.md, UFFDC_STRICT=1 fails",
 		      xfails, tried, done, skipped[0] ? "; no large folio at" : "", skipped);
@@ -883,9 +933,46 @@ FIXTURE_VARIANT_ADD(contract, tmpfs_advise_fill_load) {
 };
 
 FIXTURE_VARIANT_ADD(contract, memfd_mthp_fill_load) {
-	.backing = BK_MEMFD, .agent = AGENT_FILL_LOAD, .mthp = true,
+	.backing = BK_MEMFD, .agent = AGENT_FILL_LOAD, .mthp = MTHP_KNOBS,
 	.geo = GEO_WHOLE, .holes = HOLES_ALL, .how = UFFD_VIA_SYSCALL,
 	.resolve = RESOLVE_COPY,
+};
+
+/* tmpfs: the size by the per-size knobs (faults) or by neighbouring data (writes). */
+FIXTURE_VARIANT_ADD(contract, tmpfs_advise_mthp_fill_load) {
+	.backing = BK_TMPFS, .huge = "advise", .agent = AGENT_FILL_LOAD,
+	.mthp = MTHP_KNOBS, .geo = GEO_WHOLE, .holes = HOLES_ALL,
+	.how = UFFD_VIA_SYSCALL, .resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, tmpfs_linked_advise_fill_load) {
+	.backing = BK_TMPFS_LINKED, .huge = "advise", .agent = AGENT_FILL_LOAD,
+	.geo = GEO_WHOLE, .holes = HOLES_ALL, .how = UFFD_VIA_SYSCALL,
+	.resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, tmpfs_linked_advise_mthp_fill_load) {
+	.backing = BK_TMPFS_LINKED, .huge = "advise", .agent = AGENT_FILL_LOAD,
+	.mthp = MTHP_KNOBS, .geo = GEO_WHOLE, .holes = HOLES_ALL,
+	.how = UFFD_VIA_SYSCALL, .resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, tmpfs_always_mthp_fill_pwrite) {
+	.backing = BK_TMPFS, .huge = "always", .agent = AGENT_FILL_PWRITE,
+	.mthp = MTHP_NEIGHBOUR, .geo = GEO_WHOLE, .holes = HOLES_BUDDY,
+	.how = UFFD_VIA_SYSCALL, .resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, tmpfs_within_size_mthp_fill_fallocate) {
+	.backing = BK_TMPFS, .huge = "within_size", .agent = AGENT_FILL_FALLOCATE,
+	.mthp = MTHP_NEIGHBOUR, .geo = GEO_WHOLE, .holes = HOLES_BUDDY,
+	.how = UFFD_VIA_SYSCALL, .resolve = RESOLVE_COPY,
+};
+
+FIXTURE_VARIANT_ADD(contract, memfd_always_mthp_fill_pwrite) {
+	.backing = BK_MEMFD, .agent = AGENT_FILL_PWRITE, .shmem = "always",
+	.mthp = MTHP_NEIGHBOUR, .geo = GEO_WHOLE, .holes = HOLES_BUDDY,
+	.how = UFFD_VIA_SYSCALL, .resolve = RESOLVE_COPY,
 };
 
 FIXTURE_VARIANT_ADD(contract, memfd_madv_other_partial_sparse) {
