@@ -1,36 +1,48 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fill-on-alloc-fault - a shmem large folio allocated at a fault through
- * another mapping fills the holes of a userfaultfd MODE_MISSING range.
+ * fill-on-alloc - a shmem large folio allocated for one page by something
+ * other than a userfaultfd MODE_MISSING registered mapping fills the holes
+ * of the registered range: a fault through another mapping, write(2),
+ * pwrite(2) or fallocate(2).
  *
  * A process that registered MODE_MISSING on a shmem range is owed a
  * UFFD_EVENT_PAGEFAULT for every page it saw missing after the
- * registration.  This program maps one file twice: mapping A is registered
- * MISSING, mapping B is not (and has MADV_HUGEPAGE).  With every page of
- * the range a hole, seen so by SEEK_DATA after UFFDIO_REGISTER, it touches
- * one page through B, then touches another page through A.  If the kernel
- * allocated a large folio for B's fault, the holes of A were filled with
- * zeros and A's touch raises no MISSING fault.
+ * registration.  This program maps one file and registers mapping A
+ * MISSING.  With every page of the range a hole, seen so by SEEK_DATA
+ * after UFFDIO_REGISTER, it fills one page by --action: through mapping B
+ * (not registered, MADV_HUGEPAGE: a load, a store, MADV_POPULATE_READ or
+ * _WRITE), or through the file descriptor, as another process sharing the
+ * file would (write, pwrite, fallocate).  Then it touches another page
+ * through A.  If the kernel allocated a large folio for the fill, A's
+ * holes were filled (with zeros, or left allocated but not uptodate by
+ * fallocate, which the next fault zeroes) and A's touch raises no MISSING
+ * fault.
  *
  * Before that, a control run does the same on a fresh file without any
  * registration, to show that the kernel does allocate a large folio there;
  * when it does not, nothing can be tested (exit 4).
  *
- * Build:  cc -static -O2 -pthread -o fill-on-alloc-fault fill-on-alloc-fault.c
- * Run as root:  ./fill-on-alloc-fault [options]
+ * Build:  cc -static -O2 -pthread -o fill-on-alloc fill-on-alloc.c
+ * Run as root:  ./fill-on-alloc [options]
  *
+ *   --action A       how the page is filled (load):
+ *                    through mapping B: load, store, populate-read,
+ *                    populate-write (a load, a store, MADV_POPULATE_READ
+ *                    or MADV_POPULATE_WRITE);
+ *                    through the file descriptor, one page each: write
+ *                    (lseek(2) and write(2)), pwrite, fallocate (mode 0)
  *   --backing memfd|tmpfs  the file: a memfd (its THP policy is the global
  *                    shmem_enabled knob, or hugepages-<N>kB/shmem_enabled
  *                    for --size NkB: changed for the run, restored after),
  *                    or a file on a tmpfs mounted with huge=POLICY in a
  *                    private mount namespace (no global change) (tmpfs)
- *   --huge always|within_size|advise|never  the THP policy (advise)
+ *   --huge always|within_size|advise|never  the THP policy (advise for the
+ *                    mapping actions, always for the file descriptor ones:
+ *                    a write has no VMA for advise to look at)
  *   --size pmd|NkB[,...]  the large folio sizes to enable: PMD and/or mTHP
  *                    sizes of N kB (mTHP: memfd only); the range is the
  *                    largest of them (pmd)
- *   --action load|store|populate-read|populate-write  what B does to its
- *                    page: a load, a store, MADV_POPULATE_READ/WRITE (load)
- *   --fill-page N    the page B touches (0)
+ *   --fill-page N    the page filled (0)
  *   --touch-page N   the page then touched through A (300 of 512, scaled)
  *   --register F-L   register only pages F to L of the range, e.g. 256-511
  *                    with --size pmd,1024kB: a fixed kernel then falls
@@ -93,7 +105,7 @@
 #define UFFD_USER_MODE_ONLY 1
 #endif
 
-#define PROG "fill-on-alloc-fault"
+#define PROG "fill-on-alloc"
 #define THP_DIR "/sys/kernel/mm/transparent_hugepage"
 #define STATE_DIR "/run/uffd-collapse-suite"
 #define LOCK_FILE STATE_DIR "/thp.lock"
@@ -104,16 +116,21 @@
 
 enum { KEPT = 0, BROKEN = 1, USAGE = 2, ERROR = 3, SKIP = 4 };
 
-enum action { LOAD, STORE, POP_READ, POP_WRITE };
+enum action { LOAD, STORE, POP_READ, POP_WRITE, WRITE, PWRITE, FALLOCATE, NR_ACTIONS };
 
-static const char * const action_names[] = {
-	[LOAD] = "load", [STORE] = "store",
-	[POP_READ] = "populate-read", [POP_WRITE] = "populate-write",
-};
-
-static const char * const action_text[] = {
-	[LOAD] = "a load", [STORE] = "a store",
-	[POP_READ] = "MADV_POPULATE_READ", [POP_WRITE] = "MADV_POPULATE_WRITE",
+/* The actions, as data: each fills one page, through B or the file. */
+static const struct {
+	const char *name;	/* --action */
+	const char *text;	/* in messages */
+	bool by_fd;		/* through the file descriptor, not mapping B */
+} actions[NR_ACTIONS] = {
+	[LOAD] = { "load", "a load", false },
+	[STORE] = { "store", "a store", false },
+	[POP_READ] = { "populate-read", "MADV_POPULATE_READ", false },
+	[POP_WRITE] = { "populate-write", "MADV_POPULATE_WRITE", false },
+	[WRITE] = { "write", "write(2)", true },
+	[PWRITE] = { "pwrite", "pwrite(2)", true },
+	[FALLOCATE] = { "fallocate", "fallocate(2)", true },
 };
 
 static struct {
@@ -130,7 +147,6 @@ static struct {
 	bool control;
 	bool verbose;
 } opt = {
-	.huge = "advise",
 	.nr_sizes = 1,
 	.sizes = "pmd",
 	.reg_first = -1,
@@ -584,13 +600,23 @@ static void ranges(const char *data, long skip, char *buf, size_t len)
 	}
 }
 
-/* ---- the fill: a touch through the other mapping ------------------------ */
+/* ---- the fill: one page, through mapping B or the file ------------------ */
 
-static void fill(char *other)
+/* " through B", for messages; nothing for the file descriptor actions. */
+static const char *via(void)
 {
-	char *page = other + opt.fill_page * psize;
+	return actions[opt.action].by_fd ? "" :
+	       " through an unregistered MADV_HUGEPAGE mapping";
+}
+
+static void fill(int fd, char *other)
+{
+	off_t off = opt.fill_page * psize;
+	char *page = other ? other + off : NULL, buf[psize];
+	ssize_t n = psize;
 	int advice;
 
+	memset(buf, 0x5a, psize);
 	switch (opt.action) {
 	case LOAD:
 		(void)*(volatile char *)page;
@@ -605,13 +631,38 @@ static void fill(char *other)
 			finish(errno == EINVAL ? SKIP : ERROR, "madvise(MADV_POPULATE_%s): %s",
 			       opt.action == POP_READ ? "READ" : "WRITE", strerror(errno));
 		return;
+	case WRITE:
+		if (lseek(fd, off, SEEK_SET) != off)
+			finish(ERROR, "lseek: %s", strerror(errno));
+		n = write(fd, buf, psize);
+		break;
+	case PWRITE:
+		n = pwrite(fd, buf, psize, off);
+		break;
+	case FALLOCATE:
+		if (fallocate(fd, 0, off, psize))
+			finish(errno == EOPNOTSUPP ? SKIP : ERROR, "fallocate: %s",
+			       strerror(errno));
+		return;
+	case NR_ACTIONS:
+		break;
 	}
+	if (n != (ssize_t)psize)
+		finish(ERROR, "%s: %s", actions[opt.action].text,
+		       n < 0 ? strerror(errno) : "short write");
 }
 
-static char *map_other(int fd)
+/*
+ * Mapping B, MADV_HUGEPAGE, for the mapping actions; for the file
+ * descriptor ones a plain mapping (control) or none (registered run).
+ */
+static char *map_other(int fd, bool control)
 {
-	char *other = map_aligned(fd);
+	char *other;
 
+	if (actions[opt.action].by_fd)
+		return control ? map_aligned(fd) : NULL;
+	other = map_aligned(fd);
 	if (madvise(other, npages * psize, MADV_HUGEPAGE))
 		finish(SKIP, "madvise(MADV_HUGEPAGE): %s", strerror(errno));
 	return other;
@@ -736,13 +787,13 @@ struct observed {
 static size_t control_run(void)
 {
 	int fd = open_file("control");
-	char *other = map_other(fd);
+	char *other = map_other(fd, true);
 	size_t n;
 
-	fill(other);
+	fill(fd, other);
 	n = allocated(fd);
-	info("control (no registration): %s of page %ld through the MADV_HUGEPAGE mapping allocated %zu page(s)",
-	     action_text[opt.action], opt.fill_page, n);
+	info("control (no registration): %s of page %ld%s allocated %zu page(s)",
+	     actions[opt.action].text, opt.fill_page, via(), n);
 	munmap(other, npages * psize);
 	close(fd);
 	return n;
@@ -754,7 +805,7 @@ static int registered_run(struct observed *o)
 	struct handler h = { .faults = 0 };
 	pthread_t thread;
 	int fd = open_file("registered");
-	char *other = map_other(fd);
+	char *other = map_other(fd, false);
 	char *area = map_aligned(fd);
 	char value;
 	size_t p;
@@ -767,7 +818,7 @@ static int registered_run(struct observed *o)
 	if (before[opt.touch_page])
 		finish(ERROR, "page %ld was data before the fill", opt.touch_page);
 
-	fill(other);
+	fill(fd, other);
 	o->alloc = allocated(fd);
 	o->data = probe_data(fd, after);
 	o->res = resident(area);
@@ -775,8 +826,9 @@ static int registered_run(struct observed *o)
 		after[p] = after[p] && !before[p] &&
 			   (long)p >= opt.reg_first && (long)p <= opt.reg_last;
 	ranges(after, opt.fill_page, o->filled, sizeof(o->filled));
-	info("after %s of page %ld through mapping B: %zu page(s) allocated, %zu data (SEEK_DATA), %zu resident (mincore on A)",
-	     action_text[opt.action], opt.fill_page, o->alloc, o->data, o->res);
+	info("after %s of page %ld%s: %zu page(s) allocated, %zu data (SEEK_DATA), %zu resident (mincore on A)",
+	     actions[opt.action].text, opt.fill_page,
+	     actions[opt.action].by_fd ? "" : " through mapping B", o->alloc, o->data, o->res);
 
 	h.area = area;
 	h.src = (char *)(((uintptr_t)src_buf + psize - 1) & ~(psize - 1));
@@ -800,7 +852,8 @@ static int registered_run(struct observed *o)
 		finish(ERROR, "a MISSING fault for page %lu, not %ld", h.fault_page,
 		       opt.touch_page);
 	munmap(area, npages * psize);
-	munmap(other, npages * psize);
+	if (other)
+		munmap(other, npages * psize);
 	close(h.uffd);
 	close(fd);
 	return h.faults ? KEPT : BROKEN;
@@ -811,25 +864,29 @@ static int registered_run(struct observed *o)
 static void print_help(FILE *f)
 {
 	fprintf(f,
-		"Usage: " PROG " [--backing memfd|tmpfs] [--huge always|within_size|advise|never]\n"
-		"       [--size pmd|NkB[,...]] [--action load|store|populate-read|populate-write]\n"
+		"Usage: " PROG " [--action ACTION] [--backing memfd|tmpfs]\n"
+		"       [--huge always|within_size|advise|never] [--size pmd|NkB[,...]]\n"
 		"       [--fill-page N] [--touch-page N] [--register F-L] [--timeout S]\n"
 		"       [--no-control] [-v]\n"
 		"\n"
 		"Registers userfaultfd MODE_MISSING on mapping A of a shmem file whose\n"
-		"range is all holes, touches one page through mapping B (MADV_HUGEPAGE,\n"
-		"not registered), then touches another page through A.  Exit 1 if A's\n"
-		"touch raised no MISSING fault: B's fault allocated a large folio that\n"
-		"filled A's holes.  Exit 0 if it did; 2 bad usage; 3 error; 4 SKIP.\n"
+		"range is all holes, fills one page without A (through mapping B,\n"
+		"MADV_HUGEPAGE and not registered, or through the file descriptor), then\n"
+		"touches another page through A.  Exit 1 if A's touch raised no MISSING\n"
+		"fault: the fill allocated a large folio that filled A's holes.  Exit 0\n"
+		"if it did; 2 bad usage; 3 error; 4 SKIP.\n"
 		"\n"
+		"  --action ACTION         how the page is filled (load):\n"
+		"                          through B: load, store, populate-read, populate-write;\n"
+		"                          through the file: write, pwrite, fallocate\n"
 		"  --backing memfd|tmpfs   memfd (global shmem_enabled, or\n"
 		"                          hugepages-NkB/shmem_enabled; restored after) or\n"
 		"                          tmpfs huge=POLICY in a private mount namespace (tmpfs)\n"
-		"  --huge POLICY           always, within_size, advise or never (advise)\n"
+		"  --huge POLICY           always, within_size, advise or never (advise through\n"
+		"                          B, always through the file)\n"
 		"  --size pmd|NkB[,...]    PMD and/or mTHP sizes (mTHP: memfd only); the range\n"
 		"                          is the largest (pmd)\n"
-		"  --action ACTION         what B does to its page (load)\n"
-		"  --fill-page N           the page B touches (0)\n"
+		"  --fill-page N           the page filled (0)\n"
 		"  --touch-page N          the page A then touches (300 of 512, scaled)\n"
 		"  --register F-L          register only pages F-L of the range (all)\n"
 		"  --timeout S             wait for the MISSING fault at most S s (5)\n"
@@ -942,10 +999,10 @@ static void parse(int argc, char **argv)
 			parse_range(v, &opt.reg_first, &opt.reg_last);
 		} else if (!strcmp(a, "--action")) {
 			v = opt_value(argc, argv, &i);
-			for (k = 0; k < 4 && strcmp(v, action_names[k]); k++)
+			for (k = 0; k < NR_ACTIONS && strcmp(v, actions[k].name); k++)
 				;
-			if (k == 4)
-				finish(USAGE, "--action: load, store, populate-read or populate-write, not '%s'",
+			if (k == NR_ACTIONS)
+				finish(USAGE, "--action: load, store, populate-read, populate-write, write, pwrite or fallocate, not '%s'",
 				       v);
 			opt.action = k;
 		} else if (!strcmp(a, "--fill-page")) {
@@ -970,6 +1027,9 @@ static void check_setup(void)
 	int i;
 
 	psize = sysconf(_SC_PAGESIZE);
+	/* advise needs a VMA's MADV_HUGEPAGE, which a write does not have. */
+	if (!opt.huge)
+		opt.huge = actions[opt.action].by_fd ? "always" : "advise";
 	for (i = 0; i < opt.nr_sizes; i++)
 		if (opt.sizes_kb[i] && !opt.memfd)
 			finish(USAGE, "--size NkB needs --backing memfd (tmpfs huge= has no per-size knob)");
@@ -1030,10 +1090,11 @@ int main(int argc, char **argv)
 	check_setup();
 	uname(&u);
 	snprintf(size, sizeof(size), "%s", opt.sizes);
-	printf("# " PROG ": Linux %s, %s huge=%s, %s (%zu pages), register pages %ld-%ld, %s of page %ld via a second MADV_HUGEPAGE mapping, touch page %ld via the registered one\n",
+	printf("# " PROG ": Linux %s, %s huge=%s, %s (%zu pages), register pages %ld-%ld, %s of page %ld%s, touch page %ld via the registered one\n",
 	       u.release, opt.memfd ? "memfd" : "tmpfs", opt.huge, size, npages,
-	       opt.reg_first, opt.reg_last, action_names[opt.action], opt.fill_page,
-	       opt.touch_page);
+	       opt.reg_first, opt.reg_last, actions[opt.action].name, opt.fill_page,
+	       actions[opt.action].by_fd ? " via the file descriptor" :
+	       " via a second MADV_HUGEPAGE mapping", opt.touch_page);
 	fflush(stdout);
 	close(uffd_open());
 
@@ -1047,19 +1108,20 @@ int main(int argc, char **argv)
 		ctl = control_run();
 		if (ctl <= 1)
 			finish(SKIP, "without a registration, %s of page %ld allocated %zu page(s): no large folio to test (%s huge=%s, %s)",
-			       action_text[opt.action], opt.fill_page, ctl,
+			       actions[opt.action].text, opt.fill_page, ctl,
 			       opt.memfd ? "memfd" : "tmpfs", opt.huge, size);
 	}
 	ret = registered_run(&o);
 	if (ret == BROKEN)
-		finish(BROKEN, "%s of page %ld through an unregistered MADV_HUGEPAGE mapping allocated %zu page(s) and turned registered holes into data (pages %s); touching page %ld through the MISSING-registered mapping raised no fault",
-		       action_text[opt.action], opt.fill_page, o.alloc,
-		       o.filled[0] ? o.filled : "none: the folio is not uptodate",
-		       opt.touch_page);
+		finish(BROKEN, "%s of page %ld%s allocated %zu page(s) and filled registered holes (%s%s); touching page %ld through the MISSING-registered mapping raised no fault",
+		       actions[opt.action].text, opt.fill_page, via(), o.alloc,
+		       o.filled[0] ? "now data: pages " :
+		       "allocated but not uptodate, so SEEK_DATA still sees holes",
+		       o.filled, opt.touch_page);
 	if (opt.control)
 		snprintf(size, sizeof(size), " (%zu without a registration)", ctl);
 	else
 		size[0] = 0;
 	finish(KEPT, "%s of page %ld allocated %zu page(s)%s; touching page %ld through the MISSING-registered mapping raised its fault",
-	       action_text[opt.action], opt.fill_page, o.alloc, size, opt.touch_page);
+	       actions[opt.action].text, opt.fill_page, o.alloc, size, opt.touch_page);
 }
