@@ -320,7 +320,7 @@ def read_results(path):
     if first.startswith('{') or (first.startswith('- {') and '"lvl"' in first):
         # A job log: one record a line; only the results records are read.
         for n, line in enumerate(text.splitlines(), 1):
-            if '"results"' not in line:
+            if '"lvl": "results"' not in line:
                 continue
             line = line.strip()
             if line.startswith('- '):
