@@ -139,7 +139,7 @@ clean:
 .SECONDARY:
 
 # LAVA's own dispatcher (lava-run) runs the suite's job on 6.1.192 and
-# 6.12.117 in QEMU: about RUNTIME with the kernels cached.
+# 6.12.117 in QEMU: a few minutes with the kernels cached.
 check-lava:
 	scripts/setup --if-needed
 	$(MAKE) all

@@ -28,6 +28,7 @@ lm=$ROOT/scripts/lava-matrix
 if ! "$py" -c 'import yaml, jinja2' 2>/dev/null; then
 	tap_skip_all "python3-yaml or python3-jinja2 missing (scripts/setup installs them)"
 fi
+lastline_has() { local last=${out##*$'\n'}; [[ "$last" == *"$1"* ]]; }
 have_lava=0
 "$py" -c 'import lava_common.schemas' 2>/dev/null && have_lava=1
 
