@@ -9,6 +9,8 @@
 # make check-bisect  git bisect run scripts/bisect-run on a planted history
 # make install INSTALL_PATH=DIR  kselftest's install layout (run_kselftest.sh)
 # make check-upstream  the selftests/mm series: git am, build, checkpatch (6.12)
+# make check-lava  the LAVA job under lava-run on 6.1.192 and 6.12.117 (installs
+#                 lava-dispatcher), and the LAVA tooling's tests
 #
 # KSRC=/path/to/linux takes the kselftest harness from that tree; without
 # it the harness headers come from Debian's linux-source-6.12.  A harness
@@ -135,6 +137,15 @@ clean:
 
 .PHONY: all run check check-bisect check-upstream vmtest install clean reproducers
 .SECONDARY:
+
+# LAVA's own dispatcher (lava-run) runs the suite's job on 6.1.192 and
+# 6.12.117 in QEMU: a few minutes with the kernels cached.
+check-lava:
+	scripts/setup --if-needed
+	$(MAKE) all
+	scripts/check-lava
+
+.PHONY: check-lava
 
 # The candidate kernel fix (patches/*.patch on 6.12): the reproducers in
 # QEMU must exit 1 unpatched and 0 patched.

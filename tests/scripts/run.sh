@@ -66,7 +66,8 @@ check "bisect-run --tests without a value: one line, exit 255 (suite broken, sto
 	eval '[ "$code" = 255 ] && [ "$(wc -l <<<"$out")" = 1 ] && has "--tests needs a value"'
 for a in "bench --runs" "diff-gate --keep" "fuzz-gate --seed" "thp-restore --wait" \
 	"export-upstream -o" "install-kselftest --build" "check-config -s" \
-	"build-kernel --fragments" "vmtest --timeout"; do
+	"build-kernel --fragments" "vmtest --timeout" "lava-artifacts --build" \
+	"lava-matrix --output" "lava-local --bad"; do
 	run "$ROOT/scripts/${a% *}" "${a#* }"
 	check "${a% *} ${a#* } without a value: one line, exit 2" \
 		eval '[ "$code" = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] && has "${a#* } needs "'
