@@ -16,7 +16,7 @@
 set -u -o pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 FIX=$ROOT/tests/scripts/fixtures/lava
-# shellcheck source=scripts/lib/tap.sh
+# shellcheck source-path=SCRIPTDIR/../.. source=scripts/lib/tap.sh
 . "$ROOT/scripts/lib/tap.sh"
 T=$(mktemp -d "${TMPDIR:-/tmp}/lava-selftest.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
