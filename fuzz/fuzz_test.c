@@ -3,11 +3,13 @@
  * The fuzzer's own tests: the model's judgement of hand-made records (each
  * violation kind flagged, each legal kernel choice accepted), the
  * generator's determinism, the text form, and the minimizer shrinking a
- * planted failure.  No kernel feature is needed: nothing here runs a
- * sequence.
+ * planted failure.  No kernel feature is needed, but for one test that
+ * runs the executor (it skips without userfaultfd): a signal in a
+ * sequence comes back as a crash.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1162,6 +1164,85 @@ TEST(executor_and_model_must_agree_on_no_ops)
 	ASSERT_EQ(FV_INTERNAL, judge(NULL));
 	R.obs[t].nop = 1;
 	ASSERT_EQ(FV_NONE, judge(NULL));
+}
+
+/* A process of the run that died by a signal is a crash, named by the signal. */
+TEST(crash_record_is_a_crash_finding_with_its_signal)
+{
+	struct fz_finding f;
+	int t;
+
+	rec_reset();
+	mmap_slot(0, 0);
+	t = load(0, 5, 1, CONTENT_ZERO);
+	R.obs[t].done = 0;	/* it never finished */
+	R.crash_sig = SIGBUS;
+	R.crash_op = t;
+	R.cur_op = t;
+	snprintf(R.abort, sizeof(R.abort), "the run process died by signal %d", SIGBUS);
+	f = fz_judge(&R, &MO);
+	ASSERT_EQ(FV_CRASH, f.kind);
+	ASSERT_EQ(t, f.op);
+	ASSERT_EQ(SIGBUS, f.detail);
+	ASSERT_NE(NULL, strstr(f.why, "the run process died by SIGBUS during op 1")) TH_LOG("%s", f.why);
+	R.crash_proc = 1;
+	R.crash_sig = SIGKILL;
+	f = fz_judge(&R, &MO);
+	ASSERT_EQ(SIGKILL, f.detail);
+	ASSERT_NE(NULL, strstr(f.why, "the child process died by SIGKILL")) TH_LOG("%s", f.why);
+	/* a run that stopped without a signal is still a hang */
+	R.crash_sig = 0;
+	ASSERT_EQ(FV_HANG, judge(NULL));
+	ASSERT_STREQ("crash", fz_verdict_name(FV_CRASH));
+	ASSERT_STREQ("signal 99", fz_signal_name(99));
+}
+
+/*
+ * The executor for real: a signal in a sequence (the test hook
+ * $UFFDC_INJECT) ends the run process, or its child, and comes back as a
+ * crash of the operation that ran; this process goes on.
+ */
+TEST(executor_contains_a_signal_in_the_sequence)
+{
+	static const struct {
+		const char *inject;
+		int sig, op;
+	} cases[] = {
+		{ "fuzz-sigbus", SIGBUS, 1 }, { "fuzz-sigsegv", SIGSEGV, 1 },
+		{ "fuzz-sigkill", SIGKILL, 1 }, { "fuzz-child-sigkill", SIGKILL, 2 },
+	};
+	struct fz_op ops[3] = {
+		{ .kind = OP_MMAP, .npages = FZ_PMD_PAGES },
+		{ .kind = OP_FORK },
+		{ .kind = OP_TOUCH, .actor = 2, .page = 7, .sub = VIA_USER, .gen = 1 },
+	};
+	struct fz_record *r = fz_record_alloc();
+	struct fz_finding f;
+	unsigned int i;
+	int ret;
+
+	ASSERT_NE(NULL, r);
+	ret = fz_run(r, ops, 3, NULL);
+	if (r->setup_err || (ret && ret != -ECHILD && ret != -ETIMEDOUT))
+		SKIP(fz_record_free(r); return, "the executor cannot run here: %s",
+		     strerror(r->setup_err ? -r->setup_err : -ret));
+	ASSERT_EQ(0, ret) TH_LOG("%s", r->abort);
+	ASSERT_EQ(FV_NONE, fz_judge(r, &MO).kind);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		/* the main thread touches, but for the child's injection */
+		ops[2].actor = 2 * (cases[i].op == 2);
+		setenv("UFFDC_INJECT", cases[i].inject, 1);
+		ret = fz_run(r, ops, 3, NULL);
+		unsetenv("UFFDC_INJECT");
+		ASSERT_EQ(-ECHILD, ret) TH_LOG("%s: %s", cases[i].inject, r->abort);
+		ASSERT_EQ(cases[i].sig, r->crash_sig) TH_LOG("%s", cases[i].inject);
+		f = fz_judge(r, &MO);
+		ASSERT_EQ(FV_CRASH, f.kind) TH_LOG("%s: %s", cases[i].inject, f.why);
+		ASSERT_EQ(cases[i].sig, f.detail);
+		ASSERT_EQ(2, f.op) TH_LOG("%s: %s", cases[i].inject, f.why);
+		ASSERT_EQ(cases[i].op == 2, r->crash_proc) TH_LOG("%s", cases[i].inject);
+	}
+	fz_record_free(r);
 }
 
 TEST(generator_is_a_function_of_the_seed)

@@ -390,6 +390,15 @@ struct fz_record {
 	uint32_t nwalks;		/* may pass FZ_MAX_WALK_CALLS: the rest were refused */
 	int32_t setup_err;		/* the run could not start: -errno */
 	char abort[160];		/* why the run stopped early, if it did */
+	/*
+	 * A process of the run died by a signal (fz_run() fills these in
+	 * from the run process's wait status, or the run process from its
+	 * child's): the signal, the process (0 main, 1 child), and the
+	 * operation that was running.
+	 */
+	int32_t crash_sig;
+	uint32_t crash_op;
+	uint32_t crash_proc;
 	struct fz_exec_stats st;
 	struct fz_op op[FZ_MAX_OPS];
 	struct fz_obs obs[FZ_MAX_OPS];
@@ -486,6 +495,7 @@ enum fz_verdict_kind {
 	FV_HANG,		/* an operation did not finish */
 	FV_FILL_ON_ALLOC,	/* hole under MISSING filled by a large folio allocated elsewhere */
 	FV_SEEK_FLICKER,	/* a walk saw a data page as a hole: the xarray leaf race */
+	FV_CRASH,		/* a process of the run died by a signal (detail: its number) */
 	FV_INTERNAL,		/* the model and the executor disagree: our bug */
 	FV_NR,
 };
@@ -515,6 +525,7 @@ struct fz_finding {
 	enum fz_verdict_kind kind;
 	int op;			/* index of the operation that disagreed */
 	int page;
+	int detail;		/* FV_CRASH: the signal; a rerun must show the same */
 	char why[256];
 	struct fz_ignored gap[FV_NR];	/* known gaps seen while not strict, by kind */
 };
@@ -525,6 +536,8 @@ struct fz_model_opts {
 };
 
 const char *fz_verdict_name(enum fz_verdict_kind k);
+/* "SIGBUS", "SIGSEGV", ..., else "signal N" */
+const char *fz_signal_name(int sig);
 /* Counted and ignored unless strict: fill-on-alloc, seek-flicker. */
 bool fz_verdict_known_gap(enum fz_verdict_kind k);
 /* Returns the first disagreement (kind FV_NONE if none). */
@@ -569,8 +582,19 @@ struct fz_exec_opts {
 };
 
 /*
- * Runs ops in a fresh process; fills r (MAP_SHARED, from fz_record_alloc).
- * Returns 0, or -ETIMEDOUT when the run hung (r->abort says where).
+ * Runs ops in a fresh process and fills r (from fz_record_alloc(): the
+ * caller's own memory).  The run process writes its record into a sealed
+ * memfd that only it maps; the caller reads it back with pread(2), so
+ * nothing the kernel does to the run's memory can signal the caller.
+ * Returns 0; -ETIMEDOUT when the run hung (r->abort says where); -ECHILD
+ * when a process of the run died (r->crash_sig: by a signal); or another
+ * -errno when the run could not start.
+ *
+ * Test hook, $UFFDC_INJECT (never set by the programs themselves):
+ * fuzz-sigbus, fuzz-sigsegv, fuzz-sigkill make the first touch of the
+ * sequence, in whichever process runs it, load beyond the EOF of a
+ * mapping of its own, load from the PROT_NONE reservation, or SIGKILL
+ * itself; fuzz-child-sigkill does the last in the child only.
  */
 int fz_run(struct fz_record *r, const struct fz_op *ops, unsigned int n,
 	   const struct fz_exec_opts *o);

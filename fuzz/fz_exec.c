@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -45,6 +46,15 @@
 #define ALT_OFFSET	(FZ_SLOTS * SLOT_STRIDE)
 #define RESERVE		(2 * ALT_OFFSET)
 #define OP_TIMEOUT_MS	20000
+
+/* $UFFDC_INJECT, a test hook: see fz_run() in fz.h. */
+enum inject {
+	INJECT_NONE,
+	INJECT_SIGBUS,
+	INJECT_SIGSEGV,
+	INJECT_SIGKILL,
+	INJECT_CHILD_SIGKILL,
+};
 
 /* Per process: each process of a run has its own copy after fork. */
 static struct {
@@ -68,7 +78,23 @@ static struct {
 	/* child (main process only) */
 	pid_t child;
 	int cmd[2], ack[2];
+	enum inject inject;		/* until it has fired (shared: once per run) */
 } X;
+
+static enum inject inject_from_env(void)
+{
+	static const char * const names[] = {
+		[INJECT_SIGBUS] = "fuzz-sigbus", [INJECT_SIGSEGV] = "fuzz-sigsegv",
+		[INJECT_SIGKILL] = "fuzz-sigkill", [INJECT_CHILD_SIGKILL] = "fuzz-child-sigkill",
+	};
+	const char *env = getenv("UFFDC_INJECT");
+	unsigned int i;
+
+	for (i = INJECT_SIGBUS; env && i < ARRAY_SIZE(names); i++)
+		if (!strcmp(env, names[i]))
+			return i;
+	return INJECT_NONE;
+}
 
 static __thread sigjmp_buf bus_jmp;
 static __thread volatile int bus_armed;
@@ -252,6 +278,39 @@ static bool pmd_full_after(const struct fz_op *op)
 	return h >= (off_t)(first + FZ_PMD_PAGES) * PS;
 }
 
+/*
+ * The test hook: what no model expects, in the process that runs the
+ * first touch of the sequence (the child only, for fuzz-child-sigkill).
+ * Nothing here is guarded: the signal must reach the run as a kernel's
+ * would.
+ */
+static void inject_fire(void)
+{
+	char *p;
+	int fd;
+
+	if (X.inject == INJECT_NONE || (X.inject == INJECT_CHILD_SIGKILL && X.proc != 1))
+		return;
+	switch (X.inject) {
+	case INJECT_SIGBUS:
+		/* one page of file, two mapped: the second is beyond EOF */
+		fd = memfd_create("uffdc-inject", 0);
+		if (fd < 0 || ftruncate(fd, PS))
+			break;
+		p = mmap(NULL, 2 * PS, PROT_READ, MAP_SHARED, fd, 0);
+		if (p != MAP_FAILED)
+			__atomic_load_n(p + PS, __ATOMIC_RELAXED);
+		break;
+	case INJECT_SIGSEGV:
+		/* the never-mapped tail of slot 0's stride, PROT_NONE */
+		__atomic_load_n(X.base + SLOT_STRIDE - PS, __ATOMIC_RELAXED);
+		break;
+	default:
+		raise(SIGKILL);
+	}
+	X.inject = INJECT_NONE;
+}
+
 static int exec_touch(const struct fz_op *op, struct fz_obs *ob)
 {
 	static char buf[PS] __aligned(4096);	/* synchronous ops run one at a time */
@@ -263,6 +322,7 @@ static int exec_touch(const struct fz_op *op, struct fz_obs *ob)
 
 	if (store)
 		content_fill(buf, PS, op->page, op->gen);
+	inject_fire();
 	switch (op->sub) {
 	case VIA_USER:
 		bus_armed = 1;
@@ -757,17 +817,36 @@ static int exec_join(const struct fz_op *op, struct fz_obs *ob)
 	return worker_run(-1, true);
 }
 
+/*
+ * The child's pipe broke: if it died by a signal, that is the run's crash
+ * (the child is reaped, so child_stop() has nothing left to do).
+ */
+static int child_lost(unsigned int i)
+{
+	int status;
+
+	if (waitpid(X.child, &status, 0) == X.child) {
+		X.child = 0;
+		if (WIFSIGNALED(status)) {
+			X.r->crash_sig = WTERMSIG(status);
+			X.r->crash_op = i;
+			X.r->crash_proc = 1;
+		}
+	}
+	return -EPIPE;
+}
+
 static int child_run(unsigned int i)
 {
 	struct pollfd p = { X.ack[0], POLLIN, 0 };
 	unsigned int got;
 
 	if (write(X.cmd[1], &i, sizeof(i)) != sizeof(i))
-		return -EPIPE;
+		return child_lost(i);
 	if (poll(&p, 1, OP_TIMEOUT_MS) != 1)
 		return -ETIMEDOUT;
 	if (read(X.ack[0], &got, sizeof(got)) != sizeof(got) || got != i)
-		return -EPIPE;
+		return child_lost(i);
 	return 0;
 }
 
@@ -781,9 +860,12 @@ static int setup(struct fz_record *r)
 
 	memset(&X, 0, sizeof(X));
 	X.r = r;
+	X.inject = inject_from_env();
 	X.nodes = fz_numa_nodes();
 	r->st.numa_nodes = X.nodes;
 	sigaction(SIGBUS, &sa, NULL);
+	/* a dead child's pipe is an error to read, not a signal */
+	signal(SIGPIPE, SIG_IGN);
 	X.st = mmap(NULL, sizeof(*X.st), PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (X.st == MAP_FAILED)
@@ -860,6 +942,11 @@ static int run_main(struct fz_record *r)
 		} else {
 			exec_op(i);
 		}
+		if (ret && r->crash_sig) {
+			snprintf(r->abort, sizeof(r->abort), "op %u: the child died by signal %d",
+				 i, r->crash_sig);
+			_exit(5);
+		}
 		if (ret) {
 			abort_run(r, i, ret == -ETIMEDOUT ? "did not finish in 20 s" :
 				  "lost its actor");
@@ -883,10 +970,11 @@ static int run_main(struct fz_record *r)
 	return 0;
 }
 
+/* The caller's own copy: private memory that nothing of a run shares. */
 struct fz_record *fz_record_alloc(void)
 {
 	void *p = mmap(NULL, sizeof(struct fz_record), PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
 }
@@ -896,27 +984,78 @@ void fz_record_free(struct fz_record *r)
 	munmap(r, sizeof(*r));
 }
 
-int fz_run(struct fz_record *r, const struct fz_op *ops, unsigned int n,
-	   const struct fz_exec_opts *o)
+/*
+ * The run process: maps the record's memfd (the caller never does), runs
+ * the sequence into it, and exits.  No core file: a crash is a finding,
+ * already recorded by the caller from the wait status.
+ */
+static void run_process(int rfd)
 {
-	unsigned int waited = 0, timeout = o && o->timeout_ms ? o->timeout_ms : 60000;
-	int status, pidfd;
-	pid_t pid;
+	struct rlimit no_core = { 0, 0 };
+	struct fz_record *r;
 
-	if (n > FZ_MAX_OPS)
-		n = FZ_MAX_OPS;
+	setrlimit(RLIMIT_CORE, &no_core);
+	r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
+	if (r == MAP_FAILED)
+		_exit(3);
+	close(rfd);
+	_exit(run_main(r));
+}
+
+/* Every count the model and coverage index by is within its array. */
+static bool record_sane(const struct fz_record *r, unsigned int n)
+{
+	return r->nops == n && r->cur_op < FZ_MAX_OPS && r->crash_op < FZ_MAX_OPS &&
+	       r->crash_proc < FZ_PROCS && memchr(r->abort, 0, sizeof(r->abort));
+}
+
+/* The record back from the memfd, by read(2): an error, never a signal. */
+static int record_read(int rfd, struct fz_record *r, unsigned int n)
+{
+	size_t done = 0;
+	ssize_t k;
+
+	while (done < sizeof(*r)) {
+		k = pread(rfd, (char *)r + done, sizeof(*r) - done, done);
+		if (k <= 0)
+			break;
+		done += k;
+	}
+	if (done == sizeof(*r) && record_sane(r, n))
+		return 0;
 	memset(r, 0, sizeof(*r));
-	memcpy(r->op, ops, n * sizeof(*ops));
 	r->nops = n;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
+	snprintf(r->abort, sizeof(r->abort), "the run's record could not be read back (%s)",
+		 done == sizeof(*r) ? "corrupt" : "short read");
+	return -EIO;
+}
+
+/* A record file of the run's own: sealed so that it cannot shrink under a mapping. */
+static int record_file(const struct fz_record *r)
+{
+	int fd = memfd_create("uffdc-record", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+
+	if (fd < 0)
 		return -errno;
-	if (!pid)
-		_exit(run_main(r));
+	if (pwrite(fd, r, sizeof(*r), 0) != (ssize_t)sizeof(*r) ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
+		close(fd);
+		return -EIO;
+	}
+	return fd;
+}
+
+/*
+ * Waits for the run process, at most timeout ms; kills it after that.
+ * Returns 0 with its wait status, or -ETIMEDOUT.
+ */
+static int run_wait(pid_t pid, unsigned int timeout, int *status)
+{
+	unsigned int waited = 0;
+	int pidfd = syscall(SYS_pidfd_open, pid, 0), ret = 0;
+
 	/* A pidfd wakes us the moment the run ends; without one, poll. */
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	while (waitpid(pid, &status, WNOHANG) != pid) {
+	while (waitpid(pid, status, WNOHANG) != pid) {
 		if (pidfd >= 0 && waited < timeout) {
 			struct pollfd p = { pidfd, POLLIN, 0 };
 			int slice = timeout - waited < 1000 ? timeout - waited : 1000;
@@ -926,24 +1065,67 @@ int fz_run(struct fz_record *r, const struct fz_op *ops, unsigned int n,
 			continue;
 		}
 		if (waited >= timeout) {
-			if (!r->abort[0])
-				abort_run(r, r->cur_op, "was running when the sequence timed out");
 			kill(pid, SIGKILL);
 			/* A task stuck in the kernel may never be reaped: stay bounded. */
 			for (waited = 0; waited < 5000; waited += 10) {
-				if (waitpid(pid, &status, WNOHANG) == pid)
+				if (waitpid(pid, status, WNOHANG) == pid)
 					break;
 				usleep(10000);
 			}
-			if (pidfd >= 0)
-				close(pidfd);
-			return -ETIMEDOUT;
+			ret = -ETIMEDOUT;
+			break;
 		}
 		usleep(waited < 100 ? 200 : 2000);
 		waited += waited < 100 ? 1 : 2;
 	}
 	if (pidfd >= 0)
 		close(pidfd);
+	return ret;
+}
+
+int fz_run(struct fz_record *r, const struct fz_op *ops, unsigned int n,
+	   const struct fz_exec_opts *o)
+{
+	unsigned int timeout = o && o->timeout_ms ? o->timeout_ms : 60000;
+	int status = 0, rfd, ret;
+	pid_t pid;
+
+	if (n > FZ_MAX_OPS)
+		n = FZ_MAX_OPS;
+	memset(r, 0, sizeof(*r));
+	memcpy(r->op, ops, n * sizeof(*ops));
+	r->nops = n;
+	rfd = record_file(r);
+	if (rfd < 0)
+		return rfd;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		close(rfd);
+		return ret;
+	}
+	if (!pid)
+		run_process(rfd);
+	ret = run_wait(pid, timeout, &status);
+	if (record_read(rfd, r, n) && !ret)
+		ret = -ECHILD;
+	close(rfd);
+	if (ret == -ETIMEDOUT) {
+		if (!r->abort[0])
+			abort_run(r, r->cur_op, "was running when the sequence timed out");
+		return ret;
+	}
+	if (WIFSIGNALED(status)) {
+		r->crash_sig = WTERMSIG(status);
+		r->crash_op = r->cur_op;
+		r->crash_proc = 0;
+		snprintf(r->abort, sizeof(r->abort), "the run process died by signal %d at op %u",
+			 r->crash_sig, r->cur_op);
+		return -ECHILD;
+	}
+	if (r->crash_sig || ret)
+		return -ECHILD;
 	if (r->abort[0])
 		return -ETIMEDOUT;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 3)

@@ -16,6 +16,7 @@
  * mapping (fill-on-alloc, see struct fz_ignored), else nothing (phantom).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,12 +90,33 @@ static const struct {
 	[FV_HANG] = { "hang" },
 	[FV_FILL_ON_ALLOC] = { "fill-on-alloc", .known_gap = true, .as_data = true },
 	[FV_SEEK_FLICKER] = { "seek-flicker", .known_gap = true },
+	[FV_CRASH] = { "crash" },
 	[FV_INTERNAL] = { "internal" },
 };
 
 const char *fz_verdict_name(enum fz_verdict_kind k)
 {
 	return k < FV_NR && verdicts[k].name ? verdicts[k].name : "?";
+}
+
+const char *fz_signal_name(int sig)
+{
+	static const struct {
+		int sig;
+		const char *name;
+	} names[] = {
+		{ SIGBUS, "SIGBUS" }, { SIGSEGV, "SIGSEGV" }, { SIGKILL, "SIGKILL" },
+		{ SIGABRT, "SIGABRT" }, { SIGILL, "SIGILL" }, { SIGFPE, "SIGFPE" },
+		{ SIGTRAP, "SIGTRAP" }, { SIGSYS, "SIGSYS" }, { SIGTERM, "SIGTERM" },
+	};
+	static char other[24];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].sig == sig)
+			return names[i].name;
+	snprintf(other, sizeof(other), "signal %d", sig);
+	return other;
 }
 
 bool fz_verdict_known_gap(enum fz_verdict_kind k)
@@ -1011,6 +1033,14 @@ struct fz_finding fz_judge(const struct fz_record *r, const struct fz_model_opts
 	}
 	if (m.fd.kind == FV_NONE)
 		stray_faults(&m, r);
+	/* A process of the run died by a signal: the crash, where it happened. */
+	if (m.fd.kind == FV_NONE && r->crash_sig) {
+		m.fd.kind = FV_CRASH;
+		m.fd.op = r->crash_op < r->nops ? (int)r->crash_op : -1;
+		m.fd.detail = r->crash_sig;
+		snprintf(m.fd.why, sizeof(m.fd.why), "the %s process died by %s during op %u",
+			 r->crash_proc ? "child" : "run", fz_signal_name(r->crash_sig), r->crash_op);
+	}
 	if (m.fd.kind == FV_NONE && r->abort[0]) {
 		m.fd.kind = FV_HANG;
 		m.fd.op = r->cur_op;

@@ -263,6 +263,7 @@ static int parse(int argc, char **argv, struct opts *o)
 struct pred_ctx {
 	struct fz_record *r;
 	enum fz_verdict_kind kind;
+	int detail;		/* a crash: the same signal */
 	const struct fz_model_opts *mo;
 };
 
@@ -271,11 +272,13 @@ static bool same_failure(const struct fz_op *ops, unsigned int n, void *arg)
 {
 	struct fz_exec_opts eo = { .timeout_ms = 60000 };
 	struct pred_ctx *p = arg;
+	struct fz_finding f;
 	int t;
 
 	for (t = 0; t < 3; t++) {
 		fz_run(p->r, ops, n, &eo);
-		if (fz_judge(p->r, p->mo).kind == p->kind)
+		f = fz_judge(p->r, p->mo);
+		if (f.kind == p->kind && (f.kind != FV_CRASH || f.detail == p->detail))
 			return true;
 	}
 	return false;
@@ -294,7 +297,7 @@ static unsigned int save_finding(const struct opts *o, uint64_t iter, struct fz_
 				 unsigned int n, const struct fz_finding *fd,
 				 struct fz_record *r, const struct fz_model_opts *mo)
 {
-	struct pred_ctx pc = { .r = r, .kind = fd->kind, .mo = mo };
+	struct pred_ctx pc = { .r = r, .kind = fd->kind, .detail = fd->detail, .mo = mo };
 	struct fz_finding mfd = *fd;
 	unsigned int runs = 0, m = n, k;
 	bool verified = false;
