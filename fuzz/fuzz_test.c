@@ -1155,6 +1155,59 @@ TEST(mincore_hole_counts_only_without_swap)
 	MO.mincore_hole_is_evidence = true;
 }
 
+TEST(populate_of_a_registered_hole_must_fault_like_a_touch)
+{
+	struct fz_op pop = { .kind = OP_POPULATE, .slot = 0, .page = 4, .npages = 3,
+			     .sub = POP_READ, .gen = 9 };
+	int t;
+
+	rec_reset();
+	mmap_slot(0, 0);
+	pwrite_page(0, 5, 1);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	t = add(pop, 0, 0, 0);
+	fault(t, 0, 4, FZ_FAULT_MISSING, UIO_COPY, 0);
+	fault(t, 0, 6, FZ_FAULT_MISSING, UIO_COPY, 0);
+	load(0, 6, 2, 9);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	/* page 6 was a hole under MISSING: populated without its fault, it is lost */
+	R.nfaults = 1;
+	R.nops--;
+	ASSERT_EQ(FV_LOST_FAULT, judge(NULL));
+	/* page 5 held data: a fault for it is spurious */
+	R.nfaults = 2;
+	fault(t, 0, 5, FZ_FAULT_MISSING, UIO_COPY, 0);
+	ASSERT_EQ(FV_SPURIOUS_FAULT, judge(NULL));
+	/* a fault for a page outside the range is spurious too */
+	R.nfaults = 2;
+	fault(t, 0, 7, FZ_FAULT_MISSING, UIO_COPY, 0);
+	ASSERT_EQ(FV_SPURIOUS_FAULT, judge(NULL));
+	/* failed part way: page 6 was not reached, and that is no loss */
+	R.nfaults = 1;
+	R.obs[t].ret = -EFAULT;
+	ASSERT_EQ(FV_NONE, judge(NULL));
+
+	/* without a registration, holes become zeros and nothing faults */
+	rec_reset();
+	mmap_slot(0, 0);
+	pop.sub = POP_WRITE;
+	add(pop, 0, 0, 0);
+	load(0, 6, 2, CONTENT_ZERO);
+	seek(0, 4, false, 7);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+
+	/* through another VM_HUGEPAGE mapping it may fill the registered holes */
+	rec_reset();
+	mmap_slot(0, 0);
+	mmap_slot(1, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	hugepage(1);
+	pop.slot = 1;
+	add(pop, 0, 0, 0);
+	load(0, 300, 2, CONTENT_ZERO);
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(NULL));
+}
+
 TEST(executor_and_model_must_agree_on_no_ops)
 {
 	int t;

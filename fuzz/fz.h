@@ -59,6 +59,7 @@ enum fz_kind {
 	OP_KHUGEPAGED,	/* wait for khugepaged to finish a scan */
 	OP_FORK,	/* (re)create the child process from main */
 	OP_NUMA,	/* slot, page, npages, sub: enum fz_numa, arg: node */
+	OP_POPULATE,	/* slot, page, npages, sub: enum fz_populate, arg, gen: as OP_TOUCH */
 	OP_JOIN,	/* wait for the asynchronous operations */
 	OP_NR_KINDS,
 };
@@ -147,6 +148,9 @@ enum fz_kind {
 	[OP_NUMA] = D(NUMA, "numa", 3, (0, NUMA_NR - 1, UINT8_MAX, 0),	\
 		applies_numa, advance_none, format_numa)		\
 		G(gen_numa) E(exec_numa) M(model_none),			\
+	[OP_POPULATE] = D(POPULATE, "populate", 3, (0, POP_NR - 1, FZ_TOUCH_ZEROPAGE, 1), \
+		applies_populate, advance_none, format_populate)	\
+		G(gen_populate) E(exec_populate) M(model_populate),	\
 	[OP_JOIN] = D(JOIN, "join", 0, (0, 0, 0, 0),			\
 		applies_always, advance_none, format_plain)		\
 		G(gen_none) E(exec_join) M(model_join),
@@ -257,6 +261,12 @@ static inline bool fz_walk_goes_on(bool data, unsigned int from, int32_t ans)
 {
 	return ans >= 0 && (data ? (unsigned int)ans >= from : (unsigned int)ans > from);
 }
+
+enum fz_populate {
+	POP_READ,	/* MADV_POPULATE_READ */
+	POP_WRITE,	/* MADV_POPULATE_WRITE */
+	POP_NR,
+};
 
 enum fz_numa {
 	NUMA_MBIND,

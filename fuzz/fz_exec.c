@@ -405,6 +405,13 @@ static int exec_madvise(const struct fz_op *op, struct fz_obs *ob)
 			      advice[op->sub]));
 }
 
+/* Faults resolve as the operation asks (arg, gen), as for a touch. */
+static int exec_populate(const struct fz_op *op, struct fz_obs *ob)
+{
+	return ret_of(madvise(page_addr(X.proc, op->slot, op->page), op->npages * PS,
+			      op->sub == POP_WRITE ? MADV_POPULATE_WRITE : MADV_POPULATE_READ));
+}
+
 static int exec_uffdio(const struct fz_op *op, struct fz_obs *ob)
 {
 	static char src[PS] __aligned(4096);

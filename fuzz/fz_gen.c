@@ -212,6 +212,14 @@ static void gen_numa(struct gen_ctx *g, struct fz_op *op)
 	}
 }
 
+static void gen_populate(struct gen_ctx *g, struct fz_op *op)
+{
+	op->sub = rng_below(g->r, POP_NR);
+	op->arg = rng_below(g->r, 5) == 0 ? FZ_TOUCH_ZEROPAGE : 0;
+	op->npages = 1 + rng_below(g->r, 64);
+	op->gen = ++*g->gen;
+}
+
 static void (*const gen_fn[OP_NR_KINDS])(struct gen_ctx *g, struct fz_op *op) = {
 	FZ_OPS(FZ_SKIP, FZ_TAKE, FZ_SKIP, FZ_SKIP)
 };

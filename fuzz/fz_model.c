@@ -669,7 +669,109 @@ static void judge_fault_fill(struct model *m, int opi, int file, int page)
 			return;
 }
 
-/* Faults read while operation opi ran, for one page (or -1: any other page). */
+/*
+ * How one page went when operation opi accessed it through slot sl of
+ * process proc (a touch, or a page of MADV_POPULATE_*): the faults read
+ * for it while opi ran, then what the access may have done to the page.
+ */
+struct access {
+	bool eexist;		/* a MISSING fault's UFFDIO_COPY said EEXIST */
+	bool huge;		/* the fault may have allocated a large folio */
+};
+
+/*
+ * The faults for the page, in the order the handler read them.  Returns
+ * true when judging stops.
+ */
+static bool access_faults(struct model *m, int opi, const struct fz_record *r, int proc,
+			  const struct fz_slot *sl, int page, struct access *a)
+{
+	const struct fz_op *op = &r->op[opi];
+	int file = sl->file;
+	struct page_state *p = &m->pg[file][page];
+	uint8_t reg = sl->reg[page];
+	unsigned int k;
+
+	for (k = 0; k < r->nfaults && m->fd.kind == FV_NONE; k++) {
+		const struct fz_fault *f = &r->fault[k];
+
+		if (f->op != opi || f->proc != proc || f->slot != op->slot || f->page != page)
+			continue;
+		if (f->flags & FZ_FAULT_MISSING) {
+			if (!(reg & FZ_REG_MISSING))
+				finding(m, FV_SPURIOUS_FAULT, opi, file, page,
+					"MISSING fault through a mapping not registered MISSING");
+			if (!(p->s & S_HOLE))
+				finding(m, FV_SPURIOUS_FAULT, opi, file, page,
+					"MISSING fault for a page that is not missing");
+			if (!f->res)
+				set_gen(p, f->how == UIO_ZEROPAGE ? 0 : op->gen);
+			else if (f->res == -EEXIST)
+				a->eexist = true;
+		} else if (f->flags & FZ_FAULT_MINOR) {
+			if (!(reg & FZ_REG_MINOR))
+				finding(m, FV_SPURIOUS_FAULT, opi, file, page,
+					"MINOR fault through a mapping not registered MINOR");
+			if (!(p->s & S_PRESENT))
+				finding(m, filled_kind(m, file, page, FV_SPURIOUS_FAULT), opi,
+					file, page, "MINOR fault for a page that should not be in the page cache");
+			p->s &= S_PRESENT;
+		}
+	}
+	return m->fd.kind != FV_NONE;
+}
+
+/*
+ * The access completed: under MISSING the page must be present now (its
+ * fault filled it, or it was data); elsewhere a hole became zeros, and a
+ * fault through VM_HUGEPAGE may have filled its PMD.  Returns true when
+ * judging stops.
+ */
+static bool access_done(struct model *m, int opi, const struct fz_slot *sl, unsigned int slot,
+			int page, const char *how, struct access *a)
+{
+	int file = sl->file;
+	struct page_state *p = &m->pg[file][page];
+	char what[200];
+
+	if (sl->reg[page] & FZ_REG_MISSING) {
+		if (!(p->s & S_PRESENT)) {
+			enum fz_verdict_kind k = a->eexist ? FV_COPY_EEXIST :
+				filled_kind(m, file, page, FV_LOST_FAULT);
+
+			snprintf(what, sizeof(what), "%s through the MISSING-registered slot %u %s",
+				 how, slot,
+				 a->eexist ? "faulted, UFFDIO_COPY said EEXIST, and the access then found data nobody wrote" :
+				 k == FV_FILL_ON_ALLOC ? "completed with no MISSING fault: a large folio allocated elsewhere filled it" :
+				 "completed with no MISSING fault for a missing page");
+			if (finding(m, k, opi, file, page, what))
+				return true;
+		}
+		p->s &= S_PRESENT;
+	} else if (p->s & S_HOLE) {
+		a->huge = fault_may_fill(m, sl, file, page);
+		p->s = (p->s & ~S_HOLE) | S_ZERO;
+		p->kept_from_alloc = false;
+	}
+	if (p->s & S_FALLOC)
+		p->s = (p->s & ~S_FALLOC) | S_ZERO;
+	return false;
+}
+
+/*
+ * An access that failed part way (an error, or a SIGBUS) may or may not
+ * have reached the page: a hole outside MISSING may have become zeros.
+ */
+static void access_maybe(struct model *m, const struct fz_slot *sl, int page)
+{
+	struct page_state *p = &m->pg[sl->file][page];
+
+	if ((sl->reg[page] & FZ_REG_MISSING) || !(p->s & (S_HOLE | S_FALLOC)))
+		return;
+	fault_may_fill(m, sl, sl->file, page);
+	p->s |= S_ZERO;
+}
+
 static void model_touch(struct model *m, int opi, const struct fz_record *r)
 {
 	const struct fz_op *op = &r->op[opi];
@@ -679,9 +781,7 @@ static void model_touch(struct model *m, int opi, const struct fz_record *r)
 	int file = sl->file, page = op->page;
 	struct page_state *p = &m->pg[file][page];
 	bool store = op->arg & FZ_TOUCH_STORE;
-	uint8_t reg = sl->reg[page];
-	bool eexist = false, huge = false;
-	unsigned int k;
+	struct access a = { false };
 	char what[160];
 
 	if (page >= m->st.size[file]) {
@@ -697,35 +797,7 @@ static void model_touch(struct model *m, int opi, const struct fz_record *r)
 	}
 	if (ob->sigbus)
 		finding(m, FV_SIGBUS, opi, file, page, "SIGBUS inside the file");
-
-	for (k = 0; k < r->nfaults; k++) {
-		const struct fz_fault *f = &r->fault[k];
-
-		if (f->op != opi || f->proc != proc || f->slot != op->slot || f->page != page)
-			continue;
-		if (f->flags & FZ_FAULT_MISSING) {
-			if (!(reg & FZ_REG_MISSING))
-				finding(m, FV_SPURIOUS_FAULT, opi, file, page,
-					"MISSING fault through a mapping not registered MISSING");
-			if (!(p->s & S_HOLE))
-				finding(m, FV_SPURIOUS_FAULT, opi, file, page,
-					"MISSING fault for a page that is not missing");
-			if (!f->res) {
-				set_gen(p, f->how == UIO_ZEROPAGE ? 0 : r->op[opi].gen);
-			} else if (f->res == -EEXIST) {
-				eexist = true;
-			}
-		} else if (f->flags & FZ_FAULT_MINOR) {
-			if (!(reg & FZ_REG_MINOR))
-				finding(m, FV_SPURIOUS_FAULT, opi, file, page,
-					"MINOR fault through a mapping not registered MINOR");
-			if (!(p->s & S_PRESENT))
-				finding(m, filled_kind(m, file, page, FV_SPURIOUS_FAULT), opi,
-					file, page, "MINOR fault for a page that should not be in the page cache");
-			p->s &= S_PRESENT;
-		}
-	}
-	if (m->fd.kind != FV_NONE || ob->sigbus)
+	if (access_faults(m, opi, r, proc, sl, page, &a) || ob->sigbus)
 		return;
 	if (ob->ret) {
 		/* the access failed part way: whatever it stored is unknown */
@@ -733,30 +805,11 @@ static void model_touch(struct model *m, int opi, const struct fz_record *r)
 			p->s |= S_ANY;
 		return;
 	}
-	if (reg & FZ_REG_MISSING) {
-		if (!(p->s & S_PRESENT)) {
-			enum fz_verdict_kind k = eexist ? FV_COPY_EEXIST :
-				filled_kind(m, file, page, FV_LOST_FAULT);
-
-			snprintf(what, sizeof(what), "%s through the MISSING-registered slot %u %s",
-				 store ? "store" : "load", op->slot,
-				 eexist ? "faulted, UFFDIO_COPY said EEXIST, and the access then found data nobody wrote" :
-				 k == FV_FILL_ON_ALLOC ? "completed with no MISSING fault: a large folio allocated elsewhere filled it" :
-				 "completed with no MISSING fault for a missing page");
-			if (finding(m, k, opi, file, page, what))
-				return;
-		}
-		p->s &= S_PRESENT;
-	} else if (p->s & S_HOLE) {
-		huge = fault_may_fill(m, sl, file, page);
-		p->s = (p->s & ~S_HOLE) | S_ZERO;
-		p->kept_from_alloc = false;
-	}
-	if (p->s & S_FALLOC)
-		p->s = (p->s & ~S_FALLOC) | S_ZERO;
+	if (access_done(m, opi, sl, op->slot, page, store ? "store" : "load", &a))
+		return;
 	if (store) {
 		set_gen(p, op->gen);
-		if (huge && ob->pmd_full)
+		if (a.huge && ob->pmd_full)
 			judge_fault_fill(m, opi, file, page);
 		return;
 	}
@@ -771,8 +824,40 @@ static void model_touch(struct model *m, int opi, const struct fz_record *r)
 		return;
 	}
 	narrow_content(p, ob->val);
-	if (huge && ob->pmd_full)
+	if (a.huge && ob->pmd_full)
 		judge_fault_fill(m, opi, file, page);
+}
+
+/*
+ * MADV_POPULATE_READ/WRITE faults every page of the range in, as a load
+ * or a store that writes nothing would, in order, resolving MISSING
+ * faults as the operation asks: each page is an access of its own.  On
+ * an error it stopped somewhere: the pages it did not fault for may or
+ * may not have been reached.  Beyond EOF nothing is claimed.
+ */
+static void model_populate(struct model *m, int opi, const struct fz_record *r)
+{
+	const struct fz_op *op = &r->op[opi];
+	const struct fz_obs *ob = &r->obs[opi];
+	int proc = fz_proc_of(op->actor);
+	const struct fz_slot *sl = &m->st.slot[proc][op->slot];
+	unsigned int page;
+
+	for (page = op->page; page < op->page + op->npages; page++) {
+		struct access a = { false };
+
+		if (page >= m->st.size[sl->file])
+			break;
+		if (access_faults(m, opi, r, proc, sl, page, &a))
+			return;
+		if (ob->ret) {
+			access_maybe(m, sl, page);
+			continue;
+		}
+		if (access_done(m, opi, sl, op->slot, page, op->sub == POP_WRITE ?
+				"MADV_POPULATE_WRITE" : "MADV_POPULATE_READ", &a))
+			return;
+	}
 }
 
 static void judge_uffdio(struct model *m, int opi, const struct fz_op *op,
@@ -977,6 +1062,10 @@ static void stray_faults(struct model *m, const struct fz_record *r)
 			continue;
 		if (op && op->kind == OP_TOUCH && f->slot == op->slot &&
 		    f->page == op->page && f->proc == fz_proc_of(op->actor))
+			continue;
+		if (op && op->kind == OP_POPULATE && f->slot == op->slot &&
+		    f->page >= op->page && f->page < op->page + op->npages &&
+		    f->proc == fz_proc_of(op->actor))
 			continue;
 		snprintf(what, sizeof(what), "%s fault (slot %u, process %u) during op %u, which did not access that page",
 			 f->flags & FZ_FAULT_MINOR ? "MINOR" : "MISSING", f->slot, f->proc, f->op);

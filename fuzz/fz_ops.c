@@ -160,6 +160,18 @@ static void format_numa(const struct fz_op *op, const char *who, char *buf, size
 		 last_page(op), op->arg);
 }
 
+static void format_populate(const struct fz_op *op, const char *who, char *buf, size_t len)
+{
+	char how[32];
+
+	if (op->arg & FZ_TOUCH_ZEROPAGE)
+		snprintf(how, sizeof(how), "ZEROPAGE");
+	else
+		snprintf(how, sizeof(how), "COPY gen %u", op->gen);
+	snprintf(buf, len, "%sMADV_POPULATE_%s slot %u pages %u-%u (faults: %s)", who,
+		 op->sub == POP_WRITE ? "WRITE" : "READ", op->slot, op->page, last_page(op), how);
+}
+
 void fz_op_format(const struct fz_op *op, char *buf, size_t len)
 {
 	char who[32];
@@ -602,6 +614,14 @@ static enum fz_applies applies_uffdio(const struct fz_struct *s, const struct fz
 	if (op->sub >= UIO_NR)
 		return FZ_NOT_APPLICABLE;
 	return applies_slot_page(s, op);
+}
+
+static enum fz_applies applies_populate(const struct fz_struct *s, const struct fz_slot *sl,
+					struct fz_op *op)
+{
+	if (op->sub >= POP_NR)
+		return FZ_NOT_APPLICABLE;
+	return slot_range(s, op, 64) ? FZ_APPLIES : FZ_NOT_APPLICABLE;
 }
 
 static enum fz_applies applies_probe(const struct fz_struct *s, const struct fz_slot *sl,

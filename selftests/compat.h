@@ -24,6 +24,12 @@
 #define MADV_PAGEOUT	21
 #endif
 
+/* Linux 5.14 */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ	22
+#define MADV_POPULATE_WRITE	23
+#endif
+
 /* Linux 6.1 */
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE	25
