@@ -1208,6 +1208,171 @@ TEST(populate_of_a_registered_hole_must_fault_like_a_touch)
 	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(NULL));
 }
 
+static int store(int slot, int page, int gen)
+{
+	return add((struct fz_op){ .kind = OP_TOUCH, .slot = slot, .page = page,
+				   .sub = VIA_USER, .arg = FZ_TOUCH_STORE, .gen = gen }, 0, 0, 0);
+}
+
+static int wprotect(int slot, int first, int n, bool on, int ret)
+{
+	return add((struct fz_op){ .kind = OP_WRITEPROTECT, .slot = slot, .page = first,
+				   .npages = n, .sub = on ? FZ_WP_PROTECT : FZ_WP_UNPROTECT },
+		   ret, 0, 0);
+}
+
+/* Slot 0 over PMD 0 of file 0, registered WP, page 7 written, all protected. */
+static void wp_setup(int modes)
+{
+	rec_reset();
+	mmap_slot(0, 0);
+	pwrite_page(0, 7, 1);
+	reg(0, 0, FZ_PMD_PAGES, modes);
+	wprotect(0, 0, FZ_PMD_PAGES, true, 0);
+}
+
+TEST(wp_fault_is_owed_by_a_store_to_a_protected_page_and_nothing_else)
+{
+	int t;
+
+	/* a store to a protected page, data or hole, raises one WP fault */
+	wp_setup(FZ_REG_WP);
+	t = store(0, 7, 2);
+	fault(t, 0, 7, FZ_FAULT_WP | FZ_FAULT_WRITE, UIO_WAKE, 0);
+	t = store(0, 3, 3);
+	fault(t, 0, 3, FZ_FAULT_WP | FZ_FAULT_WRITE, UIO_WAKE, 0);
+	/* resolved: the page is writable again */
+	store(0, 3, 4);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	/* ...so a second WP fault for it is spurious */
+	fault(R.nops - 1, 0, 3, FZ_FAULT_WP | FZ_FAULT_WRITE, UIO_WAKE, 0);
+	ASSERT_EQ(FV_SPURIOUS_FAULT, judge(NULL));
+
+	/* no WP fault for a protected page: lost */
+	wp_setup(FZ_REG_WP);
+	t = store(0, 7, 2);
+	ASSERT_EQ(FV_LOST_WP, judge(&t));
+	ASSERT_EQ(4, t);
+	/* a load never raises one */
+	wp_setup(FZ_REG_WP);
+	t = load(0, 7, 2, 1);
+	fault(t, 0, 7, FZ_FAULT_WP, UIO_WAKE, 0);
+	ASSERT_EQ(FV_SPURIOUS_FAULT, judge(NULL));
+	/* nor an operation that does not touch the page */
+	wp_setup(FZ_REG_WP);
+	t = pwrite_page(0, 9, 2);
+	fault(t, 0, 9, FZ_FAULT_WP | FZ_FAULT_WRITE, UIO_WAKE, 0);
+	ASSERT_EQ(FV_SPURIOUS_FAULT, judge(NULL));
+	/* nor a page never protected, or unprotected */
+	wp_setup(FZ_REG_WP);
+	wprotect(0, 0, 16, false, 0);
+	t = store(0, 7, 2);
+	fault(t, 0, 7, FZ_FAULT_WP | FZ_FAULT_WRITE, UIO_WAKE, 0);
+	ASSERT_EQ(FV_SPURIOUS_FAULT, judge(NULL));
+	R.nfaults = 0;
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	/* a protect that failed may or may not have protected: both pass */
+	wp_setup(FZ_REG_WP);
+	R.obs[R.nops - 1].ret = -EAGAIN;
+	t = store(0, 7, 2);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	fault(t, 0, 7, FZ_FAULT_WP | FZ_FAULT_WRITE, UIO_WAKE, 0);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+
+	/* MADV_POPULATE_WRITE owes one per protected page, READ none */
+	wp_setup(FZ_REG_WP);
+	t = add((struct fz_op){ .kind = OP_POPULATE, .slot = 0, .page = 6, .npages = 2,
+				.sub = POP_WRITE, .gen = 5 }, 0, 0, 0);
+	fault(t, 0, 6, FZ_FAULT_WP | FZ_FAULT_WRITE, UIO_WAKE, 0);
+	ASSERT_EQ(FV_LOST_WP, judge(NULL));
+	fault(t, 0, 7, FZ_FAULT_WP | FZ_FAULT_WRITE, UIO_WAKE, 0);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	R.op[t].sub = POP_READ;
+	ASSERT_EQ(FV_SPURIOUS_FAULT, judge(NULL));
+	R.nfaults = 0;
+	ASSERT_EQ(FV_NONE, judge(NULL));
+}
+
+TEST(wp_protection_lives_as_the_kernel_keeps_it)
+{
+	static const struct fz_op zaps[] = {
+		{ .kind = OP_MADVISE, .sub = ADV_DONTNEED, .page = 7, .npages = 1 },
+		{ .kind = OP_MADVISE, .sub = ADV_PAGEOUT, .page = 7, .npages = 1 },
+		{ .kind = OP_MADVISE, .sub = ADV_REMOVE, .page = 7, .npages = 1 },
+		{ .kind = OP_FALLOCATE, .sub = FALLOC_PUNCH, .page = 7, .npages = 1 },
+		{ .kind = OP_MADVISE, .sub = ADV_COLLAPSE, .page = 0, .npages = FZ_PMD_PAGES },
+	};
+	unsigned int i;
+	int t;
+
+	/* zapping keeps it (the uffd-wp PTE marker): still owed */
+	for (i = 0; i < ARRAY_SIZE(zaps); i++) {
+		wp_setup(FZ_REG_WP);
+		add(zaps[i], zaps[i].kind == OP_MADVISE && zaps[i].sub == ADV_COLLAPSE ? -EINVAL : 0,
+		    0, 0);
+		store(0, 7, 2);
+		ASSERT_EQ(FV_LOST_WP, judge(NULL)) TH_LOG("zap %u", i);
+	}
+	/* ...unless an asynchronous operation may map the folio being truncated */
+	wp_setup(FZ_REG_WP);
+	add((struct fz_op){ .kind = OP_NUMA, .sub = NUMA_MIGRATE_PAGES, .async = 1, .actor = 1 },
+	    0, 0, 0);
+	add(zaps[3], 0, 0, 0);
+	store(0, 7, 2);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+
+	/* a resolved MISSING fault installs a PTE without it: nothing owed */
+	wp_setup(FZ_REG_WP | FZ_REG_MISSING);
+	t = store(0, 9, 2);
+	fault(t, 0, 9, FZ_FAULT_MISSING | FZ_FAULT_WRITE, UIO_COPY, 0);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	fault(t, 0, 9, FZ_FAULT_WP | FZ_FAULT_WRITE, UIO_WAKE, 0);
+	ASSERT_EQ(FV_SPURIOUS_FAULT, judge(NULL));
+	/* ...nor after UFFDIO_COPY */
+	wp_setup(FZ_REG_WP | FZ_REG_MISSING);
+	add((struct fz_op){ .kind = OP_UFFDIO, .slot = 0, .page = 9, .sub = UIO_COPY, .gen = 3 },
+	    0, 0, 0);
+	store(0, 9, 2);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	/* ...but a load of a protected hole outside MISSING keeps it */
+	wp_setup(FZ_REG_WP);
+	load(0, 9, 2, CONTENT_ZERO);
+	store(0, 9, 3);
+	ASSERT_EQ(FV_LOST_WP, judge(NULL));
+
+	/* UFFDIO_UNREGISTER clears it: a fault after registering again is spurious */
+	wp_setup(FZ_REG_WP);
+	add((struct fz_op){ .kind = OP_UNREGISTER, .slot = 0, .npages = FZ_PMD_PAGES }, 0, 0, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_WP);
+	t = store(0, 7, 2);
+	fault(t, 0, 7, FZ_FAULT_WP | FZ_FAULT_WRITE, UIO_WAKE, 0);
+	ASSERT_EQ(FV_SPURIOUS_FAULT, judge(NULL));
+	/* modes replaced without WP leave the bits: maybe, after WP comes back */
+	wp_setup(FZ_REG_WP);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_WP);
+	t = store(0, 7, 2);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	fault(t, 0, 7, FZ_FAULT_WP | FZ_FAULT_WRITE, UIO_WAKE, 0);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	/* a mapping made afresh has none */
+	wp_setup(FZ_REG_WP);
+	add((struct fz_op){ .kind = OP_MUNMAP, .slot = 0 }, 0, 0, 0);
+	mmap_slot(0, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_WP);
+	t = store(0, 7, 2);
+	fault(t, 0, 7, FZ_FAULT_WP | FZ_FAULT_WRITE, UIO_WAKE, 0);
+	ASSERT_EQ(FV_SPURIOUS_FAULT, judge(NULL));
+	/* a fork's child has none of it without EVENT_FORK */
+	wp_setup(FZ_REG_WP);
+	add((struct fz_op){ .kind = OP_FORK }, 0, 0, 0);
+	t = add((struct fz_op){ .kind = OP_TOUCH, .actor = 2, .page = 7, .sub = VIA_USER,
+				.arg = FZ_TOUCH_STORE, .gen = 2 }, 0, 0, 0);
+	R.fault[R.nfaults++] = (struct fz_fault){ .op = t, .proc = 1, .page = 7,
+						   .flags = FZ_FAULT_WP | FZ_FAULT_WRITE };
+	ASSERT_EQ(FV_SPURIOUS_FAULT, judge(NULL));
+}
+
 TEST(executor_and_model_must_agree_on_no_ops)
 {
 	int t;
@@ -1989,11 +2154,14 @@ TEST(every_kind_goes_through_every_module)
 
 		/*
 		 * The structure and the model: slot 0 maps both PMDs of file 0,
-		 * and a child exists; the operation, on the first slot where it
-		 * applies, with every field at its lowest accepted value.
+		 * registered WP (nothing protected yet), and a child exists; the
+		 * operation, on the first slot where it applies, with every field
+		 * at its lowest accepted value.
 		 */
 		rec_reset();
 		add((struct fz_op){ .kind = OP_MMAP, .npages = FZ_FILE_PAGES }, 0, 0, 0);
+		add((struct fz_op){ .kind = OP_REGISTER, .npages = FZ_FILE_PAGES,
+				    .sub = FZ_REG_WP }, 0, 0, 0);
 		add((struct fz_op){ .kind = OP_FORK }, 0, 0, 0);
 		fz_struct_init(&s);
 		for (i = 0; i < R.nops; i++) {

@@ -60,6 +60,7 @@ enum fz_kind {
 	OP_FORK,	/* (re)create the child process from main */
 	OP_NUMA,	/* slot, page, npages, sub: enum fz_numa, arg: node */
 	OP_POPULATE,	/* slot, page, npages, sub: enum fz_populate, arg, gen: as OP_TOUCH */
+	OP_WRITEPROTECT, /* slot, page, npages, sub: FZ_WP_* (UFFDIO_WRITEPROTECT) */
 	OP_JOIN,	/* wait for the asynchronous operations */
 	OP_NR_KINDS,
 };
@@ -151,6 +152,9 @@ enum fz_kind {
 	[OP_POPULATE] = D(POPULATE, "populate", 3, (0, POP_NR - 1, FZ_TOUCH_ZEROPAGE, 1), \
 		applies_populate, advance_none, format_populate)	\
 		G(gen_populate) E(exec_populate) M(model_populate),	\
+	[OP_WRITEPROTECT] = D(WRITEPROTECT, "writeprotect", 3, (0, FZ_WP_PROTECT, 0, 0), \
+		applies_writeprotect, advance_none, format_writeprotect) \
+		G(gen_writeprotect) E(exec_writeprotect) M(model_writeprotect), \
 	[OP_JOIN] = D(JOIN, "join", 0, (0, 0, 0, 0),			\
 		applies_always, advance_none, format_plain)		\
 		G(gen_none) E(exec_join) M(model_join),
@@ -186,6 +190,16 @@ enum fz_via {
 #define FZ_REG_MISSING	0x1
 #define FZ_REG_WP	0x2
 #define FZ_REG_MINOR	0x4
+
+/*
+ * OP_WRITEPROTECT's sub: UFFDIO_WRITEPROTECT's mode.  It applies to the
+ * pages from `page` on that are registered WP (clamped to that run), so
+ * the kernel is never asked about a page the model knows it refuses.  A
+ * kernel without UFFD_FEATURE_WP_HUGETLBFS_SHMEM refuses every WP
+ * registration of shmem (EINVAL): writeprotect is then always a no-op.
+ */
+#define FZ_WP_UNPROTECT	0
+#define FZ_WP_PROTECT	1
 
 enum fz_uffdio {
 	UIO_COPY,
@@ -506,6 +520,7 @@ enum fz_verdict_kind {
 	FV_FILL_ON_ALLOC,	/* hole under MISSING filled by a large folio allocated elsewhere */
 	FV_SEEK_FLICKER,	/* a walk saw a data page as a hole: the xarray leaf race */
 	FV_CRASH,		/* a process of the run died by a signal (detail: its number) */
+	FV_LOST_WP,		/* a store to a write-protected page went through with no WP fault */
 	FV_INTERNAL,		/* the model and the executor disagree: our bug */
 	FV_NR,
 };

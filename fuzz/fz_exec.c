@@ -433,6 +433,17 @@ static int exec_uffdio(const struct fz_op *op, struct fz_obs *ob)
 	}
 }
 
+static int exec_writeprotect(const struct fz_op *op, struct fz_obs *ob)
+{
+	struct uffdio_writeprotect wp = {
+		.range = { (unsigned long)page_addr(X.proc, op->slot, op->page),
+			   op->npages * PS },
+		.mode = op->sub == FZ_WP_PROTECT ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
+	};
+
+	return ret_of(ioctl(X.uffd, UFFDIO_WRITEPROTECT, &wp));
+}
+
 static int exec_unregister(const struct fz_op *op, struct fz_obs *ob)
 {
 	struct uffdio_range range = {

@@ -156,7 +156,7 @@ static void gen_unregister(struct gen_ctx *g, struct fz_op *op)
 
 static void gen_register(struct gen_ctx *g, struct fz_op *op)
 {
-	static const unsigned int reg_w[] = { 12, 2, 2, 2, 2 };
+	static const unsigned int reg_w[] = { 10, 3, 2, 2, 3 };
 	static const uint8_t reg_modes[] = {
 		FZ_REG_MISSING, FZ_REG_MISSING | FZ_REG_WP, FZ_REG_MINOR,
 		FZ_REG_MISSING | FZ_REG_MINOR, FZ_REG_WP,
@@ -218,6 +218,25 @@ static void gen_populate(struct gen_ctx *g, struct fz_op *op)
 	op->arg = rng_below(g->r, 5) == 0 ? FZ_TOUCH_ZEROPAGE : 0;
 	op->npages = 1 + rng_below(g->r, 64);
 	op->gen = ++*g->gen;
+}
+
+/*
+ * Mostly protect, over a range chosen as for (un)registering; mostly from
+ * the slot's first WP-registered page, where it applies.
+ */
+static void gen_writeprotect(struct gen_ctx *g, struct fz_op *op)
+{
+	unsigned int i;
+
+	op->sub = rng_below(g->r, 4) ? FZ_WP_PROTECT : FZ_WP_UNPROTECT;
+	gen_unregister(g, op);
+	if (!g->sl->mapped || !rng_below(g->r, 4))
+		return;
+	for (i = g->sl->first; i < g->sl->first + g->sl->npages; i++)
+		if (g->sl->reg[i] & FZ_REG_WP) {
+			op->page = i;
+			break;
+		}
 }
 
 static void (*const gen_fn[OP_NR_KINDS])(struct gen_ctx *g, struct fz_op *op) = {

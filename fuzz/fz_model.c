@@ -64,8 +64,35 @@ struct model {
 	int pending_collapse[FZ_FILES][FZ_PMDS];
 	/* ...of which may have filled (collapse_filled_nothing() is false) */
 	int pending_may_fill[FZ_FILES][FZ_PMDS];
+	/* an asynchronous operation not joined yet (it may map a folio meanwhile) */
+	bool async_pending;
+	/* userfaultfd write protection of each page of each slot: enum wp_state */
+	uint8_t wp[FZ_PROCS][FZ_SLOTS][FZ_FILE_PAGES];
 	const struct fz_model_opts *o;
 	struct fz_finding fd;
+};
+
+/*
+ * Write protection, per page of each slot (a PTE's uffd-wp bit, or the
+ * marker that stands for it while the PTE is none).  WP_ON: a successful
+ * UFFDIO_WRITEPROTECT set it and nothing since can have cleared it, so a
+ * store must raise a WP fault.  WP_MAYBE: it may or may not be set (a
+ * protect that failed, a registration that dropped WP and may come back,
+ * a truncation racing an asynchronous operation), so a WP fault is
+ * allowed and not required.  The kernel keeps it across zapping (the
+ * marker: MADV_DONTNEED, MADV_PAGEOUT, a punched hole, a collapse that
+ * unmaps the small folios), moves it with mremap() when EVENT_REMAP is on,
+ * and copies it to a fork with EVENT_FORK; it clears it on
+ * UFFDIO_UNREGISTER, on the release of the userfaultfd, on a resolved WP
+ * fault, on UFFDIO_WRITEPROTECT without MODE_WP, and where UFFDIO_COPY,
+ * ZEROPAGE or CONTINUE (without MODE_WP) installs the PTE: a MISSING or
+ * MINOR fault resolved so takes the protection with it (the comment in
+ * mfill_atomic_install_pte(): "We allow to overwrite a pte marker").
+ */
+enum wp_state {
+	WP_OFF,
+	WP_ON,
+	WP_MAYBE,
 };
 
 /*
@@ -91,6 +118,7 @@ static const struct {
 	[FV_FILL_ON_ALLOC] = { "fill-on-alloc", .known_gap = true, .as_data = true },
 	[FV_SEEK_FLICKER] = { "seek-flicker", .known_gap = true },
 	[FV_CRASH] = { "crash" },
+	[FV_LOST_WP] = { "lost-wp-fault" },
 	[FV_INTERNAL] = { "internal" },
 };
 
@@ -675,9 +703,42 @@ static void judge_fault_fill(struct model *m, int opi, int file, int page)
  * for it while opi ran, then what the access may have done to the page.
  */
 struct access {
+	bool write;		/* a store, or MADV_POPULATE_WRITE: WP faults may come */
+	uint8_t *wp;		/* the page's protection in the slot (enum wp_state) */
+	uint8_t wp0;		/* ...when the access began */
+	bool wp_fault;		/* a WP fault was read for it */
+	bool unprotected;	/* a resolved MISSING or MINOR fault took the protection */
 	bool eexist;		/* a MISSING fault's UFFDIO_COPY said EEXIST */
 	bool huge;		/* the fault may have allocated a large folio */
 };
+
+static void access_init(struct model *m, struct access *a, int proc, unsigned int slot,
+			int page, bool write)
+{
+	memset(a, 0, sizeof(*a));
+	a->write = write;
+	a->wp = &m->wp[proc][slot][page];
+	a->wp0 = *a->wp;
+}
+
+/* A WP fault: only a store to a page that may be write-protected raises one. */
+static void access_wp_fault(struct model *m, int opi, const struct fz_slot *sl, int page,
+			    const struct fz_fault *f, struct access *a)
+{
+	const char *why = NULL;
+
+	if (!a->write)
+		why = "WP fault for a load";
+	else if (!(sl->reg[page] & FZ_REG_WP))
+		why = "WP fault through a mapping not registered WP";
+	else if (*a->wp == WP_OFF)
+		why = "WP fault for a page that is not write-protected";
+	if (why)
+		finding(m, FV_SPURIOUS_FAULT, opi, sl->file, page, why);
+	a->wp_fault = true;
+	if (!f->res)
+		*a->wp = WP_OFF;
+}
 
 /*
  * The faults for the page, in the order the handler read them.  Returns
@@ -704,10 +765,13 @@ static bool access_faults(struct model *m, int opi, const struct fz_record *r, i
 			if (!(p->s & S_HOLE))
 				finding(m, FV_SPURIOUS_FAULT, opi, file, page,
 					"MISSING fault for a page that is not missing");
-			if (!f->res)
+			if (!f->res) {
 				set_gen(p, f->how == UIO_ZEROPAGE ? 0 : op->gen);
-			else if (f->res == -EEXIST)
+				*a->wp = WP_OFF;
+				a->unprotected = true;
+			} else if (f->res == -EEXIST) {
 				a->eexist = true;
+			}
 		} else if (f->flags & FZ_FAULT_MINOR) {
 			if (!(reg & FZ_REG_MINOR))
 				finding(m, FV_SPURIOUS_FAULT, opi, file, page,
@@ -716,6 +780,12 @@ static bool access_faults(struct model *m, int opi, const struct fz_record *r, i
 				finding(m, filled_kind(m, file, page, FV_SPURIOUS_FAULT), opi,
 					file, page, "MINOR fault for a page that should not be in the page cache");
 			p->s &= S_PRESENT;
+			if (!f->res) {
+				*a->wp = WP_OFF;
+				a->unprotected = true;
+			}
+		} else if (f->flags & FZ_FAULT_WP) {
+			access_wp_fault(m, opi, sl, page, f, a);
 		}
 	}
 	return m->fd.kind != FV_NONE;
@@ -755,6 +825,15 @@ static bool access_done(struct model *m, int opi, const struct fz_slot *sl, unsi
 	}
 	if (p->s & S_FALLOC)
 		p->s = (p->s & ~S_FALLOC) | S_ZERO;
+	/*
+	 * A store to a page write-protected for sure must have raised a WP
+	 * fault, unless a resolved MISSING or MINOR fault took the protection.
+	 */
+	if (a->write && a->wp0 == WP_ON && !a->wp_fault && !a->unprotected) {
+		snprintf(what, sizeof(what), "%s through slot %u, write-protected by UFFDIO_WRITEPROTECT, completed with no WP fault",
+			 how, slot);
+		return finding(m, FV_LOST_WP, opi, file, page, what);
+	}
 	return false;
 }
 
@@ -781,7 +860,7 @@ static void model_touch(struct model *m, int opi, const struct fz_record *r)
 	int file = sl->file, page = op->page;
 	struct page_state *p = &m->pg[file][page];
 	bool store = op->arg & FZ_TOUCH_STORE;
-	struct access a = { false };
+	struct access a;
 	char what[160];
 
 	if (page >= m->st.size[file]) {
@@ -797,6 +876,7 @@ static void model_touch(struct model *m, int opi, const struct fz_record *r)
 	}
 	if (ob->sigbus)
 		finding(m, FV_SIGBUS, opi, file, page, "SIGBUS inside the file");
+	access_init(m, &a, proc, op->slot, page, store);
 	if (access_faults(m, opi, r, proc, sl, page, &a) || ob->sigbus)
 		return;
 	if (ob->ret) {
@@ -844,10 +924,11 @@ static void model_populate(struct model *m, int opi, const struct fz_record *r)
 	unsigned int page;
 
 	for (page = op->page; page < op->page + op->npages; page++) {
-		struct access a = { false };
+		struct access a;
 
 		if (page >= m->st.size[sl->file])
 			break;
+		access_init(m, &a, proc, op->slot, page, op->sub == POP_WRITE);
 		if (access_faults(m, opi, r, proc, sl, page, &a))
 			return;
 		if (ob->ret) {
@@ -869,6 +950,9 @@ static void judge_uffdio(struct model *m, int opi, const struct fz_op *op,
 
 	if (page >= m->st.size[file] || op->sub == UIO_WAKE)
 		return;
+	/* the PTE it installed carries no uffd-wp bit (no MODE_WP asked) */
+	if (!ob->ret)
+		m->wp[fz_proc_of(op->actor)][op->slot][page] = WP_OFF;
 	if (op->sub == UIO_CONTINUE) {
 		if (!ob->ret && !(p->s & S_PRESENT))
 			finding(m, filled_kind(m, file, page, FV_PHANTOM), opi, file, page,
@@ -1032,10 +1116,26 @@ static void model_probe(struct model *m, int opi, const struct fz_record *r)
 	probe_model_fn[r->op[opi].sub](m, opi, r);
 }
 
+/*
+ * UFFDIO_WRITEPROTECT over WP-registered pages (fz_ops.c clamps it so):
+ * done, each page is protected or not as asked; failed, it may have
+ * stopped anywhere.
+ */
+static void model_writeprotect(struct model *m, int opi, const struct fz_record *r)
+{
+	const struct fz_op *op = &r->op[opi];
+	uint8_t *wp = m->wp[fz_proc_of(op->actor)][op->slot];
+	unsigned int i;
+
+	for (i = op->page; i < op->page + op->npages; i++)
+		wp[i] = r->obs[opi].ret ? WP_MAYBE : op->sub == FZ_WP_PROTECT ? WP_ON : WP_OFF;
+}
+
 static void model_join(struct model *m, int opi, const struct fz_record *r)
 {
 	memset(m->pending_collapse, 0, sizeof(m->pending_collapse));
 	memset(m->pending_may_fill, 0, sizeof(m->pending_may_fill));
+	m->async_pending = false;
 }
 
 static void (*const model_fn[OP_NR_KINDS])(struct model *m, int opi,
@@ -1048,6 +1148,73 @@ bool fz_model_has(enum fz_kind k)
 	return k < OP_NR_KINDS && model_fn[k];
 }
 
+/* An operation that truncates page cache: a punch, MADV_REMOVE, a shrink. */
+static bool truncates(const struct fz_op *op)
+{
+	return (op->kind == OP_FALLOCATE && op->sub == FALLOC_PUNCH) || op->kind == OP_FTRUNCATE ||
+	       (op->kind == OP_MADVISE && op->sub == ADV_REMOVE);
+}
+
+/*
+ * Write protection after op changed the structure (was: before it).  A
+ * mapping made afresh has none.  UFFDIO_UNREGISTER, the release of the
+ * userfaultfd and mremap() without EVENT_REMAP clear it where the VMA was
+ * registered WP; a registration that replaced WP by other modes leaves
+ * the bits in the page tables, unseen until WP is registered again.  A
+ * fork copies it with the registrations (EVENT_FORK).  A truncation
+ * clears the markers of a folio that is mapped when it is truncated
+ * (unmap_mapping_folio(), ZAP_FLAG_DROP_MARKER): with an asynchronous
+ * collapse or migration in flight, which may map it meanwhile, every
+ * protection of the file's PMDs it touched may be gone.
+ */
+static void wp_follow(struct model *m, const struct fz_struct *was, const struct fz_op *op,
+		      const struct fz_obs *ob)
+{
+	unsigned int p, s, i, pmd;
+
+	for (p = 0; p < FZ_PROCS; p++)
+		for (s = 0; s < FZ_SLOTS; s++) {
+			const struct fz_slot *o = &was->slot[p][s], *n = &m->st.slot[p][s];
+			uint8_t *wp = m->wp[p][s];
+
+			if (!n->mapped || !o->mapped || o->file != n->file || o->first != n->first ||
+			    (op->kind == OP_FORK && p == 1)) {
+				memset(wp, WP_OFF, sizeof(m->wp[p][s]));
+				continue;
+			}
+			for (i = n->first; i < n->first + n->npages; i++) {
+				if (!n->reg[i] && (o->reg[i] & FZ_REG_WP))
+					wp[i] = WP_OFF;
+				else if (!(n->reg[i] & FZ_REG_WP) && wp[i] == WP_ON)
+					wp[i] = WP_MAYBE;
+			}
+		}
+	if (op->kind == OP_FORK && !ob->ret)
+		for (s = 0; s < FZ_SLOTS; s++)
+			for (i = 0; i < FZ_FILE_PAGES; i++)
+				if (m->st.slot[1][s].reg[i] & FZ_REG_WP)
+					m->wp[1][s][i] = m->wp[0][s][i];
+	if (!m->async_pending || !truncates(op))
+		return;
+	for (p = 0; p < FZ_PROCS; p++)
+		for (s = 0; s < FZ_SLOTS; s++) {
+			const struct fz_slot *n = &m->st.slot[p][s];
+			unsigned int file = op->kind == OP_MADVISE ? was->slot[fz_proc_of(op->actor)][op->slot].file :
+					    op->file;
+
+			if (!n->mapped || n->file != file)
+				continue;
+			for (i = n->first; i < n->first + n->npages; i++) {
+				pmd = i / FZ_PMD_PAGES;
+				if (m->wp[p][s][i] == WP_ON &&
+				    (op->kind == OP_FTRUNCATE ? i >= op->npages - op->npages % FZ_PMD_PAGES :
+				     pmd >= op->page / FZ_PMD_PAGES &&
+				     pmd <= (op->page + op->npages - 1) / FZ_PMD_PAGES))
+					m->wp[p][s][i] = WP_MAYBE;
+			}
+		}
+}
+
 /* Faults no touch explains: while a non-touch ran, or for another page. */
 static void stray_faults(struct model *m, const struct fz_record *r)
 {
@@ -1058,8 +1225,6 @@ static void stray_faults(struct model *m, const struct fz_record *r)
 		const struct fz_op *op = f->op < r->nops ? &r->op[f->op] : NULL;
 		char what[120];
 
-		if (f->flags & FZ_FAULT_WP)
-			continue;
 		if (op && op->kind == OP_TOUCH && f->slot == op->slot &&
 		    f->page == op->page && f->proc == fz_proc_of(op->actor))
 			continue;
@@ -1068,7 +1233,8 @@ static void stray_faults(struct model *m, const struct fz_record *r)
 		    f->proc == fz_proc_of(op->actor))
 			continue;
 		snprintf(what, sizeof(what), "%s fault (slot %u, process %u) during op %u, which did not access that page",
-			 f->flags & FZ_FAULT_MINOR ? "MINOR" : "MISSING", f->slot, f->proc, f->op);
+			 f->flags & FZ_FAULT_WP ? "WP" : f->flags & FZ_FAULT_MINOR ? "MINOR" : "MISSING",
+			 f->slot, f->proc, f->op);
 		m->fd.kind = FV_SPURIOUS_FAULT;
 		m->fd.op = f->op < r->nops ? f->op : 0;
 		m->fd.page = f->page;
@@ -1078,6 +1244,7 @@ static void stray_faults(struct model *m, const struct fz_record *r)
 
 struct fz_finding fz_judge(const struct fz_record *r, const struct fz_model_opts *o)
 {
+	static struct fz_struct was;
 	static struct model m;
 	unsigned int i;
 	int f;
@@ -1118,7 +1285,11 @@ struct fz_finding fz_judge(const struct fz_record *r, const struct fz_model_opts
 			continue;
 		background(&m);
 		model_fn[op.kind](&m, i, r);
+		was = m.st;
 		fz_struct_advance(&m.st, &op, ob);
+		wp_follow(&m, &was, &op, ob);
+		if (op.async)
+			m.async_pending = true;
 	}
 	if (m.fd.kind == FV_NONE)
 		stray_faults(&m, r);

@@ -172,6 +172,14 @@ static void format_populate(const struct fz_op *op, const char *who, char *buf, 
 		 op->sub == POP_WRITE ? "WRITE" : "READ", op->slot, op->page, last_page(op), how);
 }
 
+static void format_writeprotect(const struct fz_op *op, const char *who, char *buf,
+				size_t len)
+{
+	snprintf(buf, len, "%sUFFDIO_WRITEPROTECT %s slot %u pages %u-%u", who,
+		 op->sub == FZ_WP_PROTECT ? "protect" : "unprotect", op->slot, op->page,
+		 last_page(op));
+}
+
 void fz_op_format(const struct fz_op *op, char *buf, size_t len)
 {
 	char who[32];
@@ -622,6 +630,22 @@ static enum fz_applies applies_populate(const struct fz_struct *s, const struct 
 	if (op->sub >= POP_NR)
 		return FZ_NOT_APPLICABLE;
 	return slot_range(s, op, 64) ? FZ_APPLIES : FZ_NOT_APPLICABLE;
+}
+
+/* The run of WP-registered pages from op->page, within the slot. */
+static enum fz_applies applies_writeprotect(const struct fz_struct *s,
+					    const struct fz_slot *sl, struct fz_op *op)
+{
+	unsigned int n;
+
+	if (op->sub > FZ_WP_PROTECT || !slot_range(s, op, FZ_FILE_PAGES))
+		return FZ_NOT_APPLICABLE;
+	for (n = 0; n < op->npages && (sl->reg[op->page + n] & FZ_REG_WP); n++)
+		;
+	if (!n)
+		return FZ_NOT_APPLICABLE;
+	op->npages = n;
+	return FZ_APPLIES;
 }
 
 static enum fz_applies applies_probe(const struct fz_struct *s, const struct fz_slot *sl,
