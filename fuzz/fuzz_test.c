@@ -81,6 +81,14 @@ static int seek(int file, int page, bool data, int result)
 		   result < 0 ? result : 0, result, 0);
 }
 
+/* A userfaultfd event read while op ran (pages from the slots' base). */
+static void event(int op, int proc, int type, unsigned int a, unsigned int b, unsigned int c)
+{
+	R.event[R.nevents++] = (struct fz_event){
+		.op = op, .proc = proc, .type = type, .a = a, .b = b, .c = c,
+	};
+}
+
 /* One call of a walk, in the record's log: what it asked, and both answers. */
 static void walk_log(int op, int from, bool data, int ans, int again)
 {
@@ -1373,6 +1381,199 @@ TEST(wp_protection_lives_as_the_kernel_keeps_it)
 	ASSERT_EQ(FV_SPURIOUS_FAULT, judge(NULL));
 }
 
+/* main's userfaultfd opened anew with these events, all granted */
+static int reopen(unsigned int ev)
+{
+	return add((struct fz_op){ .kind = OP_UFFD, .sub = ev }, 0, ev, 0);
+}
+
+static int madv(int slot, int sub, int first, int n)
+{
+	return add((struct fz_op){ .kind = OP_MADVISE, .slot = slot, .sub = sub, .page = first,
+				   .npages = n }, 0, 0, 0);
+}
+
+TEST(remove_events_cover_the_registered_pages_zapped)
+{
+	int t;
+
+	/* MADV_DONTNEED of pages 5-9, registered: one event, or one per VMA */
+	rec_reset();
+	reopen(FZ_EV_ALL);
+	mmap_slot(0, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	t = madv(0, ADV_DONTNEED, 5, 5);
+	event(t, 0, FZE_REMOVE, 5, 10, 0);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	R.nevents = 0;
+	event(t, 0, FZE_REMOVE, 5, 7, 0);
+	event(t, 0, FZE_REMOVE, 7, 10, 0);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	/* one short, twice, or beyond the range: not what happened */
+	R.nevents = 1;
+	ASSERT_EQ(FV_EVENT, judge(NULL));
+	event(t, 0, FZE_REMOVE, 6, 10, 0);
+	ASSERT_EQ(FV_EVENT, judge(NULL));
+	R.nevents = 0;
+	event(t, 0, FZE_REMOVE, 5, 11, 0);
+	ASSERT_EQ(FV_EVENT, judge(NULL));
+	/* without EVENT_REMOVE, none may come */
+	R.op[0].sub = FZ_EV_UNMAP;
+	R.obs[0].val = FZ_EV_UNMAP;
+	R.nevents = 0;
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	event(t, 0, FZE_REMOVE, 5, 10, 0);
+	ASSERT_EQ(FV_EVENT, judge(NULL));
+
+	/* only registered pages: pages 0-6 registered, MADV_REMOVE of 5-9 */
+	rec_reset();
+	reopen(FZ_EV_REMOVE);
+	mmap_slot(0, 0);
+	reg(0, 0, 7, FZ_REG_WP);
+	t = madv(0, ADV_REMOVE, 5, 5);
+	event(t, 0, FZE_REMOVE, 5, 7, 0);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	R.event[0].b = 10;
+	ASSERT_EQ(FV_EVENT, judge(NULL));
+	/* an event while an operation that sends none ran */
+	rec_reset();
+	reopen(FZ_EV_ALL);
+	mmap_slot(0, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	t = pwrite_page(0, 5, 1);
+	event(t, 0, FZE_UNMAP, 0, FZ_SLOT_STRIDE, 0);
+	ASSERT_EQ(FV_EVENT, judge(NULL));
+}
+
+TEST(unmap_and_remap_events_follow_the_mapping)
+{
+	int t;
+
+	/* munmap of a registered slot: UNMAP of what slot_release() maps over */
+	rec_reset();
+	reopen(FZ_EV_ALL);
+	mmap_slot(1, 0);
+	reg(1, 0, 16, FZ_REG_MISSING);
+	t = add((struct fz_op){ .kind = OP_MUNMAP, .slot = 1 }, 0, 0, 0);
+	event(t, 0, FZE_UNMAP, FZ_SLOT_STRIDE, 2 * FZ_SLOT_STRIDE, 0);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	R.nevents = 0;
+	ASSERT_EQ(FV_EVENT, judge(NULL));
+	/* nothing registered, nothing said */
+	R.nops = 2;
+	t = add((struct fz_op){ .kind = OP_MUNMAP, .slot = 1 }, 0, 0, 0);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+
+	/* mremap of a registered slot: REMAP, then UNMAP of the source */
+	rec_reset();
+	reopen(FZ_EV_ALL);
+	mmap_slot(0, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	t = add((struct fz_op){ .kind = OP_MREMAP, .slot = 0 }, 0, 0, 0);
+	event(t, 0, FZE_REMAP, 0, FZ_SLOT_ALT, FZ_PMD_PAGES);
+	event(t, 0, FZE_UNMAP, 0, FZ_PMD_PAGES, 0);
+	/* the registration moved with it: a hole still owes its fault */
+	load(0, 5, 2, CONTENT_ZERO);
+	ASSERT_EQ(FV_LOST_FAULT, judge(NULL));
+	R.nops--;
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	R.nevents = 1;
+	ASSERT_EQ(FV_EVENT, judge(NULL));
+	/* without EVENT_REMAP it is dropped: no event, and the hole owes nothing */
+	rec_reset();
+	reopen(FZ_EV_UNMAP);
+	mmap_slot(0, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	t = add((struct fz_op){ .kind = OP_MREMAP, .slot = 0 }, 0, 0, 0);
+	event(t, 0, FZE_UNMAP, 0, FZ_PMD_PAGES, 0);
+	load(0, 5, 2, CONTENT_ZERO);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	event(t, 0, FZE_REMAP, 0, FZ_SLOT_ALT, FZ_PMD_PAGES);
+	ASSERT_EQ(FV_EVENT, judge(NULL));
+	/* refused: the executor maps the slot afresh; what moved is unknown */
+	rec_reset();
+	reopen(FZ_EV_ALL);
+	mmap_slot(0, 0);
+	reg(0, 0, 8, FZ_REG_MISSING);
+	t = add((struct fz_op){ .kind = OP_MREMAP, .slot = 0 }, -EFAULT, 0, 0);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	event(t, 0, FZE_UNMAP, 0, FZ_PMD_PAGES, 0);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	event(t, 0, FZE_UNMAP, 0, FZ_PMD_PAGES + 1, 0);
+	ASSERT_EQ(FV_EVENT, judge(NULL));
+}
+
+TEST(fork_event_hands_the_registrations_to_the_child)
+{
+	int t;
+
+	/* EVENT_FORK: one FORK event, and the child's holes owe their faults */
+	rec_reset();
+	reopen(FZ_EV_FORK);
+	mmap_slot(0, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	t = add((struct fz_op){ .kind = OP_FORK }, 0, 0, 0);
+	event(t, 0, FZE_FORK, 1, 0, 0);
+	t = add((struct fz_op){ .kind = OP_TOUCH, .actor = 2, .page = 5, .sub = VIA_USER,
+				.gen = 2 }, 0, 2, 0);
+	R.fault[R.nfaults++] = (struct fz_fault){ .op = t, .proc = 1, .page = 5,
+						   .flags = FZ_FAULT_MISSING, .how = UIO_COPY };
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	R.nfaults = 0;
+	R.obs[t].val = CONTENT_ZERO;
+	ASSERT_EQ(FV_LOST_FAULT, judge(NULL));
+	/* no FORK event, or two: not what a fork of a registered process sends */
+	R.nops = t;
+	R.nevents = 0;
+	ASSERT_EQ(FV_EVENT, judge(NULL));
+	event(t - 1, 0, FZE_FORK, 1, 0, 0);
+	event(t - 1, 0, FZE_FORK, 1, 0, 0);
+	ASSERT_EQ(FV_EVENT, judge(NULL));
+	/* the child cannot register over them (EBUSY), and may unregister them */
+	R.nevents = 1;
+	t = add((struct fz_op){ .kind = OP_REGISTER, .actor = 2, .page = 0, .npages = 8,
+				.sub = FZ_REG_MINOR }, -EBUSY, 0, 0);
+	t = add((struct fz_op){ .kind = OP_UNREGISTER, .actor = 2, .page = 0, .npages = 8 },
+		0, 0, 0);
+	add((struct fz_op){ .kind = OP_TOUCH, .actor = 2, .page = 5, .sub = VIA_USER, .gen = 2 },
+	    0, CONTENT_ZERO, 0);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	/* a child's munmap: one UNMAP per context, its own and the fork's */
+	rec_reset();
+	reopen(FZ_EV_FORK | FZ_EV_UNMAP);
+	mmap_slot(0, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	t = add((struct fz_op){ .kind = OP_FORK }, 0, 0, 0);
+	event(t, 0, FZE_FORK, 1, 0, 0);
+	add((struct fz_op){ .kind = OP_UNREGISTER, .actor = 2, .page = 0, .npages = 8 }, 0, 0, 0);
+	add((struct fz_op){ .kind = OP_REGISTER, .actor = 2, .page = 0, .npages = 8,
+			    .sub = FZ_REG_MINOR }, 0, 0, 0);
+	t = add((struct fz_op){ .kind = OP_MUNMAP, .actor = 2 }, 0, 0, 0);
+	event(t, 1, FZE_UNMAP, 0, FZ_SLOT_STRIDE, 0);
+	ASSERT_EQ(FV_EVENT, judge(NULL));
+	event(t, 1, FZE_UNMAP, 0, FZ_SLOT_STRIDE, 0);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	/* without EVENT_FORK the child has none: no event, and its holes owe nothing */
+	rec_reset();
+	reopen(FZ_EV_UNMAP);
+	mmap_slot(0, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	add((struct fz_op){ .kind = OP_FORK }, 0, 0, 0);
+	add((struct fz_op){ .kind = OP_TOUCH, .actor = 2, .page = 5, .sub = VIA_USER, .gen = 2 },
+	    0, CONTENT_ZERO, 0);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	/* and opening main's userfaultfd anew drops its registrations */
+	rec_reset();
+	mmap_slot(0, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	reopen(0);
+	load(0, 5, 2, CONTENT_ZERO);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	R.nops = 2;
+	load(0, 5, 2, CONTENT_ZERO);
+	ASSERT_EQ(FV_LOST_FAULT, judge(NULL));
+}
+
 TEST(executor_and_model_must_agree_on_no_ops)
 {
 	int t;
@@ -2183,6 +2384,9 @@ TEST(every_kind_goes_through_every_module)
 		} else {
 			ASSERT_LT(j, FZ_SLOTS) TH_LOG("%s applies nowhere", d->name);
 			add(c, c.kind == OP_PWRITE ? c.npages * 4096 : 0, 0, 0);
+			/* the registered slot moved: EVENT_REMAP (a run's default) says so */
+			if (c.kind == OP_MREMAP)
+				event(R.nops - 1, 0, FZE_REMAP, 0, FZ_SLOT_ALT, FZ_FILE_PAGES);
 			/* clamping is idempotent, and the clamped form reads back */
 			ASSERT_TRUE(fz_struct_applies(&s, &op));
 			ASSERT_EQ(0, memcmp(&op, &c, sizeof(c)));

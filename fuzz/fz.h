@@ -36,6 +36,14 @@
 #define FZ_LEAF_PAGES	64		/* an xarray leaf (XA_CHUNK_SIZE) of pages */
 #define FZ_MAX_WALK_CALLS 4096		/* lseek calls of walk probes, per run */
 #define FZ_WALK_FULL_CALLS 64		/* at most, per walk to EOF */
+#define FZ_MAX_EVENTS	512		/* userfaultfd events kept, per run */
+/*
+ * Every slot has two fixed homes in one reservation, the same in every
+ * process: slot s at s * FZ_SLOT_STRIDE pages from its base, or that plus
+ * FZ_SLOT_ALT after an odd number of mremap()s.  Events name pages so.
+ */
+#define FZ_SLOT_STRIDE	2048		/* pages: 8 MiB, two PMDs rounded up */
+#define FZ_SLOT_ALT	(FZ_SLOTS * FZ_SLOT_STRIDE)
 
 #ifndef __aligned
 #define __aligned(x)	__attribute__((aligned(x)))
@@ -61,6 +69,7 @@ enum fz_kind {
 	OP_NUMA,	/* slot, page, npages, sub: enum fz_numa, arg: node */
 	OP_POPULATE,	/* slot, page, npages, sub: enum fz_populate, arg, gen: as OP_TOUCH */
 	OP_WRITEPROTECT, /* slot, page, npages, sub: FZ_WP_* (UFFDIO_WRITEPROTECT) */
+	OP_UFFD,	/* main's userfaultfd opened anew, sub: the FZ_EV_* events asked for */
 	OP_JOIN,	/* wait for the asynchronous operations */
 	OP_NR_KINDS,
 };
@@ -155,6 +164,9 @@ enum fz_kind {
 	[OP_WRITEPROTECT] = D(WRITEPROTECT, "writeprotect", 3, (0, FZ_WP_PROTECT, 0, 0), \
 		applies_writeprotect, advance_none, format_writeprotect) \
 		G(gen_writeprotect) E(exec_writeprotect) M(model_writeprotect), \
+	[OP_UFFD] = D(UFFD, "uffd", 1, (0, FZ_EV_ALL, 0, 0),		\
+		applies_uffd, advance_uffd, format_uffd)		\
+		G(gen_uffd) E(exec_uffd) M(model_none),			\
 	[OP_JOIN] = D(JOIN, "join", 0, (0, 0, 0, 0),			\
 		applies_always, advance_none, format_plain)		\
 		G(gen_none) E(exec_join) M(model_join),
@@ -200,6 +212,38 @@ enum fz_via {
  */
 #define FZ_WP_UNPROTECT	0
 #define FZ_WP_PROTECT	1
+
+/*
+ * A registration that a fork copied into the child (UFFD_FEATURE_EVENT_
+ * FORK): it belongs to the fork's userfaultfd context, which the main
+ * process's handler reads, not to the child's own.  The child cannot
+ * register over it (EBUSY); UFFDIO_UNREGISTER clears it like its own.
+ */
+#define FZ_REG_FORKED	0x80
+
+/*
+ * userfaultfd events (non-cooperative mode), OP_UFFD's sub and a process's
+ * fz_struct.events: those its userfaultfd negotiated.  A run starts with
+ * FZ_EV_REMAP (the executor always asked for it); OP_UFFD opens main's
+ * userfaultfd anew with the events asked for that the kernel has, which
+ * drops every registration of main (the release of the old one).  A child
+ * forked later has main's events, on its own userfaultfd and on the
+ * fork's context.
+ */
+#define FZ_EV_FORK	0x1	/* a fork copies the registrations (UFFD_EVENT_FORK) */
+#define FZ_EV_REMAP	0x2	/* mremap() moves them (UFFD_EVENT_REMAP), else drops them */
+#define FZ_EV_REMOVE	0x4	/* MADV_DONTNEED/REMOVE say so (UFFD_EVENT_REMOVE) */
+#define FZ_EV_UNMAP	0x8	/* munmap() and MAP_FIXED over them say so (UFFD_EVENT_UNMAP) */
+#define FZ_EV_ALL	0xf
+
+/* What an event in the record is (struct fz_event). */
+enum fz_event_type {
+	FZE_FORK,
+	FZE_REMAP,
+	FZE_REMOVE,
+	FZE_UNMAP,
+	FZE_NR,
+};
 
 enum fz_uffdio {
 	UIO_COPY,
@@ -391,6 +435,20 @@ struct fz_fault {
 	int32_t res;		/* resolution result, 0 or -errno */
 };
 
+/*
+ * A userfaultfd event, as a handler read it: the operation running, the
+ * process whose mm it is about (0 main, 1 the child, whether on its own
+ * userfaultfd or the fork's context), and pages counted from the slots'
+ * reservation (FZ_SLOT_STRIDE): REMOVE and UNMAP [a, b); REMAP from a to
+ * b, c pages; FORK: a is 1 when a new context's file descriptor came.
+ */
+struct fz_event {
+	uint16_t op;
+	uint8_t proc;
+	uint8_t type;		/* enum fz_event_type */
+	uint32_t a, b, c;
+};
+
 /* Run-wide counters the executor keeps (coverage of the search). */
 struct fz_exec_stats {
 	uint32_t uffd_features_ok;	/* MINOR/WP on shmem negotiated */
@@ -399,7 +457,7 @@ struct fz_exec_stats {
 	uint32_t uring_ops;
 	uint32_t numa_ops_ok;
 	uint32_t numa_pages_on_target;	/* move_pages: pages then on the node asked */
-	uint32_t remap_events;
+	uint32_t events[FZE_NR];		/* userfaultfd events read, by type */
 	uint32_t stray_msgs;
 	uint32_t kh_scans;
 };
@@ -412,6 +470,8 @@ struct fz_record {
 	uint32_t cur_zeropage;
 	uint32_t nfaults;
 	uint32_t nwalks;		/* may pass FZ_MAX_WALK_CALLS: the rest were refused */
+	uint32_t nevents;		/* may pass FZ_MAX_EVENTS: not judged then */
+	uint32_t events_off;		/* FZ_EV_* of the run's start that the kernel refused */
 	int32_t setup_err;		/* the run could not start: -errno */
 	char abort[160];		/* why the run stopped early, if it did */
 	/*
@@ -428,6 +488,7 @@ struct fz_record {
 	struct fz_obs obs[FZ_MAX_OPS];
 	struct fz_fault fault[FZ_MAX_FAULTS];
 	struct fz_walk walk[FZ_MAX_WALK_CALLS];
+	struct fz_event event[FZ_MAX_EVENTS];
 };
 
 /*
@@ -475,6 +536,7 @@ struct fz_slot {
 
 struct fz_struct {
 	uint32_t size[FZ_FILES];	/* pages */
+	uint8_t events[FZ_PROCS];	/* FZ_EV_* its userfaultfd negotiated */
 	bool child;
 	struct fz_slot slot[FZ_PROCS][FZ_SLOTS];
 };
@@ -521,6 +583,7 @@ enum fz_verdict_kind {
 	FV_SEEK_FLICKER,	/* a walk saw a data page as a hole: the xarray leaf race */
 	FV_CRASH,		/* a process of the run died by a signal (detail: its number) */
 	FV_LOST_WP,		/* a store to a write-protected page went through with no WP fault */
+	FV_EVENT,		/* a userfaultfd event missing, or one nothing explains */
 	FV_INTERNAL,		/* the model and the executor disagree: our bug */
 	FV_NR,
 };
@@ -561,6 +624,8 @@ struct fz_model_opts {
 };
 
 const char *fz_verdict_name(enum fz_verdict_kind k);
+/* "FORK", "REMAP", "REMOVE", "UNMAP" (enum fz_event_type) */
+const char *fz_event_name(unsigned int type);
 /* "SIGBUS", "SIGSEGV", ..., else "signal N" */
 const char *fz_signal_name(int sig);
 /* Counted and ignored unless strict: fill-on-alloc, seek-flicker. */

@@ -140,10 +140,12 @@ void fz_cov_print(FILE *f, const struct fz_cov *c, const struct fz_exec_stats *s
 	for (k = 0; k < NUMA_NR; k++)
 		fprintf(f, " %s=%llu", numa_names[k], (unsigned long long)c->numa[k]);
 	if (st)
-		fprintf(f, " (nodes=%u, pages on the target node after move_pages=%u)\n# io_uring: %s, %u transfers; uffd MINOR/WP on shmem: %u of 2; REMAP events %u; khugepaged scans waited %u\n",
+		fprintf(f, " (nodes=%u, pages on the target node after move_pages=%u)\n# io_uring: %s, %u transfers; uffd MINOR/WP on shmem: %u of 2; khugepaged scans waited %u\n# uffd events read: FORK=%u REMAP=%u REMOVE=%u UNMAP=%u\n",
 			st->numa_nodes, st->numa_pages_on_target,
 			st->uring_ok ? "available" : "unavailable",
-			st->uring_ops, st->uffd_features_ok, st->remap_events, st->kh_scans);
+			st->uring_ops, st->uffd_features_ok, st->kh_scans,
+			st->events[FZE_FORK], st->events[FZE_REMAP], st->events[FZE_REMOVE],
+			st->events[FZE_UNMAP]);
 	else
 		fprintf(f, "\n");
 	for (reg = 0; reg < 2; reg++) {

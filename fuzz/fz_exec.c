@@ -65,9 +65,14 @@ static struct {
 	int scratch;
 	char *base;
 	int uffd;
+	unsigned int events;		/* FZ_EV_* its userfaultfd negotiated */
 	int stop[2];
 	pthread_t handler;
 	bool handler_up;
+	/* main: the contexts forks handed over (EVENT_FORK), for the child's mm */
+	pthread_mutex_t fk_lock;
+	int forkfd[4];
+	unsigned int nforks;
 	int nodes;
 	/* worker (main process only) */
 	pthread_t worker;
@@ -124,14 +129,14 @@ static int ret_of(long r)
 	return r < 0 ? -errno : 0;
 }
 
-/* The handler's half: which slot and file page an address belongs to. */
-static bool locate(unsigned long addr, uint8_t *slot, uint16_t *page)
+/* The handler's half: which slot and file page an address of proc belongs to. */
+static bool locate(int proc, unsigned long addr, uint8_t *slot, uint16_t *page)
 {
 	int s;
 
 	for (s = 0; s < FZ_SLOTS; s++) {
-		const struct fz_slot *sl = &X.st->slot[X.proc][s];
-		unsigned long a = (unsigned long)slot_addr(X.proc, s);
+		const struct fz_slot *sl = &X.st->slot[proc][s];
+		unsigned long a = (unsigned long)slot_addr(proc, s);
 
 		if (sl->mapped && addr >= a && addr < a + sl->npages * PS) {
 			*slot = s;
@@ -142,14 +147,15 @@ static bool locate(unsigned long addr, uint8_t *slot, uint16_t *page)
 	return false;
 }
 
-static int uffd_range_ioctl(unsigned long req, unsigned long addr)
+static int uffd_range_ioctl(int uffd, unsigned long req, unsigned long addr)
 {
 	struct uffdio_range range = { .start = addr, .len = PS };
 
-	return ret_of(ioctl(X.uffd, req, &range));
+	return ret_of(ioctl(uffd, req, &range));
 }
 
-static void resolve_fault(const struct uffd_msg *msg)
+/* A fault on uffd, of process proc's mm: resolved as the running operation asks. */
+static void resolve_fault(int uffd, int proc, const struct uffd_msg *msg)
 {
 	struct fz_record *r = X.r;
 	unsigned long addr = msg->arg.pagefault.address & ~(PS - 1);
@@ -157,12 +163,12 @@ static void resolve_fault(const struct uffd_msg *msg)
 	unsigned int k = atomic_fetch_add((_Atomic uint32_t *)&r->nfaults, 1);
 	struct fz_fault f = {
 		.op = __atomic_load_n(&r->cur_op, __ATOMIC_ACQUIRE),
-		.proc = X.proc, .slot = 0xff,
+		.proc = proc, .slot = 0xff,
 	};
 	static char src[PS] __aligned(4096);
 	int res;
 
-	locate(addr, &f.slot, &f.page);
+	locate(proc, addr, &f.slot, &f.page);
 	f.flags = fl & UFFD_PAGEFAULT_FLAG_WP ? FZ_FAULT_WP :
 #ifdef UFFD_PAGEFAULT_FLAG_MINOR
 		  fl & UFFD_PAGEFAULT_FLAG_MINOR ? FZ_FAULT_MINOR :
@@ -175,84 +181,215 @@ static void resolve_fault(const struct uffd_msg *msg)
 		struct uffdio_writeprotect wp = { .range = { addr, PS }, .mode = 0 };
 
 		f.how = UIO_WAKE;
-		res = ret_of(ioctl(X.uffd, UFFDIO_WRITEPROTECT, &wp));
+		res = ret_of(ioctl(uffd, UFFDIO_WRITEPROTECT, &wp));
 	} else if (f.flags & FZ_FAULT_MINOR) {
 		struct uffdio_continue c = { .range = { addr, PS } };
 
 		f.how = UIO_CONTINUE;
-		res = ret_of(ioctl(X.uffd, UFFDIO_CONTINUE, &c));
+		res = ret_of(ioctl(uffd, UFFDIO_CONTINUE, &c));
 	} else if (__atomic_load_n(&r->cur_zeropage, __ATOMIC_ACQUIRE)) {
 		struct uffdio_zeropage z = { .range = { addr, PS } };
 
 		f.how = UIO_ZEROPAGE;
-		res = ret_of(ioctl(X.uffd, UFFDIO_ZEROPAGE, &z));
+		res = ret_of(ioctl(uffd, UFFDIO_ZEROPAGE, &z));
 	} else {
 		struct uffdio_copy c = { .dst = addr, .src = (unsigned long)src, .len = PS };
 
 		f.how = UIO_COPY;
 		content_fill(src, PS, f.page, __atomic_load_n(&r->cur_gen, __ATOMIC_ACQUIRE));
-		res = ret_of(ioctl(X.uffd, UFFDIO_COPY, &c));
+		res = ret_of(ioctl(uffd, UFFDIO_COPY, &c));
 	}
 	/* Whatever happened, the faulting thread must retry rather than hang. */
 	if (res)
-		uffd_range_ioctl(UFFDIO_WAKE, addr);
+		uffd_range_ioctl(uffd, UFFDIO_WAKE, addr);
 	f.res = res;
 	if (k < FZ_MAX_FAULTS)
 		r->fault[k] = f;
 }
 
+/* An address as pages from the slots' reservation (struct fz_event). */
+static uint32_t event_page(uint64_t addr)
+{
+	return (addr - (unsigned long)X.base) / PS;
+}
+
+/*
+ * A non-cooperative event: written to the record against op, the
+ * operation that ran when it was ready to read.  The kernel holds the
+ * operation that caused it until it is read, and no longer: the reading
+ * lets it go on, so the running operation is sampled before the read.  A
+ * fork's event brings the new context's file descriptor, which this
+ * handler reads from then on.
+ */
+static void record_event(int proc, unsigned int op, const struct uffd_msg *msg)
+{
+	struct fz_record *r = X.r;
+	struct fz_event e = { .op = op, .proc = proc };
+	unsigned int k;
+	int ufd;
+
+	switch (msg->event) {
+	case UFFD_EVENT_FORK:
+		e.type = FZE_FORK;
+		ufd = (int)msg->arg.fork.ufd;
+		e.a = ufd >= 0;
+		pthread_mutex_lock(&X.fk_lock);
+		if (ufd >= 0 && X.nforks < ARRAY_SIZE(X.forkfd))
+			X.forkfd[X.nforks++] = ufd;
+		else if (ufd >= 0)
+			close(ufd);
+		pthread_mutex_unlock(&X.fk_lock);
+		break;
+	case UFFD_EVENT_REMAP:
+		e.type = FZE_REMAP;
+		e.a = event_page(msg->arg.remap.from);
+		e.b = event_page(msg->arg.remap.to);
+		e.c = msg->arg.remap.len / PS;
+		break;
+	case UFFD_EVENT_REMOVE:
+	case UFFD_EVENT_UNMAP:
+		e.type = msg->event == UFFD_EVENT_REMOVE ? FZE_REMOVE : FZE_UNMAP;
+		e.a = event_page(msg->arg.remove.start);
+		e.b = event_page(msg->arg.remove.end);
+		break;
+	default:
+		r->st.stray_msgs++;
+		return;
+	}
+	__atomic_fetch_add(&r->st.events[e.type], 1, __ATOMIC_RELAXED);
+	k = __atomic_fetch_add(&r->nevents, 1, __ATOMIC_RELAXED);
+	if (k < FZ_MAX_EVENTS)
+		r->event[k] = e;
+}
+
+/*
+ * The process's fault handler: its own userfaultfd, and in main the
+ * contexts that forks with EVENT_FORK handed over (faults and events of
+ * the child's mm), until the stop pipe says so.
+ */
 static void *fault_handler_main(void *arg)
 {
-	struct pollfd p[2] = { { X.uffd, POLLIN, 0 }, { X.stop[0], POLLIN, 0 } };
+	struct pollfd p[2 + ARRAY_SIZE(X.forkfd)];
+	int proc[ARRAY_SIZE(p)];
 	struct uffd_msg msg;
+	unsigned int n, i, op;
 
 	for (;;) {
-		if (poll(p, 2, 1000) < 0 && errno != EINTR)
+		p[0] = (struct pollfd){ X.stop[0], POLLIN, 0 };
+		p[1] = (struct pollfd){ X.uffd, POLLIN, 0 };
+		proc[1] = X.proc;
+		pthread_mutex_lock(&X.fk_lock);
+		for (n = 2, i = 0; i < X.nforks; i++, n++) {
+			p[n] = (struct pollfd){ X.forkfd[i], POLLIN, 0 };
+			proc[n] = 1;
+		}
+		pthread_mutex_unlock(&X.fk_lock);
+		if (poll(p, n, 100) < 0 && errno != EINTR)
 			break;
-		if (p[1].revents)
+		if (p[0].revents)
 			break;
-		if (!(p[0].revents & POLLIN))
-			continue;
-		if (read(X.uffd, &msg, sizeof(msg)) != sizeof(msg))
-			continue;
-		if (msg.event == UFFD_EVENT_PAGEFAULT)
-			resolve_fault(&msg);
-		else if (msg.event == UFFD_EVENT_REMAP)
-			X.r->st.remap_events++;
-		else
-			X.r->st.stray_msgs++;
+		for (i = 1; i < n; i++) {
+			if (!(p[i].revents & POLLIN))
+				continue;
+			op = __atomic_load_n(&X.r->cur_op, __ATOMIC_ACQUIRE);
+			if (read(p[i].fd, &msg, sizeof(msg)) != sizeof(msg))
+				continue;
+			if (msg.event == UFFD_EVENT_PAGEFAULT)
+				resolve_fault(p[i].fd, proc[i], &msg);
+			else
+				record_event(proc[i], op, &msg);
+		}
 	}
 	return NULL;
 }
 
-/* A userfaultfd with what this kernel can do of what we want, and its handler. */
-static int uffd_setup(void)
-{
-	uint64_t got = 0;
+/* What every userfaultfd of the run asks for, and the events wanted too. */
+#define UFFD_BASE_FEATURES (UFFD_FEATURE_MISSING_SHMEM | UFFD_FEATURE_MINOR_SHMEM | \
+			    UFFD_FEATURE_WP_HUGETLBFS_SHMEM)
 
-	X.uffd = uffd_open(UFFD_VIA_SYSCALL, UFFD_FEATURE_EVENT_REMAP | UFFD_FEATURE_MISSING_SHMEM |
-			   UFFD_FEATURE_MINOR_SHMEM | UFFD_FEATURE_WP_HUGETLBFS_SHMEM, &got);
-	if (X.uffd < 0)
-		return X.uffd;
+static uint64_t uffd_event_features(unsigned int ev)
+{
+	return (ev & FZ_EV_FORK ? UFFD_FEATURE_EVENT_FORK : 0) |
+	       (ev & FZ_EV_REMAP ? UFFD_FEATURE_EVENT_REMAP : 0) |
+	       (ev & FZ_EV_REMOVE ? UFFD_FEATURE_EVENT_REMOVE : 0) |
+	       (ev & FZ_EV_UNMAP ? UFFD_FEATURE_EVENT_UNMAP : 0);
+}
+
+static unsigned int uffd_events_got(uint64_t got)
+{
+	return (got & UFFD_FEATURE_EVENT_FORK ? FZ_EV_FORK : 0) |
+	       (got & UFFD_FEATURE_EVENT_REMAP ? FZ_EV_REMAP : 0) |
+	       (got & UFFD_FEATURE_EVENT_REMOVE ? FZ_EV_REMOVE : 0) |
+	       (got & UFFD_FEATURE_EVENT_UNMAP ? FZ_EV_UNMAP : 0);
+}
+
+/* A userfaultfd with the events asked for that this kernel has; *events: those. */
+static int uffd_new(unsigned int want, unsigned int *events)
+{
+	uint64_t ask = UFFD_BASE_FEATURES | uffd_event_features(want), got = 0;
+	int fd = uffd_open(UFFD_VIA_SYSCALL, ask, &got);
+
+	if (fd < 0)
+		return fd;
+	/* UFFDIO_API answers with every feature the kernel has: ours are those asked */
+	got &= ask;
 	if (X.proc == 0)
 		X.r->st.uffd_features_ok = !!(got & UFFD_FEATURE_MINOR_SHMEM) +
 					   !!(got & UFFD_FEATURE_WP_HUGETLBFS_SHMEM);
+	*events = uffd_events_got(got);
+	return fd;
+}
+
+static int handler_start(void)
+{
 	if (pipe(X.stop))
 		return -errno;
-	if (pthread_create(&X.handler, NULL, fault_handler_main, NULL))
+	if (pthread_create(&X.handler, NULL, fault_handler_main, NULL)) {
+		close(X.stop[0]);
+		close(X.stop[1]);
 		return -EAGAIN;
+	}
 	X.handler_up = true;
 	return 0;
 }
 
+static void handler_stop(void)
+{
+	if (!X.handler_up)
+		return;
+	if (write(X.stop[1], "x", 1) == 1)
+		pthread_join(X.handler, NULL);
+	close(X.stop[0]);
+	close(X.stop[1]);
+	X.handler_up = false;
+}
+
+/* The process's userfaultfd, with the events asked for, and its handler. */
+static int uffd_setup(unsigned int want)
+{
+	int ret = uffd_new(want, &X.events);
+
+	if (ret < 0)
+		return ret;
+	X.uffd = ret;
+	return handler_start();
+}
+
 static void uffd_teardown(void)
 {
-	if (X.handler_up) {
-		if (write(X.stop[1], "x", 1) != 1)
-			return;
-		pthread_join(X.handler, NULL);
-		X.handler_up = false;
-	}
+	handler_stop();
+}
+
+/* The fork contexts of a child that is gone: their release ends them. */
+static void forks_close(void)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&X.fk_lock);
+	for (i = 0; i < X.nforks; i++)
+		close(X.forkfd[i]);
+	X.nforks = 0;
+	pthread_mutex_unlock(&X.fk_lock);
 }
 
 /* --- operations ------------------------------------------------------ */
@@ -429,7 +566,7 @@ static int exec_uffdio(const struct fz_op *op, struct fz_obs *ob)
 	case UIO_CONTINUE:
 		return ret_of(ioctl(X.uffd, UFFDIO_CONTINUE, &cont));
 	default:	/* UIO_WAKE */
-		return uffd_range_ioctl(UFFDIO_WAKE, addr);
+		return uffd_range_ioctl(X.uffd, UFFDIO_WAKE, addr);
 	}
 }
 
@@ -693,6 +830,25 @@ static int exec_khugepaged(const struct fz_op *op, struct fz_obs *ob)
 	return ret;
 }
 
+/*
+ * main's userfaultfd anew, with the events asked for that the kernel has
+ * (ob->val): the old one's release unregisters all of main's ranges.
+ */
+static int exec_uffd(const struct fz_op *op, struct fz_obs *ob)
+{
+	unsigned int events;
+	int fd = uffd_new(op->sub, &events);
+
+	if (fd < 0)
+		return fd;
+	handler_stop();
+	close(X.uffd);
+	X.uffd = fd;
+	X.events = events;
+	ob->val = events;
+	return handler_start();
+}
+
 static int exec_fork(const struct fz_op *op, struct fz_obs *ob);
 static int exec_join(const struct fz_op *op, struct fz_obs *ob);
 
@@ -778,7 +934,9 @@ static void child_main(void)
 	close(X.uffd);
 	X.handler_up = false;
 	X.worker_up = false;
-	if (uffd_setup())
+	/* main's fork contexts are main's (and none is open at a fork) */
+	X.nforks = 0;
+	if (uffd_setup(X.events))
 		_exit(3);
 	while (read(X.cmd[0], &i, sizeof(i)) == sizeof(i)) {
 		if (i >= FZ_MAX_OPS)
@@ -795,8 +953,10 @@ static void child_stop(void)
 {
 	int i, status;
 
-	if (!X.child)
+	if (!X.child) {
+		forks_close();
 		return;
+	}
 	close(X.cmd[1]);
 	close(X.ack[0]);
 	for (i = 0; i < 2000; i++) {
@@ -809,6 +969,7 @@ static void child_stop(void)
 		waitpid(X.child, &status, 0);
 	}
 	X.child = 0;
+	forks_close();
 }
 
 static int exec_fork(const struct fz_op *op, struct fz_obs *ob)
@@ -902,9 +1063,13 @@ static int setup(struct fz_record *r)
 	if ((void *)b == MAP_FAILED)
 		return -errno;
 	X.base = (char *)((b + PMD_SIZE - 1) & ~(PMD_SIZE - 1));
-	ret = uffd_setup();
+	pthread_mutex_init(&X.fk_lock, NULL);
+	/* A run starts with EVENT_REMAP (fz_struct_init()); the model hears if not. */
+	ret = uffd_setup(FZ_EV_REMAP);
 	if (ret)
 		return ret;
+	r->events_off = FZ_EV_REMAP & ~X.events;
+	X.st->events[0] = X.st->events[1] = X.events;
 	r->st.uring_ok = fz_uring_setup() == 0;
 	khugepaged_enlist();
 	pthread_mutex_init(&X.lock, NULL);

@@ -239,6 +239,11 @@ static void gen_writeprotect(struct gen_ctx *g, struct fz_op *op)
 		}
 }
 
+static void gen_uffd(struct gen_ctx *g, struct fz_op *op)
+{
+	op->sub = rng_below(g->r, FZ_EV_ALL + 1);
+}
+
 static void (*const gen_fn[OP_NR_KINDS])(struct gen_ctx *g, struct fz_op *op) = {
 	FZ_OPS(FZ_SKIP, FZ_TAKE, FZ_SKIP, FZ_SKIP)
 };

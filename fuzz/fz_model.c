@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,6 +69,8 @@ struct model {
 	bool async_pending;
 	/* userfaultfd write protection of each page of each slot: enum wp_state */
 	uint8_t wp[FZ_PROCS][FZ_SLOTS][FZ_FILE_PAGES];
+	/* events of the record an operation explained */
+	bool ev_claimed[FZ_MAX_EVENTS];
 	const struct fz_model_opts *o;
 	struct fz_finding fd;
 };
@@ -119,6 +122,7 @@ static const struct {
 	[FV_SEEK_FLICKER] = { "seek-flicker", .known_gap = true },
 	[FV_CRASH] = { "crash" },
 	[FV_LOST_WP] = { "lost-wp-fault" },
+	[FV_EVENT] = { "event" },
 	[FV_INTERNAL] = { "internal" },
 };
 
@@ -1215,6 +1219,215 @@ static void wp_follow(struct model *m, const struct fz_struct *was, const struct
 		}
 }
 
+/* --- userfaultfd events ----------------------------------------------- */
+
+static const char * const event_names[FZE_NR] = { "FORK", "REMAP", "REMOVE", "UNMAP" };
+
+const char *fz_event_name(unsigned int type)
+{
+	return type < FZE_NR ? event_names[type] : "?";
+}
+
+/* Where slot s of a process is now, in pages from the reservation. */
+static unsigned int slot_home(const struct fz_slot *sl, unsigned int s)
+{
+	return s * FZ_SLOT_STRIDE + (sl->alt ? FZ_SLOT_ALT : 0);
+}
+
+/*
+ * The userfaultfd contexts that registered pages of the slot: its
+ * process's own, and the fork's (FZ_REG_FORKED); each sends its own
+ * UNMAP event.  Returns how many.
+ */
+static unsigned int slot_contexts(const struct fz_slot *sl)
+{
+	bool own = false, forked = false;
+	unsigned int i;
+
+	for (i = sl->first; i < sl->first + sl->npages; i++) {
+		own |= sl->reg[i] && !(sl->reg[i] & FZ_REG_FORKED);
+		forked |= !!(sl->reg[i] & FZ_REG_FORKED);
+	}
+	return own + forked;
+}
+
+static bool event_finding(struct model *m, int opi, int page, const char *fmt, ...)
+	__printf(4, 5);
+
+static bool event_finding(struct model *m, int opi, int page, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->fd.kind != FV_NONE)
+		return true;
+	m->fd.kind = FV_EVENT;
+	m->fd.op = opi;
+	m->fd.page = page;
+	va_start(ap, fmt);
+	vsnprintf(m->fd.why, sizeof(m->fd.why), fmt, ap);
+	va_end(ap);
+	return true;
+}
+
+/*
+ * MADV_DONTNEED or MADV_REMOVE of [page, page + npages) through the slot:
+ * one REMOVE event per VMA with a userfaultfd context (any mode), for
+ * that VMA's part of the range (userfaultfd_remove()).  VMAs may split
+ * where the model does not look (mbind), so: the events are disjoint,
+ * inside the range, over registered pages only, and when the call
+ * succeeded they cover every registered page of it.
+ */
+static void judge_remove_events(struct model *m, int opi, const struct fz_record *r,
+				const struct fz_slot *sl, unsigned int home, int proc)
+{
+	const struct fz_op *op = &r->op[opi];
+	unsigned int base = home + op->page - sl->first, k, j;
+	bool covered[64] = { false };
+
+	for (k = 0; k < r->nevents; k++) {
+		const struct fz_event *e = &r->event[k];
+
+		if (e->op != opi || e->type != FZE_REMOVE || e->proc != proc)
+			continue;
+		m->ev_claimed[k] = true;
+		if (!(m->st.events[proc] & FZ_EV_REMOVE) || e->a >= e->b || e->a < base ||
+		    e->b > base + op->npages) {
+			event_finding(m, opi, -1, "REMOVE event for pages %u-%u (from the slots' base) that %s",
+				      e->a, e->b - 1, m->st.events[proc] & FZ_EV_REMOVE ?
+				      "the madvise() did not cover" : "a userfaultfd without EVENT_REMOVE sent");
+			return;
+		}
+		for (j = e->a; j < e->b; j++) {
+			unsigned int page = op->page + j - base;
+
+			if (!sl->reg[page] || covered[j - base]) {
+				event_finding(m, opi, page, "REMOVE event for page %u, %s", page,
+					      covered[j - base] ? "twice" : "which no registration covered");
+				return;
+			}
+			covered[j - base] = true;
+		}
+	}
+	if (r->obs[opi].ret || !(m->st.events[proc] & FZ_EV_REMOVE))
+		return;
+	for (j = 0; j < op->npages; j++)
+		if (sl->reg[op->page + j] && !covered[j]) {
+			event_finding(m, opi, op->page + j,
+				      "no REMOVE event for page %u, registered, which the madvise() zapped",
+				      op->page + j);
+			return;
+		}
+}
+
+/* How many events of op opi are of this type, process and pages; claims them. */
+static unsigned int events_like(struct model *m, int opi, const struct fz_record *r,
+				unsigned int type, int proc, uint32_t a, uint32_t b, uint32_t c)
+{
+	unsigned int k, n = 0;
+
+	for (k = 0; k < r->nevents; k++) {
+		const struct fz_event *e = &r->event[k];
+
+		if (e->op != opi || e->type != type || e->proc != proc || m->ev_claimed[k])
+			continue;
+		if (type != FZE_FORK && (e->a != a || e->b != b || e->c != c))
+			continue;
+		m->ev_claimed[k] = true;
+		n++;
+	}
+	return n;
+}
+
+static void expect_events(struct model *m, int opi, const struct fz_record *r,
+			  unsigned int type, int proc, uint32_t a, uint32_t b, uint32_t c,
+			  unsigned int want, bool exact)
+{
+	unsigned int n = events_like(m, opi, r, type, proc, a, b, c);
+
+	if (n == want || (!exact && n <= want))
+		return;
+	if (type == FZE_FORK)
+		event_finding(m, opi, -1, "%u FORK event(s), expected %u%s", n, want,
+			      exact ? "" : " at most");
+	else
+		event_finding(m, opi, -1, "%u %s event(s) for pages %u-%u (from the slots' base), expected %u%s",
+			      n, event_names[type], a, b - 1, want, exact ? "" : " at most");
+}
+
+/*
+ * The events op opi must have sent, and may have, as what they mean for
+ * the registrations: FORK, the child has them (FZ_REG_FORKED); REMAP,
+ * they moved with the mapping; REMOVE, the range was zapped and they
+ * stay; UNMAP, they are gone with the mapping.  Called before the
+ * structure advances: m->st is what the operation found.
+ */
+static void judge_events(struct model *m, int opi, const struct fz_record *r)
+{
+	const struct fz_op *op = &r->op[opi];
+	const struct fz_obs *ob = &r->obs[opi];
+	int proc = fz_proc_of(op->actor);
+	const struct fz_slot *sl = &m->st.slot[proc][op->slot];
+	unsigned int ev = m->st.events[proc], home = slot_home(sl, op->slot), s, ctx;
+	unsigned int alt = op->slot * FZ_SLOT_STRIDE + (sl->alt ? 0 : FZ_SLOT_ALT);
+	bool registered = false;
+
+	ctx = sl->mapped ? slot_contexts(sl) : 0;
+	switch (op->kind) {
+	case OP_FORK:
+		for (s = 0; s < FZ_SLOTS; s++)
+			registered |= m->st.slot[0][s].mapped && slot_contexts(&m->st.slot[0][s]);
+		expect_events(m, opi, r, FZE_FORK, 0, 0, 0, 0,
+			      !ob->ret && (ev & FZ_EV_FORK) && registered, !ob->ret);
+		break;
+	case OP_MUNMAP:
+		expect_events(m, opi, r, FZE_UNMAP, proc, home, home + FZ_SLOT_STRIDE, 0,
+			      ev & FZ_EV_UNMAP ? ctx : 0, !ob->ret);
+		break;
+	case OP_MREMAP:
+		if (!ob->ret) {
+			/* one VMA, one context: moved, then the source unmapped */
+			expect_events(m, opi, r, FZE_REMAP, proc, home, alt, sl->npages,
+				      (ev & FZ_EV_REMAP) && ctx, true);
+			expect_events(m, opi, r, FZE_UNMAP, proc, home, home + sl->npages, 0,
+				      (ev & FZ_EV_UNMAP) ? ctx : 0, true);
+			break;
+		}
+		/*
+		 * Refused, or moved in part (6.17+): the executor then maps
+		 * the slot afresh at its old home, unmapping what is left at
+		 * either.  What moved is not known: any of these may come.
+		 */
+		expect_events(m, opi, r, FZE_REMAP, proc, home, alt, sl->npages,
+			      ev & FZ_EV_REMAP ? ctx : 0, false);
+		expect_events(m, opi, r, FZE_UNMAP, proc, alt, alt + FZ_SLOT_STRIDE, 0,
+			      ev & FZ_EV_UNMAP ? ctx : 0, false);
+		expect_events(m, opi, r, FZE_UNMAP, proc, home, home + sl->npages, 0,
+			      ev & FZ_EV_UNMAP ? ctx : 0, false);
+		break;
+	case OP_MADVISE:
+		if (op->sub == ADV_DONTNEED || op->sub == ADV_REMOVE)
+			judge_remove_events(m, opi, r, sl, home, proc);
+		break;
+	}
+}
+
+/* Events that no operation explains: after every operation was judged. */
+static void stray_events(struct model *m, const struct fz_record *r, unsigned int judged)
+{
+	unsigned int k;
+
+	for (k = 0; k < r->nevents && k < FZ_MAX_EVENTS; k++) {
+		const struct fz_event *e = &r->event[k];
+
+		if (m->ev_claimed[k] || e->op >= judged)
+			continue;
+		event_finding(m, e->op, -1, "%s event (process %u, pages %u-%u from the slots' base) during op %u, which cannot send one",
+			      e->type < FZE_NR ? event_names[e->type] : "?", e->proc, e->a, e->b,
+			      e->op);
+		return;
+	}
+}
+
 /* Faults no touch explains: while a non-touch ran, or for another page. */
 static void stray_faults(struct model *m, const struct fz_record *r)
 {
@@ -1259,13 +1472,15 @@ struct fz_finding fz_judge(const struct fz_record *r, const struct fz_model_opts
 	m.fd.op = -1;
 	m.fd.page = -1;
 	/* Faults past the log's room were not kept: judging would invent losses. */
-	if (r->nfaults > FZ_MAX_FAULTS) {
+	if (r->nfaults > FZ_MAX_FAULTS || r->nevents > FZ_MAX_EVENTS) {
 		snprintf(m.fd.why, sizeof(m.fd.why),
-			 "internal: %u faults, the record keeps %u: cannot judge the sequence",
-			 r->nfaults, FZ_MAX_FAULTS);
+			 "internal: %u faults and %u events, the record keeps %u and %u: cannot judge the sequence",
+			 r->nfaults, r->nevents, FZ_MAX_FAULTS, FZ_MAX_EVENTS);
 		m.fd.kind = FV_INTERNAL;
 		return m.fd;
 	}
+	for (f = 0; f < FZ_PROCS; f++)
+		m.st.events[f] &= ~r->events_off;
 
 	for (i = 0; i < r->nops && m.fd.kind == FV_NONE; i++) {
 		struct fz_op op = r->op[i];
@@ -1285,6 +1500,8 @@ struct fz_finding fz_judge(const struct fz_record *r, const struct fz_model_opts
 			continue;
 		background(&m);
 		model_fn[op.kind](&m, i, r);
+		if (m.fd.kind == FV_NONE)
+			judge_events(&m, i, r);
 		was = m.st;
 		fz_struct_advance(&m.st, &op, ob);
 		wp_follow(&m, &was, &op, ob);
@@ -1293,6 +1510,8 @@ struct fz_finding fz_judge(const struct fz_record *r, const struct fz_model_opts
 	}
 	if (m.fd.kind == FV_NONE)
 		stray_faults(&m, r);
+	if (m.fd.kind == FV_NONE)
+		stray_events(&m, r, i);
 	/* A process of the run died by a signal: the crash, where it happened. */
 	if (m.fd.kind == FV_NONE && r->crash_sig) {
 		m.fd.kind = FV_CRASH;

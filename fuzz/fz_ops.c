@@ -180,6 +180,27 @@ static void format_writeprotect(const struct fz_op *op, const char *who, char *b
 		 last_page(op));
 }
 
+/* "FORK REMAP", or "none" */
+static void event_names(unsigned int ev, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s", ev & FZ_EV_FORK ? "FORK " : "",
+		 ev & FZ_EV_REMAP ? "REMAP " : "", ev & FZ_EV_REMOVE ? "REMOVE " : "",
+		 ev & FZ_EV_UNMAP ? "UNMAP " : "");
+	if (*buf)
+		buf[strlen(buf) - 1] = 0;
+	else
+		snprintf(buf, len, "none");
+}
+
+static void format_uffd(const struct fz_op *op, const char *who, char *buf, size_t len)
+{
+	char ev[32];
+
+	event_names(op->sub, ev, sizeof(ev));
+	snprintf(buf, len, "%suserfaultfd opened anew, events %s (drops its registrations)",
+		 who, ev);
+}
+
 void fz_op_format(const struct fz_op *op, char *buf, size_t len)
 {
 	char who[32];
@@ -486,6 +507,8 @@ void fz_struct_init(struct fz_struct *s)
 	memset(s, 0, sizeof(*s));
 	for (f = 0; f < FZ_FILES; f++)
 		s->size[f] = FZ_FILE_PAGES;
+	for (f = 0; f < FZ_PROCS; f++)
+		s->events[f] = FZ_EV_REMAP;
 }
 
 bool fz_slot_has(const struct fz_slot *sl, unsigned int page)
@@ -697,6 +720,15 @@ static enum fz_applies applies_ftruncate(const struct fz_struct *s, const struct
 	return FZ_APPLIES;
 }
 
+/* main's own userfaultfd, from its main thread */
+static enum fz_applies applies_uffd(const struct fz_struct *s, const struct fz_slot *sl,
+				   struct fz_op *op)
+{
+	op->sub &= FZ_EV_ALL;
+	op->actor = 0;
+	return FZ_APPLIES;
+}
+
 static enum fz_applies applies_fork(const struct fz_struct *s, const struct fz_slot *sl,
 				    struct fz_op *op)
 {
@@ -768,6 +800,9 @@ static void advance_mremap(struct fz_struct *s, struct fz_slot *sl, const struct
 {
 	if (!ob->ret) {
 		sl->alt = !sl->alt;
+		/* without EVENT_REMAP the kernel drops the moved registration */
+		if (!(s->events[fz_proc_of(op->actor)] & FZ_EV_REMAP))
+			memset(sl->reg, 0, sizeof(sl->reg));
 	} else {
 		/* the executor mapped the slot afresh at its old home */
 		memset(sl->reg, 0, sizeof(sl->reg));
@@ -836,16 +871,35 @@ static void advance_fallocate(struct fz_struct *s, struct fz_slot *sl, const str
 static void advance_fork(struct fz_struct *s, struct fz_slot *sl, const struct fz_op *op,
 			 const struct fz_obs *ob)
 {
-	int i;
+	int i, k;
 
 	if (ob->ret)
 		return;
 	s->child = true;
-	/* The child inherits the mappings, not the registrations. */
+	s->events[1] = s->events[0];
+	/*
+	 * The child inherits the mappings; the registrations only with
+	 * EVENT_FORK, under the fork's context.
+	 */
 	for (i = 0; i < FZ_SLOTS; i++) {
 		s->slot[1][i] = s->slot[0][i];
-		memset(s->slot[1][i].reg, 0, sizeof(s->slot[1][i].reg));
+		for (k = 0; k < FZ_FILE_PAGES; k++)
+			s->slot[1][i].reg[k] = !(s->events[0] & FZ_EV_FORK) ? 0 :
+				s->slot[0][i].reg[k] ? s->slot[0][i].reg[k] | FZ_REG_FORKED : 0;
 	}
+}
+
+/* The release of main's old userfaultfd unregisters all of main's ranges. */
+static void advance_uffd(struct fz_struct *s, struct fz_slot *sl, const struct fz_op *op,
+			 const struct fz_obs *ob)
+{
+	int i;
+
+	if (ob->ret)
+		return;
+	s->events[0] = ob->val & FZ_EV_ALL;
+	for (i = 0; i < FZ_SLOTS; i++)
+		memset(s->slot[0][i].reg, 0, sizeof(s->slot[0][i].reg));
 }
 
 void fz_struct_advance(struct fz_struct *s, const struct fz_op *op,

@@ -110,6 +110,11 @@ int fz_replay(const struct fz_op *ops, unsigned int n, unsigned int runs, bool v
 			printf("  %2u: %-60s ret %d%s\n", k, d, r->obs[k].ret,
 			       r->obs[k].nop ? " (no-op)" : "");
 		}
+		for (k = 0; k < r->nevents && k < FZ_MAX_EVENTS; k++)
+			if ((int)r->event[k].op <= fd.op)
+				printf("  event during op %u: %s, process %u, pages %u %u %u\n",
+				       r->event[k].op, fz_event_name(r->event[k].type),
+				       r->event[k].proc, r->event[k].a, r->event[k].b, r->event[k].c);
 		return 1;
 	}
 	if (gaps)

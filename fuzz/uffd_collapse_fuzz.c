@@ -366,10 +366,17 @@ static void print_seq(const struct fz_record *r, int upto)
 		printf("#   %2u: %-64s ret %d val %d%s\n", k, d, r->obs[k].ret, r->obs[k].val,
 		       r->obs[k].nop ? " (no-op)" : "");
 	}
+	for (k = 0; k < r->nevents && k < FZ_MAX_EVENTS; k++)
+		if ((int)r->event[k].op <= upto)
+			printf("#   event during op %u: %s, process %u, pages %u %u %u\n",
+			       r->event[k].op, fz_event_name(r->event[k].type), r->event[k].proc,
+			       r->event[k].a, r->event[k].b, r->event[k].c);
 }
 
 static void add_stats(struct fz_exec_stats *a, const struct fz_exec_stats *b)
 {
+	unsigned int k;
+
 	a->uffd_features_ok = b->uffd_features_ok;
 	if (b->numa_nodes > a->numa_nodes)
 		a->numa_nodes = b->numa_nodes;
@@ -377,7 +384,8 @@ static void add_stats(struct fz_exec_stats *a, const struct fz_exec_stats *b)
 	a->uring_ops += b->uring_ops;
 	a->numa_ops_ok += b->numa_ops_ok;
 	a->numa_pages_on_target += b->numa_pages_on_target;
-	a->remap_events += b->remap_events;
+	for (k = 0; k < FZE_NR; k++)
+		a->events[k] += b->events[k];
 	a->stray_msgs += b->stray_msgs;
 	a->kh_scans += b->kh_scans;
 }
