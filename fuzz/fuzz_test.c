@@ -1574,6 +1574,73 @@ TEST(fork_event_hands_the_registrations_to_the_child)
 	ASSERT_EQ(FV_LOST_FAULT, judge(NULL));
 }
 
+static int mthp(int order, int policy)
+{
+	return add((struct fz_op){ .kind = OP_MTHP, .sub = order, .arg = policy }, 0, 0, 0);
+}
+
+/*
+ * 64 kB shmem mTHP allowed (order 4: blocks of 16 pages); slot 0
+ * registered MISSING, slot 1 another mapping, not VM_HUGEPAGE.
+ */
+static void mthp_setup(int policy)
+{
+	rec_reset();
+	mthp(4, policy);
+	mmap_slot(0, 0);
+	mmap_slot(1, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+}
+
+TEST(mthp_fault_may_fill_its_block_and_no_more)
+{
+	int t, op;
+
+	/* a fault through slot 1 may allocate 64 kB over pages 0-15: fill-on-alloc */
+	mthp_setup(FZ_MTHP_ALWAYS);
+	load(1, 5, 1, CONTENT_ZERO);
+	t = load(0, 9, 2, CONTENT_ZERO);
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(&op));
+	ASSERT_EQ(t, op);
+	/* counted and ignored unless strict */
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	/* seen at the allocation itself: the block read without a hole */
+	mthp_setup(FZ_MTHP_ALWAYS);
+	t = load(1, 5, 1, CONTENT_ZERO);
+	R.obs[t].pmd_full = FZ_FULL_MTHP;
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(&op));
+	ASSERT_EQ(t, op);
+	/* page 20 is in the next block: its data is a lost fault */
+	mthp_setup(FZ_MTHP_WITHIN_SIZE);
+	load(1, 5, 1, CONTENT_ZERO);
+	load(0, 20, 2, CONTENT_ZERO);
+	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+	/* advise applies through VM_HUGEPAGE only; never, nowhere */
+	mthp_setup(FZ_MTHP_ADVISE);
+	load(1, 5, 1, CONTENT_ZERO);
+	load(0, 9, 2, CONTENT_ZERO);
+	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+	mthp_setup(FZ_MTHP_NEVER);
+	load(1, 5, 1, CONTENT_ZERO);
+	load(0, 9, 2, CONTENT_ZERO);
+	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+	/* a size the kernel refused changes nothing */
+	mthp_setup(FZ_MTHP_ALWAYS);
+	R.obs[0].ret = -EOPNOTSUPP;
+	load(1, 5, 1, CONTENT_ZERO);
+	load(0, 9, 2, CONTENT_ZERO);
+	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+	/* without a registration the block's holes may just be zeros */
+	rec_reset();
+	mthp(4, FZ_MTHP_ALWAYS);
+	mmap_slot(1, 0);
+	t = load(1, 5, 1, CONTENT_ZERO);
+	R.obs[t].pmd_full = FZ_FULL_MTHP;
+	seek(0, 0, true, 0);
+	seek(0, 0, false, 16);
+	ASSERT_EQ(FV_NONE, judge_strict(NULL));
+}
+
 TEST(executor_and_model_must_agree_on_no_ops)
 {
 	int t;

@@ -70,6 +70,7 @@ enum fz_kind {
 	OP_POPULATE,	/* slot, page, npages, sub: enum fz_populate, arg, gen: as OP_TOUCH */
 	OP_WRITEPROTECT, /* slot, page, npages, sub: FZ_WP_* (UFFDIO_WRITEPROTECT) */
 	OP_UFFD,	/* main's userfaultfd opened anew, sub: the FZ_EV_* events asked for */
+	OP_MTHP,	/* one shmem mTHP size allowed, sub: its order, arg: FZ_MTHP_* */
 	OP_JOIN,	/* wait for the asynchronous operations */
 	OP_NR_KINDS,
 };
@@ -167,6 +168,9 @@ enum fz_kind {
 	[OP_UFFD] = D(UFFD, "uffd", 1, (0, FZ_EV_ALL, 0, 0),		\
 		applies_uffd, advance_uffd, format_uffd)		\
 		G(gen_uffd) E(exec_uffd) M(model_none),			\
+	[OP_MTHP] = D(MTHP, "mthp", 1, (1, FZ_MTHP_MAX_ORDER, FZ_MTHP_WITHIN_SIZE, 0), \
+		applies_mthp, advance_mthp, format_mthp)		\
+		G(gen_mthp) E(exec_mthp) M(model_none),			\
 	[OP_JOIN] = D(JOIN, "join", 0, (0, 0, 0, 0),			\
 		applies_always, advance_none, format_plain)		\
 		G(gen_none) E(exec_join) M(model_join),
@@ -235,6 +239,22 @@ enum fz_via {
 #define FZ_EV_REMOVE	0x4	/* MADV_DONTNEED/REMOVE say so (UFFD_EVENT_REMOVE) */
 #define FZ_EV_UNMAP	0x8	/* munmap() and MAP_FIXED over them say so (UFFD_EVENT_UNMAP) */
 #define FZ_EV_ALL	0xf
+
+/*
+ * OP_MTHP: hugepages-<size>kB/shmem_enabled of one size below the PMD
+ * (order 1, 8 kB, to FZ_MTHP_MAX_ORDER, 1 MiB) set to the policy in arg,
+ * every other size below the PMD to never, pushed on the THP settings the
+ * run found (thp_push_settings()) and popped when the run ends.  Faults of
+ * memfd pages follow these per-size knobs (an unlinked shmem file's VMA is
+ * anonymous shmem's); write(2), fallocate and UFFDIO_COPY do not.  A
+ * kernel without the size's knob (6.1 has none) refuses: a no-op.
+ */
+#define FZ_MTHP_MAX_ORDER	8
+#define FZ_MTHP_NEVER		0
+#define FZ_MTHP_ADVISE		1	/* through a VM_HUGEPAGE mapping */
+#define FZ_MTHP_ALWAYS		2
+#define FZ_MTHP_WITHIN_SIZE	3	/* within i_size: every fault inside the file */
+#define FZ_MTHP_ORDERS		10	/* orders counted in coverage: up to the PMD's */
 
 /* What an event in the record is (struct fz_event). */
 enum fz_event_type {
@@ -391,11 +411,15 @@ extern const struct fz_op_desc fz_op_desc[OP_NR_KINDS];
  * the pages of its PMD found collapsed right after it, as the ledger's
  * EV_COLLAPSE.value (ledger.h): FZ_PMD_PAGES when the PMD read without a
  * hole, 0 when a hole remained, FZ_COLLAPSE_UNKNOWN when it could not be
- * read.  pmd_full: a touch through a VM_HUGEPAGE slot
- * found its PMD without a hole (SEEK_HOLE) right after it, which shows
- * what the fault allocated (fill-on-alloc, fz_model.c).
+ * read.  pmd_full: FZ_FULL_PMD, a touch through a VM_HUGEPAGE slot found
+ * its PMD without a hole (SEEK_HOLE) right after it; FZ_FULL_MTHP, a touch
+ * through a slot the OP_MTHP size applies to found that size's aligned
+ * block without a hole: either shows what the fault allocated
+ * (fill-on-alloc, fz_model.c).
  */
 #define FZ_COLLAPSE_UNKNOWN	(-1)
+#define FZ_FULL_PMD		0x1
+#define FZ_FULL_MTHP		0x2
 
 struct fz_obs {
 	int32_t ret;		/* 0, or -errno */
@@ -458,6 +482,8 @@ struct fz_exec_stats {
 	uint32_t numa_ops_ok;
 	uint32_t numa_pages_on_target;	/* move_pages: pages then on the node asked */
 	uint32_t events[FZE_NR];		/* userfaultfd events read, by type */
+	/* shmem folios allocated during the run, by order (stats/shmem_alloc) */
+	uint32_t shmem_alloc[FZ_MTHP_ORDERS];
 	uint32_t stray_msgs;
 	uint32_t kh_scans;
 };
@@ -472,6 +498,7 @@ struct fz_record {
 	uint32_t nwalks;		/* may pass FZ_MAX_WALK_CALLS: the rest were refused */
 	uint32_t nevents;		/* may pass FZ_MAX_EVENTS: not judged then */
 	uint32_t events_off;		/* FZ_EV_* of the run's start that the kernel refused */
+	uint32_t thp_dirty;		/* OP_MTHP pushed settings the run did not pop */
 	int32_t setup_err;		/* the run could not start: -errno */
 	char abort[160];		/* why the run stopped early, if it did */
 	/*
@@ -537,6 +564,7 @@ struct fz_slot {
 struct fz_struct {
 	uint32_t size[FZ_FILES];	/* pages */
 	uint8_t events[FZ_PROCS];	/* FZ_EV_* its userfaultfd negotiated */
+	uint8_t mthp_order, mthp_policy;	/* OP_MTHP's: order 0, none */
 	bool child;
 	struct fz_slot slot[FZ_PROCS][FZ_SLOTS];
 };
@@ -556,6 +584,8 @@ void fz_struct_advance(struct fz_struct *s, const struct fz_op *op,
 bool fz_slot_has(const struct fz_slot *sl, unsigned int page);
 /* A live MODE_MISSING registration covers the file page, in any process. */
 bool fz_struct_missing(const struct fz_struct *s, unsigned int file, unsigned int page);
+/* A fault through sl may allocate a folio of the OP_MTHP size (its order, or 0). */
+unsigned int fz_struct_mthp(const struct fz_struct *s, const struct fz_slot *sl);
 
 /* fz_gen.c */
 unsigned int fz_generate(uint64_t seed, unsigned int nops, struct fz_op *ops);
@@ -661,6 +691,8 @@ struct fz_cov {
 	uint64_t walk_calls;		/* lseek calls of walks, each asked twice */
 	uint64_t walk_changed;		/* ...whose second answer was not the first */
 	uint64_t walk_in_collapse;	/* ...while an asynchronous collapse of the file ran */
+	uint64_t mthp_set[FZ_MTHP_ORDERS];	/* OP_MTHP that allowed the size, by order */
+	uint64_t mthp_full[FZ_MTHP_ORDERS];	/* touches that found its block filled */
 };
 
 void fz_cover(const struct fz_record *r, struct fz_cov *c);

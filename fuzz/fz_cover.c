@@ -90,6 +90,12 @@ void fz_cover(const struct fz_record *r, struct fz_cov *c)
 			memset(pending, 0, sizeof(pending));
 		if (op.kind == OP_NUMA && ob->ret >= 0)
 			c->numa[op.sub]++;
+		if (op.kind == OP_MTHP && !ob->ret && op.arg != FZ_MTHP_NEVER &&
+		    op.sub < FZ_MTHP_ORDERS)
+			c->mthp_set[op.sub]++;
+		if (op.kind == OP_TOUCH && (ob->pmd_full & FZ_FULL_MTHP) &&
+		    s.mthp_order < FZ_MTHP_ORDERS)
+			c->mthp_full[s.mthp_order]++;
 		if (op.kind == OP_MADVISE && op.sub == ADV_COLLAPSE) {
 			int file = s.slot[fz_proc_of(op.actor)][op.slot].file;
 
@@ -155,6 +161,18 @@ void fz_cov_print(FILE *f, const struct fz_cov *c, const struct fz_exec_stats *s
 			fprintf(f, " %s=%llu", cr_names[k], (unsigned long long)c->collapse[k][reg]);
 		fprintf(f, "\n");
 	}
+	fprintf(f, "# shmem mTHP sizes allowed (mthp ops):");
+	for (k = 1; k < FZ_MTHP_MAX_ORDER + 1; k++)
+		fprintf(f, " %ukB=%llu", 4u << k, (unsigned long long)c->mthp_set[k]);
+	fprintf(f, "\n# blocks of that size found filled right after a fault:");
+	for (k = 1; k < FZ_MTHP_MAX_ORDER + 1; k++)
+		fprintf(f, " %ukB=%llu", 4u << k, (unsigned long long)c->mthp_full[k]);
+	if (st) {
+		fprintf(f, "\n# shmem folios allocated during runs (hugepages-*/stats/shmem_alloc):");
+		for (k = 1; k < FZ_MTHP_ORDERS; k++)
+			fprintf(f, " %ukB=%u", 4u << k, st->shmem_alloc[k]);
+	}
+	fprintf(f, "\n");
 	if (c->stores_past_eof)
 		fprintf(f, "# note: %llu store(s) beyond EOF went through without SIGBUS (a PMD-mapped folio straddling i_size)\n",
 			(unsigned long long)c->stores_past_eof);

@@ -38,6 +38,8 @@
 #include "fz.h"
 #include "content.h"
 #include "khugepaged_ctl.h"
+#include "thp_knobs.h"
+#include "thp_settings.h"
 #include "util.h"
 
 #define PS		4096UL
@@ -84,6 +86,8 @@ static struct {
 	pid_t child;
 	int cmd[2], ack[2];
 	enum inject inject;		/* until it has fired (shared: once per run) */
+	bool mthp_pushed;		/* OP_MTHP's settings are on the stack */
+	uint64_t shmem_alloc[FZ_MTHP_ORDERS];	/* the counters when the run began */
 } X;
 
 static enum inject inject_from_env(void)
@@ -399,20 +403,32 @@ static int exec_none(const struct fz_op *op, struct fz_obs *ob)
 	return 0;
 }
 
+/* The n pages from first read without a hole (SEEK_HOLE) right now. */
+static bool block_full(int fd, unsigned int first, unsigned int n)
+{
+	off_t h = lseek(fd, (off_t)first * PS, SEEK_HOLE);
+
+	return h >= (off_t)(first + n) * PS;
+}
+
 /*
- * After a touch through a VM_HUGEPAGE slot: does its PMD read without a
- * hole?  A fault there may have allocated a folio over the whole PMD.
+ * After a touch: does the PMD read without a hole, through a VM_HUGEPAGE
+ * slot (FZ_FULL_PMD)?  Does the block of the OP_MTHP size, through a slot
+ * it applies to (FZ_FULL_MTHP)?  A fault there may have allocated a
+ * folio over all of it.
  */
-static bool pmd_full_after(const struct fz_op *op)
+static uint8_t full_after(const struct fz_op *op)
 {
 	const struct fz_slot *sl = &X.st->slot[X.proc][op->slot];
-	unsigned int first = op->page - op->page % FZ_PMD_PAGES;
-	off_t h;
+	unsigned int order = fz_struct_mthp(X.st, sl), n = 1u << order;
+	uint8_t full = 0;
 
-	if (!sl->hugepage)
-		return false;
-	h = lseek(X.fd[sl->file], (off_t)first * PS, SEEK_HOLE);
-	return h >= (off_t)(first + FZ_PMD_PAGES) * PS;
+	if (sl->hugepage && block_full(X.fd[sl->file], op->page - op->page % FZ_PMD_PAGES,
+				       FZ_PMD_PAGES))
+		full |= FZ_FULL_PMD;
+	if (order && block_full(X.fd[sl->file], op->page - op->page % n, n))
+		full |= FZ_FULL_MTHP;
+	return full;
 }
 
 /*
@@ -499,7 +515,7 @@ static int exec_touch(const struct fz_op *op, struct fz_obs *ob)
 		break;
 	}
 	if (!ret)
-		ob->pmd_full = pmd_full_after(op);
+		ob->pmd_full = full_after(op);
 	if (ret || store)
 		return ret;
 	if (op->sub == VIA_SYSCALL || op->sub == VIA_URING) {
@@ -849,6 +865,74 @@ static int exec_uffd(const struct fz_op *op, struct fz_obs *ob)
 	return handler_start();
 }
 
+/*
+ * One shmem mTHP size at the policy asked, the others below the PMD
+ * never, on top of the settings the run found (the fuzzer's push).  The
+ * record says so before anything is written, so that a run that dies
+ * here is put right by its caller (fz_run()).
+ */
+static int exec_mthp(const struct fz_op *op, struct fz_obs *ob)
+{
+	static const enum shmem_enabled policy[] = {
+		[FZ_MTHP_NEVER] = SHMEM_NEVER, [FZ_MTHP_ADVISE] = SHMEM_ADVISE,
+		[FZ_MTHP_ALWAYS] = SHMEM_ALWAYS, [FZ_MTHP_WITHIN_SIZE] = SHMEM_WITHIN_SIZE,
+	};
+	int pmd = thp_pmd_order(), o, ret;
+	struct thp_settings s;
+
+	if (!thp_current_settings())
+		return -ENOLCK;		/* not a run that owns THP (a unit test) */
+	if (pmd <= op->sub || !(thp_shmem_supported_orders() & (1UL << op->sub)))
+		return -EOPNOTSUPP;
+	if (X.mthp_pushed && thp_pop_settings())
+		return -EIO;
+	X.mthp_pushed = false;
+	s = *thp_current_settings();
+	for (o = 1; o < pmd && o < NR_ORDERS; o++)
+		s.shmem_hugepages[o].enabled = SHMEM_NEVER;
+	s.shmem_hugepages[op->sub].enabled = policy[op->arg];
+	X.r->thp_dirty = 1;
+	ret = thp_push_settings(&s);
+	X.mthp_pushed = !ret;
+	return ret;
+}
+
+/* Each order's stats/shmem_alloc, from 8 kB to the PMD (0 where there is none). */
+static void shmem_alloc_read(uint64_t *n)
+{
+	char path[128], buf[32];
+	unsigned int o;
+	int fd;
+	ssize_t k;
+
+	for (o = 0; o < FZ_MTHP_ORDERS; o++) {
+		n[o] = 0;
+		snprintf(path, sizeof(path),
+			 "/sys/kernel/mm/transparent_hugepage/hugepages-%lukB/stats/shmem_alloc",
+			 (PS >> 10) << o);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		k = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (k > 0) {
+			buf[k] = 0;
+			n[o] = strtoull(buf, NULL, 10);
+		}
+	}
+}
+
+/* What the run allocated, by order: the counters' growth since it began. */
+static void shmem_alloc_count(struct fz_record *r)
+{
+	uint64_t now[FZ_MTHP_ORDERS];
+	unsigned int o;
+
+	shmem_alloc_read(now);
+	for (o = 0; o < FZ_MTHP_ORDERS; o++)
+		r->st.shmem_alloc[o] = now[o] > X.shmem_alloc[o] ? now[o] - X.shmem_alloc[o] : 0;
+}
+
 static int exec_fork(const struct fz_op *op, struct fz_obs *ob);
 static int exec_join(const struct fz_op *op, struct fz_obs *ob);
 
@@ -1040,6 +1124,7 @@ static int setup(struct fz_record *r)
 	memset(&X, 0, sizeof(X));
 	X.r = r;
 	X.inject = inject_from_env();
+	shmem_alloc_read(X.shmem_alloc);
 	X.nodes = fz_numa_nodes();
 	r->st.numa_nodes = X.nodes;
 	sigaction(SIGBUS, &sa, NULL);
@@ -1150,6 +1235,9 @@ static int run_main(struct fz_record *r)
 	child_stop();
 	uffd_teardown();
 	fz_uring_teardown();
+	shmem_alloc_count(r);
+	if (X.mthp_pushed && !thp_pop_settings())
+		r->thp_dirty = 0;
 	return 0;
 }
 
@@ -1270,7 +1358,7 @@ int fz_run(struct fz_record *r, const struct fz_op *ops, unsigned int n,
 	   const struct fz_exec_opts *o)
 {
 	unsigned int timeout = o && o->timeout_ms ? o->timeout_ms : 60000;
-	int status = 0, rfd, ret;
+	int status = 0, rfd, ret, lost;
 	pid_t pid;
 
 	if (n > FZ_MAX_OPS)
@@ -1291,9 +1379,13 @@ int fz_run(struct fz_record *r, const struct fz_op *ops, unsigned int n,
 	if (!pid)
 		run_process(rfd);
 	ret = run_wait(pid, timeout, &status);
-	if (record_read(rfd, r, n) && !ret)
+	lost = record_read(rfd, r, n);
+	if (lost && !ret)
 		ret = -ECHILD;
 	close(rfd);
+	/* OP_MTHP's settings, if the run died before it popped them */
+	if ((lost || r->thp_dirty) && thp_current_settings())
+		thp_write_settings(thp_current_settings());
 	if (ret == -ETIMEDOUT) {
 		if (!r->abort[0])
 			abort_run(r, r->cur_op, "was running when the sequence timed out");

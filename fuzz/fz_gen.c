@@ -244,6 +244,18 @@ static void gen_uffd(struct gen_ctx *g, struct fz_op *op)
 	op->sub = rng_below(g->r, FZ_EV_ALL + 1);
 }
 
+/* One of the sizes from 8 kB to 1 MiB, mostly allowed. */
+static void gen_mthp(struct gen_ctx *g, struct fz_op *op)
+{
+	static const unsigned int policy_w[] = {
+		[FZ_MTHP_NEVER] = 1, [FZ_MTHP_ADVISE] = 3, [FZ_MTHP_ALWAYS] = 4,
+		[FZ_MTHP_WITHIN_SIZE] = 1,
+	};
+
+	op->sub = 1 + rng_below(g->r, FZ_MTHP_MAX_ORDER);
+	op->arg = pick_w(g->r, policy_w, ARRAY_SIZE(policy_w));
+}
+
 static void (*const gen_fn[OP_NR_KINDS])(struct gen_ctx *g, struct fz_op *op) = {
 	FZ_OPS(FZ_SKIP, FZ_TAKE, FZ_SKIP, FZ_SKIP)
 };

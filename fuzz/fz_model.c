@@ -657,21 +657,25 @@ static void judge_collapse(struct model *m, int opi, const struct fz_op *op,
 }
 
 /*
- * A fault through sl allocates the hole `page`; through VM_HUGEPAGE maybe
- * a large folio over the whole PMD (returns true then).  Its other holes
- * may become zeros, except those a live MISSING registration protects:
- * filling them would be fill-on-alloc, which the model does not allow
- * silently.
+ * A folio over the n pages from first may have been allocated for the
+ * hole `page`: its other holes may become zeros, except those a live
+ * MISSING registration protects (filling them would be fill-on-alloc,
+ * which the model does not allow silently).  Only where the slot maps the
+ * whole block (a fault allocates no folio its VMA cannot map).  Returns
+ * true when it may have.
  */
-static bool fault_may_fill(struct model *m, const struct fz_slot *sl, int file, int page)
+static bool block_may_fill(struct model *m, const struct fz_slot *sl, int file, int page,
+			   int first, int n)
 {
-	int pmd = page / FZ_PMD_PAGES, i, first = pmd * FZ_PMD_PAGES;
+	int i;
 
-	if (!sl->hugepage || first >= m->st.size[file] ||
-	    !fz_slot_has(sl, first) || !fz_slot_has(sl, first + FZ_PMD_PAGES - 1))
+	/* a folio may reach past EOF: only its first page must be inside */
+	if (first >= (int)m->st.size[file] || !fz_slot_has(sl, first) ||
+	    !fz_slot_has(sl, first + n - 1))
 		return false;
-	m->maybe_huge[file][pmd] = true;
-	for (i = first; i < first + FZ_PMD_PAGES; i++) {
+	/* a punch of part of it may only zero (a large folio that does not split) */
+	m->maybe_huge[file][first / FZ_PMD_PAGES] = true;
+	for (i = first; i < first + n; i++) {
 		struct page_state *q = &m->pg[file][i];
 
 		if (!(q->s & S_HOLE) || i == page)
@@ -685,20 +689,48 @@ static bool fault_may_fill(struct model *m, const struct fz_slot *sl, int file, 
 }
 
 /*
- * The executor's SEEK_HOLE right after the fault found no hole in the
- * PMD (wholly inside the file): every page was data then.  A hole that
- * MISSING kept is seen filled here, at the allocation, before any later
- * collapse could be blamed for it.
+ * A fault through sl allocates the hole `page`: through VM_HUGEPAGE maybe
+ * a folio over the whole PMD, and where the OP_MTHP size applies to the
+ * slot maybe a folio of that size over its aligned block (the kernel
+ * takes the largest order allowed whose block holds nothing yet).
+ * Returns true when either may have been allocated.
  */
-static void judge_fault_fill(struct model *m, int opi, int file, int page)
+static bool fault_may_fill(struct model *m, const struct fz_slot *sl, int file, int page)
 {
-	int i, first = page - page % FZ_PMD_PAGES;
+	int n = 1 << fz_struct_mthp(&m->st, sl);
+	bool huge = false;
 
-	if (first + FZ_PMD_PAGES > m->st.size[file])
-		return;
-	for (i = first; i < first + FZ_PMD_PAGES; i++)
-		if (probe_says(m, opi, file, i, false, "SEEK_HOLE right after the fault"))
-			return;
+	if (sl->hugepage)
+		huge = block_may_fill(m, sl, file, page, page - page % FZ_PMD_PAGES, FZ_PMD_PAGES);
+	if (n > 1)
+		huge |= block_may_fill(m, sl, file, page, page - page % n, n);
+	return huge;
+}
+
+/*
+ * The executor's SEEK_HOLE right after the fault found no hole in the PMD
+ * (FZ_FULL_PMD) or the OP_MTHP size's block (FZ_FULL_MTHP), wholly inside
+ * the file: every page of it was data then.  A hole that MISSING kept is
+ * seen filled here, at the allocation, before any later collapse could be
+ * blamed for it.
+ */
+static void judge_fault_fill(struct model *m, int opi, const struct fz_slot *sl, int page,
+			     uint8_t full)
+{
+	int n = 1 << fz_struct_mthp(&m->st, sl), file = sl->file, i, first, k;
+
+	for (k = 0; k < 2; k++) {
+		int size = k ? n : FZ_PMD_PAGES;
+
+		if (!(full & (k ? FZ_FULL_MTHP : FZ_FULL_PMD)) || size < 2)
+			continue;
+		first = page - page % size;
+		if (first + size > (int)m->st.size[file])
+			continue;
+		for (i = first; i < first + size; i++)
+			if (probe_says(m, opi, file, i, false, "SEEK_HOLE right after the fault"))
+				return;
+	}
 }
 
 /*
@@ -894,7 +926,7 @@ static void model_touch(struct model *m, int opi, const struct fz_record *r)
 	if (store) {
 		set_gen(p, op->gen);
 		if (a.huge && ob->pmd_full)
-			judge_fault_fill(m, opi, file, page);
+			judge_fault_fill(m, opi, sl, page, ob->pmd_full);
 		return;
 	}
 	if (!allows_gen(p, ob->val)) {
@@ -909,7 +941,7 @@ static void model_touch(struct model *m, int opi, const struct fz_record *r)
 	}
 	narrow_content(p, ob->val);
 	if (a.huge && ob->pmd_full)
-		judge_fault_fill(m, opi, file, page);
+		judge_fault_fill(m, opi, sl, page, ob->pmd_full);
 }
 
 /*

@@ -201,6 +201,17 @@ static void format_uffd(const struct fz_op *op, const char *who, char *buf, size
 		 who, ev);
 }
 
+static void format_mthp(const struct fz_op *op, const char *who, char *buf, size_t len)
+{
+	static const char * const policy[] = {
+		[FZ_MTHP_NEVER] = "never", [FZ_MTHP_ADVISE] = "advise",
+		[FZ_MTHP_ALWAYS] = "always", [FZ_MTHP_WITHIN_SIZE] = "within_size",
+	};
+
+	snprintf(buf, len, "%sshmem mTHP: hugepages-%ukB/shmem_enabled=%s, the other sizes below the PMD never",
+		 who, 4u << op->sub, pick(policy, ARRAY_SIZE(policy), op->arg));
+}
+
 void fz_op_format(const struct fz_op *op, char *buf, size_t len)
 {
 	char who[32];
@@ -531,6 +542,19 @@ bool fz_struct_missing(const struct fz_struct *s, unsigned int file, unsigned in
 	return false;
 }
 
+unsigned int fz_struct_mthp(const struct fz_struct *s, const struct fz_slot *sl)
+{
+	switch (s->mthp_policy) {
+	case FZ_MTHP_ALWAYS:
+	case FZ_MTHP_WITHIN_SIZE:
+		return s->mthp_order;
+	case FZ_MTHP_ADVISE:
+		return sl->hugepage ? s->mthp_order : 0;
+	default:
+		return 0;
+	}
+}
+
 static unsigned int clamp_len(unsigned int page, unsigned int n, unsigned int end,
 			      unsigned int max)
 {
@@ -729,6 +753,16 @@ static enum fz_applies applies_uffd(const struct fz_struct *s, const struct fz_s
 	return FZ_APPLIES;
 }
 
+/* THP sysfs, from the run process's main thread */
+static enum fz_applies applies_mthp(const struct fz_struct *s, const struct fz_slot *sl,
+				   struct fz_op *op)
+{
+	if (op->sub < 1 || op->sub > FZ_MTHP_MAX_ORDER || op->arg > FZ_MTHP_WITHIN_SIZE)
+		return FZ_NOT_APPLICABLE;
+	op->actor = 0;
+	return FZ_APPLIES;
+}
+
 static enum fz_applies applies_fork(const struct fz_struct *s, const struct fz_slot *sl,
 				    struct fz_op *op)
 {
@@ -887,6 +921,15 @@ static void advance_fork(struct fz_struct *s, struct fz_slot *sl, const struct f
 			s->slot[1][i].reg[k] = !(s->events[0] & FZ_EV_FORK) ? 0 :
 				s->slot[0][i].reg[k] ? s->slot[0][i].reg[k] | FZ_REG_FORKED : 0;
 	}
+}
+
+static void advance_mthp(struct fz_struct *s, struct fz_slot *sl, const struct fz_op *op,
+			 const struct fz_obs *ob)
+{
+	if (ob->ret)
+		return;
+	s->mthp_order = op->sub;
+	s->mthp_policy = op->arg;
 }
 
 /* The release of main's old userfaultfd unregisters all of main's ranges. */

@@ -386,6 +386,8 @@ static void add_stats(struct fz_exec_stats *a, const struct fz_exec_stats *b)
 	a->numa_pages_on_target += b->numa_pages_on_target;
 	for (k = 0; k < FZE_NR; k++)
 		a->events[k] += b->events[k];
+	for (k = 0; k < FZ_MTHP_ORDERS; k++)
+		a->shmem_alloc[k] += b->shmem_alloc[k];
 	a->stray_msgs += b->stray_msgs;
 	a->kh_scans += b->kh_scans;
 }
