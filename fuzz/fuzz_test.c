@@ -1501,6 +1501,12 @@ TEST(unmap_and_remap_events_follow_the_mapping)
 	ASSERT_EQ(FV_NONE, judge(NULL));
 	event(t, 0, FZE_UNMAP, 0, FZ_PMD_PAGES + 1, 0);
 	ASSERT_EQ(FV_EVENT, judge(NULL));
+	/* ...and a part that moved says so, by the distance between the homes */
+	R.nevents = 1;
+	event(t, 0, FZE_REMAP, 8, FZ_SLOT_ALT + 8, 100);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	R.event[1].b++;
+	ASSERT_EQ(FV_EVENT, judge(NULL));
 }
 
 TEST(fork_event_hands_the_registrations_to_the_child)
