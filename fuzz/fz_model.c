@@ -1253,11 +1253,11 @@ static void wp_follow(struct model *m, const struct fz_struct *was, const struct
 
 /* --- userfaultfd events ----------------------------------------------- */
 
-static const char * const event_names[FZE_NR] = { "FORK", "REMAP", "REMOVE", "UNMAP" };
+static const char * const event_type_names[FZE_NR] = { "FORK", "REMAP", "REMOVE", "UNMAP" };
 
 const char *fz_event_name(unsigned int type)
 {
-	return type < FZE_NR ? event_names[type] : "?";
+	return type < FZE_NR ? event_type_names[type] : "?";
 }
 
 /* Where slot s of a process is now, in pages from the reservation. */
@@ -1383,7 +1383,7 @@ static void expect_events(struct model *m, int opi, const struct fz_record *r,
 			      exact ? "" : " at most");
 	else
 		event_finding(m, opi, -1, "%u %s event(s) for pages %u-%u (from the slots' base), expected %u%s",
-			      n, event_names[type], a, b - 1, want, exact ? "" : " at most");
+			      n, event_type_names[type], a, b - 1, want, exact ? "" : " at most");
 }
 
 /*
@@ -1479,7 +1479,7 @@ static void stray_events(struct model *m, const struct fz_record *r, unsigned in
 		if (m->ev_claimed[k] || e->op >= judged)
 			continue;
 		event_finding(m, e->op, -1, "%s event (process %u, pages %u-%u from the slots' base) during op %u, which cannot send one",
-			      e->type < FZE_NR ? event_names[e->type] : "?", e->proc, e->a, e->b,
+			      e->type < FZE_NR ? event_type_names[e->type] : "?", e->proc, e->a, e->b,
 			      e->op);
 		return;
 	}

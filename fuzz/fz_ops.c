@@ -181,7 +181,7 @@ static void format_writeprotect(const struct fz_op *op, const char *who, char *b
 }
 
 /* "FORK REMAP", or "none" */
-static void event_names(unsigned int ev, char *buf, size_t len)
+static void format_events(unsigned int ev, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s%s%s%s", ev & FZ_EV_FORK ? "FORK " : "",
 		 ev & FZ_EV_REMAP ? "REMAP " : "", ev & FZ_EV_REMOVE ? "REMOVE " : "",
@@ -196,7 +196,7 @@ static void format_uffd(const struct fz_op *op, const char *who, char *buf, size
 {
 	char ev[32];
 
-	event_names(op->sub, ev, sizeof(ev));
+	format_events(op->sub, ev, sizeof(ev));
 	snprintf(buf, len, "%suserfaultfd opened anew, events %s (drops its registrations)",
 		 who, ev);
 }

@@ -78,6 +78,18 @@ for case in sigbus:SIGBUS:2 sigsegv:SIGSEGV:2 sigkill:SIGKILL:2 child-sigkill:SI
 		eval '[ "$code" = 1 ] && has "VIOLATION crash in run 1" && has "died by $sig"'
 	run timeout 120 "$F" --replay "$m" --runs 1
 	check "fuzz-$inj: --replay without the injection passes" [ "$code" = 0 ]
+	# the reproducer builds as its header says, and fails the same way
+	build=$(sed -n 's|^ \* Build: \(cc .*\)$|\1|p' "$seqdir/repro.c" | head -n1)
+	if ! command -v cc >/dev/null || [ -z "$build" ]; then
+		tap_skip "fuzz-$inj: repro.c builds and fails the same way" "no cc, or no Build line"
+		continue
+	fi
+	run bash -c "cd '$T' && ${build//repro.c/$seqdir/repro.c}"
+	check "fuzz-$inj: repro.c builds ($build)" [ "$code" = 0 ]
+	run env UFFDC_INJECT="fuzz-$inj" timeout 120 "$T/repro"
+	check "fuzz-$inj: the reproducer exits 1 with the injection, naming $sig" \
+		eval '[ "$code" = 1 ] && has "died by $sig"'
+	rm -f "$T/repro"
 done
 
 thp_state >"$T/thp.after"
