@@ -1636,6 +1636,35 @@ TEST(mthp_fault_may_fill_its_block_and_no_more)
 	load(1, 5, 1, CONTENT_ZERO);
 	load(0, 9, 2, CONTENT_ZERO);
 	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+	/*
+	 * An asynchronous collapse of the registered PMD that left a hole
+	 * there filled nothing, even with a punch of another PMD before the
+	 * join: the data is the mTHP fault's (as found by seed 0xb).
+	 */
+	rec_reset();
+	mthp(3, FZ_MTHP_ALWAYS);
+	add((struct fz_op){ .kind = OP_MMAP, .slot = 3, .file = 1, .npages = FZ_FILE_PAGES },
+	    0, 0, 0);
+	add((struct fz_op){ .kind = OP_REGISTER, .slot = 3, .npages = FZ_PMD_PAGES,
+			    .sub = FZ_REG_MISSING }, 0, 0, 0);
+	add((struct fz_op){ .kind = OP_MADVISE, .slot = 3, .sub = ADV_COLLAPSE,
+			    .npages = FZ_PMD_PAGES, .async = 1, .actor = 1 }, 0, 0, 0);
+	add((struct fz_op){ .kind = OP_FALLOCATE, .file = 1, .sub = FALLOC_PUNCH,
+			    .page = FZ_PMD_PAGES, .npages = 16 }, 0, 0, 0);
+	add((struct fz_op){ .kind = OP_MMAP, .file = 1, .npages = FZ_PMD_PAGES }, 0, 0, 0);
+	add((struct fz_op){ .kind = OP_POPULATE, .page = 511, .npages = 1, .sub = POP_READ,
+			    .gen = 1 }, 0, 0, 0);
+	walk1(1, PRB_WALK_HOLE, 510, FZ_PMD_PAGES, FZ_PMD_PAGES);
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(NULL));
+	/* ...but a punch of its own PMD could have hidden a collapse that filled */
+	R.op[4].page = 100;
+	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+	/* ...unless the hole the collapse found (page 0) is not one it punched */
+	R.obs[3].bits = 0 + 1;
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(NULL));
+	R.obs[3].bits = 105 + 1;
+	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+
 	/* without a registration the block's holes may just be zeros */
 	rec_reset();
 	mthp(4, FZ_MTHP_ALWAYS);

@@ -410,8 +410,8 @@ extern const struct fz_op_desc fz_op_desc[OP_NR_KINDS];
  * page (a walk's answers are in the record's walk log); for MADV_COLLAPSE
  * the pages of its PMD found collapsed right after it, as the ledger's
  * EV_COLLAPSE.value (ledger.h): FZ_PMD_PAGES when the PMD read without a
- * hole, 0 when a hole remained, FZ_COLLAPSE_UNKNOWN when it could not be
- * read.  pmd_full: FZ_FULL_PMD, a touch through a VM_HUGEPAGE slot found
+ * hole, 0 when a hole remained (and bits that hole's page + 1),
+ * FZ_COLLAPSE_UNKNOWN when it could not be read.  pmd_full: FZ_FULL_PMD, a touch through a VM_HUGEPAGE slot found
  * its PMD without a hole (SEEK_HOLE) right after it; FZ_FULL_MTHP, a touch
  * through a slot the OP_MTHP size applies to found that size's aligned
  * block without a hole: either shows what the fault allocated

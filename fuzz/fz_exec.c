@@ -542,6 +542,9 @@ static int do_collapse(const struct fz_op *op, struct fz_obs *ob)
 		ob->val = FZ_COLLAPSE_UNKNOWN;
 	else
 		ob->val = h >= (off_t)((op->page + FZ_PMD_PAGES) * PS) ? FZ_PMD_PAGES : 0;
+	/* which hole: an operation that could not have freed it proves nothing filled */
+	if (h >= 0 && !ob->val)
+		ob->bits = h / PS + 1;
 	return ret;
 }
 

@@ -614,31 +614,53 @@ static int op_pmd(const struct fz_op *op)
 	return op->page / FZ_PMD_PAGES;
 }
 
-/* An operation that can leave a hole where there was data. */
-static bool may_free(const struct fz_op *op)
+/*
+ * An operation that can leave a hole where there was data, at page of
+ * file: a punch or a shrink of that file reaching it; MADV_REMOVE or
+ * MADV_PAGEOUT of that page through a slot (of whichever file the slot
+ * mapped then: pages are file pages, so any file's do).
+ */
+static bool may_free_at(const struct fz_op *op, int file, unsigned int page)
 {
-	return (op->kind == OP_FALLOCATE && op->sub == FALLOC_PUNCH) || op->kind == OP_FTRUNCATE ||
-	       (op->kind == OP_MADVISE && (op->sub == ADV_REMOVE || op->sub == ADV_PAGEOUT));
+	bool covers = page >= op->page && page < op->page + op->npages;
+
+	if (op->kind == OP_FALLOCATE)
+		return op->sub == FALLOC_PUNCH && op->file == file && covers;
+	if (op->kind == OP_FTRUNCATE)
+		return op->file == file && op->npages <= page;
+	return op->kind == OP_MADVISE && (op->sub == ADV_REMOVE || op->sub == ADV_PAGEOUT) &&
+	       covers;
 }
 
 /*
  * A collapse is all or nothing: when a hole was left in its PMD (wholly
  * inside the file) right after it returned, it put no huge folio there and
  * filled nothing, so it cannot explain data in a hole.  An asynchronous
- * one's SEEK_HOLE may also have seen a page that an operation of the
- * main thread or the child freed meanwhile.
+ * one's SEEK_HOLE may also have seen a page that an operation of the main
+ * thread or the child freed meanwhile: then the hole it found (obs bits,
+ * its page + 1), or any page of the PMD when that is not known, must be
+ * one that no operation before the join could have freed.
  */
 static bool collapse_filled_nothing(const struct model *m, const struct fz_record *r,
 				    int opi, int file)
 {
 	const struct fz_op *op = &r->op[opi];
-	unsigned int i;
+	unsigned int i, first = op_pmd(op) * FZ_PMD_PAGES, hole = r->obs[opi].bits, p;
 
-	if (r->obs[opi].val || (op_pmd(op) + 1) * FZ_PMD_PAGES > m->st.size[file])
+	if (r->obs[opi].val || first + FZ_PMD_PAGES > m->st.size[file])
 		return false;
-	for (i = opi + 1; op->async && i < r->nops && r->op[i].kind != OP_JOIN; i++)
-		if (may_free(&r->op[i]))
-			return false;
+	for (i = opi + 1; op->async && i < r->nops && r->op[i].kind != OP_JOIN; i++) {
+		if (r->obs[i].nop)
+			continue;
+		if (hole > first && hole <= first + FZ_PMD_PAGES) {
+			if (may_free_at(&r->op[i], file, hole - 1))
+				return false;
+			continue;
+		}
+		for (p = first; p < first + FZ_PMD_PAGES; p++)
+			if (may_free_at(&r->op[i], file, p))
+				return false;
+	}
 	return true;
 }
 
