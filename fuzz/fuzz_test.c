@@ -1586,16 +1586,16 @@ static int mthp(int order, int policy)
 }
 
 /*
- * 64 kB shmem mTHP allowed (order 4: blocks of 16 pages); slot 0
- * registered MISSING, slot 1 another mapping, not VM_HUGEPAGE.
+ * Slot 0 registered MISSING, slot 1 another mapping, not VM_HUGEPAGE;
+ * then 64 kB shmem mTHP allowed (order 4: blocks of 16 pages).
  */
 static void mthp_setup(int policy)
 {
 	rec_reset();
-	mthp(4, policy);
 	mmap_slot(0, 0);
 	mmap_slot(1, 0);
 	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	mthp(4, policy);
 }
 
 TEST(mthp_fault_may_fill_its_block_and_no_more)
@@ -1632,7 +1632,7 @@ TEST(mthp_fault_may_fill_its_block_and_no_more)
 	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
 	/* a size the kernel refused changes nothing */
 	mthp_setup(FZ_MTHP_ALWAYS);
-	R.obs[0].ret = -EOPNOTSUPP;
+	R.obs[R.nops - 1].ret = -EOPNOTSUPP;
 	load(1, 5, 1, CONTENT_ZERO);
 	load(0, 9, 2, CONTENT_ZERO);
 	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
@@ -1642,11 +1642,11 @@ TEST(mthp_fault_may_fill_its_block_and_no_more)
 	 * join: the data is the mTHP fault's (as found by seed 0xb).
 	 */
 	rec_reset();
-	mthp(3, FZ_MTHP_ALWAYS);
 	add((struct fz_op){ .kind = OP_MMAP, .slot = 3, .file = 1, .npages = FZ_FILE_PAGES },
 	    0, 0, 0);
 	add((struct fz_op){ .kind = OP_REGISTER, .slot = 3, .npages = FZ_PMD_PAGES,
 			    .sub = FZ_REG_MISSING }, 0, 0, 0);
+	mthp(3, FZ_MTHP_ALWAYS);
 	add((struct fz_op){ .kind = OP_MADVISE, .slot = 3, .sub = ADV_COLLAPSE,
 			    .npages = FZ_PMD_PAGES, .async = 1, .actor = 1 }, 0, 0, 0);
 	add((struct fz_op){ .kind = OP_FALLOCATE, .file = 1, .sub = FALLOC_PUNCH,
@@ -1663,6 +1663,21 @@ TEST(mthp_fault_may_fill_its_block_and_no_more)
 	R.obs[3].bits = 0 + 1;
 	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(NULL));
 	R.obs[3].bits = 105 + 1;
+	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+
+	/*
+	 * A size on for every mapping lets khugepaged collapse any mapped
+	 * PMD (6.12): a hole no registration covers any more may be data.
+	 */
+	rec_reset();
+	mmap_slot(0, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	collapse(0, false, -EINVAL, false);
+	reopen(0);
+	t = mthp(1, FZ_MTHP_ALWAYS);
+	seek(0, 0, false, 1);
+	ASSERT_EQ(FV_NONE, judge_strict(NULL));
+	R.op[t].arg = FZ_MTHP_ADVISE;
 	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
 
 	/* without a registration the block's holes may just be zeros */

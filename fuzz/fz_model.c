@@ -239,8 +239,28 @@ static void collapse_may_fill(struct model *m, int file, int pmd, bool asked)
  */
 static void background(struct model *m)
 {
-	int f, d;
+	int f, d, p, s;
 
+	/*
+	 * 6.12 lets khugepaged collapse the PMDs of any shmem VMA whose
+	 * per-size orders allow some size, not only the PMD's: its
+	 * __thp_vma_allowable_orders() returns shmem_allowable_huge_orders()
+	 * unmasked by the order asked for.  So while an OP_MTHP size is on
+	 * for every mapping (always, within_size), khugepaged may run over
+	 * every mapped PMD, VM_HUGEPAGE or not (measured in QEMU: 6.12.117
+	 * collapsed a PMD of a mapping without MADV_HUGEPAGE, 8 kB always).
+	 */
+	if (m->st.mthp_order && (m->st.mthp_policy == FZ_MTHP_ALWAYS ||
+				 m->st.mthp_policy == FZ_MTHP_WITHIN_SIZE))
+		for (p = 0; p < FZ_PROCS; p++)
+			for (s = 0; s < FZ_SLOTS; s++) {
+				const struct fz_slot *sl = &m->st.slot[p][s];
+
+				for (d = 0; sl->mapped && d < FZ_PMDS; d++)
+					if (fz_slot_has(sl, d * FZ_PMD_PAGES) &&
+					    fz_slot_has(sl, (d + 1) * FZ_PMD_PAGES - 1))
+						m->kh_possible[sl->file][d] = true;
+			}
 	for (f = 0; f < FZ_FILES; f++)
 		for (d = 0; d < FZ_PMDS; d++)
 			if (m->kh_possible[f][d] || m->pending_collapse[f][d])
