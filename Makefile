@@ -11,6 +11,7 @@
 # make check-upstream  the selftests/mm series: git am, build, checkpatch (6.12)
 # make check-lava  the LAVA job under lava-run on 6.1.192 and 6.12.117 (installs
 #                 lava-dispatcher), and the LAVA tooling's tests
+# make check-detectors  the planted-bug gallery (tests/kernel-patches/) in QEMU
 #
 # KSRC=/path/to/linux takes the kselftest harness from that tree; without
 # it the harness headers come from Debian's linux-source-6.12.  A harness
@@ -153,3 +154,10 @@ check-fix: all
 	scripts/check-fix
 
 .PHONY: check-fix
+
+# The planted-bug gallery (tests/kernel-patches/ on 6.12): each detector
+# must flag its planted bug in QEMU, and 6.12.117 as shipped must be clean.
+check-detectors: all
+	scripts/check-detectors
+
+.PHONY: check-detectors

@@ -67,7 +67,7 @@ check "bisect-run --tests without a value: one line, exit 255 (suite broken, sto
 for a in "bench --runs" "diff-gate --keep" "fuzz-gate --seed" "thp-restore --wait" \
 	"export-upstream -o" "install-kselftest --build" "check-config -s" \
 	"build-kernel --fragments" "vmtest --timeout" "lava-artifacts --build" \
-	"lava-matrix --output" "lava-local --bad"; do
+	"lava-matrix --output" "lava-local --bad" "check-detectors --cases"; do
 	run "$ROOT/scripts/${a% *}" "${a#* }"
 	check "${a% *} ${a#* } without a value: one line, exit 2" \
 		eval '[ "$code" = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] && has "${a#* } needs "'
@@ -231,6 +231,18 @@ printf '%s\r\n' "@@VMTEST begin 1 ./t" "ok 1 first" "ok 2 sec[    5.123456] BUG:
 run awk -f "$KTAP" "$T/glued.log"
 check "KTAP extraction cuts glued printk, keeps text before the end marker" \
 	eval '[ "$out" = "$(printf "ok 1 first\nok 2 sec\nno newline here")" ]'
+
+# --- findings per command (check-detectors) ------------------------------------
+run awk -f "$ROOT/scripts/lib/console-findings.awk" "$FIX/console/findings.log"
+check "console-findings.awk: one line per command: exit, seconds, kinds in order, first 'after S s'" \
+	eval '[ "$(printf "%s\n" "$out" | grep "^cmd" | tr "\t" " ")" = "$(printf "%s\n" \
+		"cmd 1 1 60.2 lost-fault,fill-on-alloc - ./uffd_collapse_contract" \
+		"cmd 2 1 29.2 data-vanished,content 0.532 ./uffd_collapse_stress --duration 2" \
+		"cmd 3 - - copy-eexist 3.250 ./uffd_collapse_fuzz --duration 60")" ]'
+check "console-findings.awk: the first line naming each kind, once; printk lines name nothing" \
+	eval '[ "$(printf "%s\n" "$out" | grep -c "^violation")" = 5 ] &&
+	has "$(printf "violation\t1\tlost-fault\tVIOLATION lost-fault: page 3 ")" &&
+	hasnt "the second one" && hasnt "a kernel line"'
 
 # --- ktap-summary --------------------------------------------------------------
 run "$SUMMARY" <"$FIX/ktap/harness-pass.ktap"
