@@ -887,33 +887,37 @@ static int live_pend(struct oracle_live *lv, uint64_t i)
 }
 
 /*
- * Index what was published since the last look.  Returns the slots still
- * unpublished (0: the index holds every slot below the ledger's count), or
- * -ENOMEM.
+ * Index what was published since the last look.  Returns how many slots
+ * below 'below' are still unpublished (0: the index holds every one of
+ * them), or -ENOMEM.
  */
-static int live_scan(struct oracle_live *lv)
+static int live_scan(struct oracle_live *lv, uint64_t below)
 {
 	uint64_t i, n = ledger_count(lv->l);
 	uint32_t k, left = 0;
+	int early = 0;
 	struct ev e;
 
 	for (k = 0; k < lv->npending; k++) {
-		if (!ledger_published(lv->l, lv->pending[k], &e))
+		if (!ledger_published(lv->l, lv->pending[k], &e)) {
+			early += lv->pending[k] < below;
 			lv->pending[left++] = lv->pending[k];
-		else if (live_index(lv, lv->pending[k], &e))
+		} else if (live_index(lv, lv->pending[k], &e)) {
 			return -ENOMEM;
+		}
 	}
 	lv->npending = left;
 	for (i = lv->cursor; i < n; i++) {
 		if (!ledger_published(lv->l, i, &e)) {
 			if (live_pend(lv, i))
 				return -ENOMEM;
+			early += i < below;
 		} else if (live_index(lv, i, &e)) {
 			return -ENOMEM;
 		}
 	}
 	lv->cursor = n > lv->cursor ? n : lv->cursor;
-	return lv->npending;
+	return early;
 }
 
 static int64_t live_now(void)
@@ -924,7 +928,10 @@ static int64_t live_now(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* The published events of page, clipped to it, in the scratch ledger. */
+/*
+ * The published events of page, in the scratch ledger as page 0 (the
+ * judge then looks at one page, not at every page below it).
+ */
 static int live_gather(struct oracle_live *lv, uint32_t page)
 {
 	const struct live_page *pg = &lv->pages[page];
@@ -943,7 +950,7 @@ static int live_gather(struct oracle_live *lv, uint32_t page)
 	for (k = 0; k < pg->n; k++) {
 		if (!ledger_published(lv->l, pg->slot[k], &e))
 			return -EAGAIN;
-		e.page = page;
+		e.page = 0;
 		e.npages = 1;
 		ledger_add(lv->scratch, &e);
 	}
@@ -953,16 +960,24 @@ static int live_gather(struct oracle_live *lv, uint32_t page)
 enum violation_kind oracle_live_fault(struct oracle_live *lv, const struct ev *f,
 				      struct online_verdict *out)
 {
+	uint64_t below = ledger_count(lv->l);
 	int64_t until = live_now() + LIVE_WAIT_NS;
 	const struct violation *v;
+	struct ev here = *f;
 	unsigned int i;
 	int k, left;
 
+	here.page = 0;
 	memset(out, 0, sizeof(*out));
 	if (f->kind != EV_FAULT || ledger_overflowed(lv->l))
 		return V_NR;
-	/* A slot being written may be a removal: wait for it, or say nothing. */
-	while ((left = live_scan(lv)) > 0 && live_now() < until)
+	/*
+	 * A slot taken before the fault was read and still being written may
+	 * be a removal: wait for it, or say nothing.  A slot taken since
+	 * holds an operation that began after the fault was read, which the
+	 * rules do not need.
+	 */
+	while ((left = live_scan(lv, below)) > 0 && live_now() < until)
 		sched_yield();
 	if (left || f->page >= lv->npages || live_gather(lv, f->page))
 		return V_NR;
@@ -972,13 +987,16 @@ enum violation_kind oracle_live_fault(struct oracle_live *lv, const struct ev *f
 		if (v->kind != V_SPURIOUS_FAULT && v->kind != V_FAULT_LOOP)
 			continue;
 		for (k = 0; k < v->nev; k++)
-			if (!memcmp(&lv->scratch->ev[v->ev[k]], f, sizeof(*f)))
+			if (!memcmp(&lv->scratch->ev[v->ev[k]], &here, sizeof(here)))
 				break;
 		if (k == v->nev)
 			continue;
 		out->v = *v;
+		out->v.page = f->page;
+		/* Evidence of these two rules is of the page alone. */
 		for (k = 0; k < v->nev; k++) {
 			out->evidence[k] = lv->scratch->ev[v->ev[k]];
+			out->evidence[k].page = f->page;
 			out->v.ev[k] = k;
 		}
 		return v->kind;

@@ -18,7 +18,9 @@
  *	punch and refill (reset_range()), the counts taken from the ledger
  *	(count_round()); and every bound on time: the failure record
  *	(stress_fail()), the deadline of spins (stress_overdue()) and
- *	barrier waits (stress_wait()), the watchdog (stress_watchdog()).
+ *	barrier waits (stress_wait()), the watchdog (stress_watchdog()),
+ *	which also fails a round in which an actor stopped making progress
+ *	(STALL_S), naming it and the round's last fault.
  * stress_report.c
  *	The collapse results by errno bucket, the counters line and the
  *	--json summary line, from a snapshot of the counters.
@@ -27,6 +29,13 @@
  *  - Nothing waits without a bound: every spin ends when stress_overdue()
  *    says so, every barrier wait goes through stress_wait(), and both end
  *    at deadline_ns.  What no deadline reaches, the watchdog does.
+ *  - Every actor says it is alive (progress(), or at()) at least every
+ *    STALL_S while a round runs, outside barrier waits: an actor that
+ *    does not is stuck, and the watchdog fails the round within STALL_S
+ *    instead of at the deadline.
+ *  - The fault handler judges each fault as it reads it (oracle_live):
+ *    a spurious fault or a fault loop fails the test then, not at the
+ *    end of the round.
  *  - The main thread writes the per-round fields (round, the delays,
  *    data[], the per-round flags) only while every actor waits at
  *    'start'; an actor writes collapse_ns_avg and struct shared's
@@ -73,6 +82,14 @@
 #define WALK_EXTRA_S	120
 #define WATCHDOG_S	10
 #define HARNESS_MARGIN_S 60
+/*
+ * An actor that makes no progress for this long, outside a barrier wait,
+ * is stuck: the round cannot finish, and the test fails then.  An actor
+ * says it is alive at every step (a collapse attempt, a touched page, a
+ * probe), each a few milliseconds at most even on a debug kernel under
+ * TCG.
+ */
+#define STALL_S		3
 
 /* The watchdog's exit status: kselftest's KSFT_FAIL. */
 #define STRESS_EXIT_FAIL 1
@@ -143,6 +160,21 @@ struct counters {
 struct stress;
 
 /*
+ * The round's last fault, as the fault handler saw it, for a stuck
+ * report.  __atomic fields: the handler (maybe in a registrar process)
+ * writes them while the watchdog reads.
+ */
+struct last_fault {
+	uint64_t faults;	/* this round, 0: none yet */
+	int64_t read_ns;	/* mono_ns() when its message was read */
+	uint32_t page;
+	uint32_t map;
+	int32_t tid;		/* the faulting thread, 0: not known */
+	int32_t resolved;	/* 0: not yet; 1: resolved; -errno: its UFFDIO_COPY failed */
+	uint32_t same_page;	/* faults of that page this round */
+};
+
+/*
  * MAP_SHARED, so that a registrar running as a child process (its own mm,
  * like a VMM's) sees and sets them too.
  */
@@ -155,6 +187,11 @@ struct shared {
 	char fail_why[1024];
 	/* Where each actor is (SLOT_*, a string literal), for a stuck report. */
 	const char *stage[SLOT_PROBER + MAX_PROBERS];
+	/* Each actor's progress (__atomic): the watchdog's stall detection. */
+	uint64_t beat[SLOT_PROBER + MAX_PROBERS];
+	uint32_t touch_page;	/* __atomic: the page the registrar touches */
+	struct last_fault last;
+	uint32_t online[V_NR];	/* __atomic: the fault handler's online verdicts */
 };
 
 struct actor {
@@ -180,13 +217,19 @@ struct stress {
 	uint8_t *data;		/* per page: populated this round */
 
 	struct bbarrier start, end;
-	struct bbarrier watchdog;	/* broken by the teardown to stop it */
 	bool barriers;			/* initialized */
 	pthread_t watchdog_thread;
 	bool watchdog_running;
+	int watchdog_stop;		/* __atomic: the teardown stops it */
 	int64_t deadline_ns;		/* mono_ns(): no wait goes past it */
-	bool inject_handler_exit;	/* UFFDC_INJECT=handler-exit */
-	bool inject_stall;		/* UFFDC_INJECT=actor-stall */
+	int stalled_slot;		/* __atomic: the stuck actor's slot, -1: none */
+	/* Test hooks (UFFDC_INJECT=...): each must make the test fail. */
+	bool inject_handler_exit;	/* handler-exit */
+	bool inject_stall;		/* actor-stall: the writer stops */
+	bool inject_fault_loop;		/* fault-loop: the handler's test hook */
+	bool inject_spurious;		/* spurious-fault: a data page punched unrecorded */
+	bool inject_handler_stall;	/* handler-stall: a fault left unanswered */
+	bool inject_registrar_crash;	/* registrar-crash: its process dies of SIGSEGV */
 	int nactors;
 	struct actor actors[4 + MAX_PROBERS];
 	/*
@@ -216,10 +259,17 @@ static inline uint64_t counter_get(const uint64_t *c)
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
-/* Say where this thread is (SLOT_*), for a stuck report. */
+/* This thread of slot is alive: it did one more step. */
+static inline void progress(struct stress *s, int slot)
+{
+	__atomic_fetch_add(&s->sh->beat[slot], 1, __ATOMIC_RELAXED);
+}
+
+/* Say where this thread is (SLOT_*), for a stuck report: progress too. */
 static inline void at(struct stress *s, int slot, const char *what)
 {
 	__atomic_store_n(&s->sh->stage[slot], what, __ATOMIC_RELAXED);
+	progress(s, slot);
 }
 
 /* Where the thread of slot is, "-" before it said. */
@@ -269,8 +319,17 @@ bool stress_overdue(struct stress *s, const char *who);
  */
 int stress_wait(struct stress *s, struct bbarrier *b, int slot);
 
-/* The watchdog thread: pthread_create(..., stress_watchdog, s). */
+/*
+ * The watchdog thread: pthread_create(..., stress_watchdog, s); it ends
+ * when watchdog_stop is set.  Every 100 ms it looks for an actor stuck
+ * for STALL_S (the test fails, naming it, where it is and the round's
+ * last fault, and the barriers break so the round loop ends), and
+ * WATCHDOG_S past the deadline it ends the process.
+ */
 void *stress_watchdog(void *arg);
+
+/* "its last fault: page 17 via map 1 by thread 812, read 3.0 s ago, not resolved" */
+void format_last_fault(struct stress *s, char *buf, size_t len);
 
 /* Choose this round's start delays. */
 void plan_round(struct stress *s, struct rng *rng);
