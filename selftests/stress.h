@@ -154,6 +154,14 @@ struct counters {
 	uint64_t registrations, probes, faults, copies, eexist, writes, touches;
 	uint64_t walks;			/* lseeks of walks (probe_walk()) */
 	uint64_t holes_seen_registered;	/* rounds where a registered hole was probed */
+	/*
+	 * Over the test, from /proc/vmstat and khugepaged's counters: huge
+	 * pages allocated for a collapse (thp_collapse_alloc, so collapses
+	 * that got past the scan of the range into collapse_file()), and
+	 * khugepaged's full scans.
+	 */
+	uint64_t collapse_allocs, khugepaged_scans;
+	uint64_t collapse_allocs_known;	/* 1: the kernel counts VM events */
 	uint64_t violations[V_NR];
 };
 

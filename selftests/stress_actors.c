@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,11 +59,22 @@ static int max_cpu(int skip)
 	return ncpu > skip + 1 ? ncpu - skip : 1;
 }
 
-static void pin(int index)
+/*
+ * khugepaged runs at nice 19 (MAX_NICE): beside actors that spin at nice 0
+ * it gets a few percent of a CPU, and a scan that takes a millisecond of
+ * CPU takes a second.  With an asynchronous agent every actor runs at its
+ * nice (a thread's own; the handler thread it starts inherits it), so
+ * that the kernel's collapser gets its share.
+ */
+#define KHUGEPAGED_NICE	19
+
+static void pin(struct stress *s, int index)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	cpu_set_t set;
 
+	if (s->agent->asynchronous)
+		setpriority(PRIO_PROCESS, syscall(SYS_gettid), KHUGEPAGED_NICE);
 	if (ncpu < 2)
 		return;
 	CPU_ZERO(&set);
@@ -71,9 +83,10 @@ static void pin(int index)
 }
 
 /*
- * An asynchronous agent (khugepaged) collapses on its own schedule, set up
- * by its prepare(): this actor only records, while the registrar works,
- * whether the range got filled before our own touches could fill it.
+ * An asynchronous agent without attempt() collapses on its own schedule,
+ * set up by its prepare(): this actor only records, while the registrar
+ * works, whether the range got filled before our own touches could fill
+ * it.  (khugepaged has an attempt(): a wakeup and the scan that follows.)
  */
 static void watch_round(struct stress *s)
 {
@@ -136,7 +149,7 @@ static void *collapser(void *arg)
 	struct stress *s = a->s;
 	int err = 0, tries;
 
-	pin(0);
+	pin(s, 0);
 	for (;;) {
 		if (stress_wait(s, &s->start, a->slot) ||
 		    __atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
@@ -147,7 +160,7 @@ static void *collapser(void *arg)
 				break;
 			continue;
 		}
-		if (s->agent->asynchronous) {
+		if (!s->agent->attempt) {
 			watch_round(s);
 			if (stress_wait(s, &s->end, a->slot))
 				break;
@@ -315,7 +328,8 @@ static void registrar_round(struct actor *a)
 		late = stress_overdue(s, "the registrar (waiting for the first collapse attempt)");
 		progress(s, SLOT_REGISTRAR);
 	}
-	if (!late && s->agent->settle)
+	/* (A collapser that is done makes no more work to wait for.) */
+	if (!late && s->agent->settle && !__atomic_load_n(&s->collapse_done, __ATOMIC_SEQ_CST))
 		s->agent->settle(&s->ac);
 	if (!late)
 		probe_range(&t, 1u << PM_SEEK_HOLE, 0, s->hp, s->l, ACT_REGISTRAR);
@@ -392,7 +406,7 @@ static void *registrar(void *arg)
 	struct actor *a = arg;
 	struct stress *s = a->s;
 
-	pin(1);
+	pin(s, 1);
 	for (;;) {
 		if (stress_wait(s, &s->start, a->slot) ||
 		    __atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
@@ -461,7 +475,7 @@ static void *prober(void *arg)
 	long n, r, walks;
 
 	/* A walk race leaves CPU 0 to the collapser. */
-	pin(walk_race ? 1 + a->index % max_cpu(1) : a->index);
+	pin(s, walk_race ? 1 + a->index % max_cpu(1) : a->index);
 	for (;;) {
 		if (stress_wait(s, &s->start, a->slot) ||
 		    __atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))
@@ -509,7 +523,7 @@ static void *writer(void *arg)
 	uint32_t page, i;
 	int32_t gen;
 
-	pin(2);
+	pin(s, 2);
 	for (;;) {
 		if (stress_wait(s, &s->start, a->slot) ||
 		    __atomic_load_n(&s->stop, __ATOMIC_SEQ_CST))

@@ -42,6 +42,7 @@
 #include "actors.h"
 #include "agents.h"
 #include "content.h"
+#include "khugepaged_ctl.h"
 #include "ledger.h"
 #include "oracle.h"
 #include "probe.h"
@@ -55,6 +56,8 @@
 #include "util.h"
 
 #define LEDGER_CAP	(1 << 20)
+/* khugepaged sleeps this long after a scan: it scans when woken (agents.c). */
+#define KHUGEPAGED_SLEEP_MS	60000
 #define INJECTIONS	"handler-exit, fault-loop, spurious-fault, handler-stall, actor-stall, registrar-crash"
 
 static_assert(STRESS_EXIT_FAIL == KSFT_FAIL, "the watchdog exits as a failed test");
@@ -137,8 +140,8 @@ FIXTURE_SETUP(stress)
 	ASSERT_TRUE(s->agent && (s->agent->attempt || s->agent->asynchronous));
 	s->ac = (struct agent_ctx){ .l = s->l, .b = &s->b, .self = s->reg,
 				    .hp = s->hp, .nranges = 1, .actor = ACT_COLLAPSER,
-				    /* khugepaged: wake every millisecond */
-				    .scan_sleep_ms = 1 };
+				    /* khugepaged: it scans when the collapser wakes it */
+				    .scan_sleep_ms = KHUGEPAGED_SLEEP_MS };
 	s->other = agent_other(&s->ac);
 	ASSERT_NE(NULL, s->other);
 	if (s->agent->prepare)
@@ -244,6 +247,8 @@ TEST_F_TIMEOUT(stress, race, HARNESS_MARGIN_S + 2 + WALK_EXTRA_S)
 	long end = start + (long)(opt.duration * 1e9);
 	const struct walk_plan *w = &variant->v.walk;
 	bool strict = suite_strict();
+	long allocs0 = thp_vmstat("thp_collapse_alloc");
+	long scans0 = khugepaged_counter("full_scans");
 	unsigned int gap_reported = 0;
 	uint64_t kept = 0, gaps = 0;
 	char gap_line[256] = "";
@@ -321,6 +326,12 @@ TEST_F_TIMEOUT(stress, race, HARNESS_MARGIN_S + 2 + WALK_EXTRA_S)
 		}
 	}
 	at(s, SLOT_MAIN, "verdict");
+	if (allocs0 >= 0 && thp_vmstat("thp_collapse_alloc") >= allocs0) {
+		counter_add(&s->c.collapse_allocs, thp_vmstat("thp_collapse_alloc") - allocs0);
+		counter_add(&s->c.collapse_allocs_known, 1);
+	}
+	if (scans0 >= 0 && khugepaged_counter("full_scans") >= scans0)
+		counter_add(&s->c.khugepaged_scans, khugepaged_counter("full_scans") - scans0);
 	/* The fault handler's own verdicts (a registrar process's too). */
 	for (i = 0; i < V_NR; i++)
 		counter_add(&s->c.violations[i], __atomic_load_n(&s->sh->online[i], __ATOMIC_RELAXED));
