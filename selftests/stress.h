@@ -252,7 +252,16 @@ struct stress {
 	/* per round choices */
 	uint64_t round;		/* the watchdog reads it: __atomic stores */
 	long delay_collapse_ns, delay_register_ns, delay_write_ns;
+	int last_hole;		/* the round's last page not populated, -1: none */
 	long collapse_ns_avg;	/* measured length of a collapse */
+	/*
+	 * __atomic: when the collapser's attempt under way began (mono_ns(),
+	 * 0: none), and the measured length of an attempt that stopped at
+	 * the scan of the range (EAGAIN): the probers hold off that long
+	 * after an attempt begins (stress_actors.c, hold_off()).
+	 */
+	int64_t attempt_ns;
+	long scan_ns_avg;
 
 	struct counters c;	/* counter_add(), counter_get() only */
 };

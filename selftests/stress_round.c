@@ -244,6 +244,7 @@ int reset_range(struct stress *s, struct rng *rng)
 	uint32_t pct, p;
 	int ret;
 
+	s->last_hole = -1;
 	/* A walk race writes its data once: the collapser punches the rest. */
 	if (w->collapses && s->round)
 		return 0;
@@ -267,6 +268,8 @@ int reset_range(struct stress *s, struct rng *rng)
 		s->data[p] = rng_below(rng, 100) < pct;
 		if (p == 0)
 			s->data[p] = 1;	/* never an empty range */
+		if (!s->data[p])
+			s->last_hole = p;
 		if (s->data[p]) {
 			ret = backing_fill(&s->b, p, 1, s->l, ACT_MAIN);
 			if (ret)

@@ -278,6 +278,7 @@ TEST_F_TIMEOUT(stress, race, HARNESS_MARGIN_S + 2 + WALK_EXTRA_S)
 			kept = ledger_count(s->l);
 		plan_round(s, &rng);
 		memset(&s->sh->last, 0, sizeof(s->sh->last));
+		s->sh->touch_page = 0;
 		s->sh->collapse_first = 0;
 		s->sh->touching = 0;
 		s->collapse_done = 0;
