@@ -296,6 +296,7 @@ static int khugepaged_attempt(struct agent_ctx *c, uint32_t range)
 	if (scans < 0 || collapsed < 0)
 		return scans < 0 ? (int)scans : (int)collapsed;
 	e.t0 = ledger_stamp(c->l);
+	c->filled_ns = 0;
 	while (now <= scans && !ret) {
 		if (mono_ns() - start > KICK_TIMEOUT_MS * 1000000LL)
 			break;
@@ -305,6 +306,8 @@ static int khugepaged_attempt(struct agent_ctx *c, uint32_t range)
 		}
 		nanosleep(&poll, NULL);
 		now = khugepaged_counter("full_scans");
+		if (holes && !c->filled_ns && backing_filled(c->b, range * c->hp, c->hp))
+			c->filled_ns = mono_ns() - start;
 	}
 	if (backing_filled(c->b, range * c->hp, c->hp))
 		e.value = c->hp;

@@ -74,6 +74,11 @@ struct agent_ctx {
 	/* what happened */
 	int tries, ok, last_err;	/* attempts, successes, last errno */
 	long scans;		/* khugepaged full scans seen by the last call */
+	/*
+	 * khugepaged's attempt(): from the wakeup to the range seen filled,
+	 * when it had holes before; 0 when it was not filled.
+	 */
+	long filled_ns;
 	long allocated;		/* agent_act(): pages the file grew by, -1 unknown */
 };
 
@@ -90,11 +95,11 @@ struct collapse_agent_ops {
 	bool asynchronous;
 	/*
 	 * Stress: the registration's delay sweep starts with the first
-	 * attempt and spans two attempts' length after it, instead of one
-	 * before and one after: for an agent whose decision comes late in
-	 * an attempt and whose start varies (khugepaged: a wakeup, then its
-	 * scan, then collapse_file() checks for a registration after the
-	 * copy).
+	 * attempt and spans twice the time an attempt took to fill the range
+	 * (filled_ns), instead of one attempt's length before and one after:
+	 * for an agent whose start varies and whose attempt goes on well
+	 * past its decision (khugepaged: a wakeup, its scan, collapse_file()'s
+	 * check for a registration, then the rest of its full scan).
 	 */
 	bool sweep_after;
 	/* Once per backing, after it is populated: may be NULL. */

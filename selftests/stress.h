@@ -9,10 +9,14 @@
  *	modules below know nothing of the harness, and what they report
  *	goes back to it as plain values and strings.
  * stress_actors.c
- *	The threads of a round: the collapser (MADV_COLLAPSE, or watching
- *	khugepaged), the registrar (a thread, or a child process per round),
- *	the probers and the writer; start_actor() starts one.  Each waits
- *	at 'start', does its part of the round and waits at 'end'.
+ *	The threads of a round: the collapser (the agent's attempts:
+ *	MADV_COLLAPSE, or khugepaged woken and waited for), the registrar
+ *	(a thread, or a child process per round) and the fault handler's
+ *	online judge, the probers and the writer; start_actor() starts one.
+ *	Each waits at 'start', does its part of the round and waits at
+ *	'end'.  Attempts are made when they can reach the kernel's checks:
+ *	not while the registrar's touches fill the holes, and the probers
+ *	hold off while an attempt scans the range.
  * stress_round.c
  *	A round's plan and bookkeeping: the start delays (plan_round()), the
  *	punch and refill (reset_range()), the counts taken from the ledger
@@ -167,6 +171,8 @@ struct counters {
 
 struct stress;
 
+#define TOUCHED_ALL	2	/* struct shared's touching: every page touched */
+
 /*
  * The round's last fault, as the fault handler saw it, for a stuck
  * report.  __atomic fields: the handler (maybe in a registrar process)
@@ -188,7 +194,8 @@ struct last_fault {
  */
 struct shared {
 	int collapse_first;	/* this round: one collapse attempt made */
-	int touching;		/* the registrar is filling holes itself */
+	/* the registrar is filling holes itself: 1, or TOUCHED_ALL when done */
+	int touching;
 	int setup_err;
 	char why[256];
 	int failed;		/* __atomic: 0, 1 (being written) or 2; see stress_fail() */
@@ -254,6 +261,7 @@ struct stress {
 	long delay_collapse_ns, delay_register_ns, delay_write_ns;
 	int last_hole;		/* the round's last page not populated, -1: none */
 	long collapse_ns_avg;	/* measured length of a collapse */
+	long filled_ns_avg;	/* sweep_after: measured time to fill the range */
 	/*
 	 * __atomic: when the collapser's attempt under way began (mono_ns(),
 	 * 0: none), and the measured length of an attempt that stopped at

@@ -161,6 +161,16 @@ static bool holes_being_touched(struct stress *s)
 	       !__atomic_load_n(&s->registrar_done, __ATOMIC_SEQ_CST);
 }
 
+/*
+ * The registrar has touched every page: what remains of its round (the
+ * unregistration, a registrar process's exit and the unmapping of what it
+ * touched) keeps pages referenced, and no attempt would race a touch.
+ */
+static bool touched_all(struct stress *s)
+{
+	return __atomic_load_n(&s->sh->touching, __ATOMIC_SEQ_CST) == TOUCHED_ALL;
+}
+
 static void wait_for_touched_holes(struct stress *s)
 {
 	at(s, SLOT_COLLAPSER, "waiting for the registrar to touch the last hole");
@@ -201,7 +211,7 @@ static void *collapser(void *arg)
 		 * redoes the scan, copy and rollback the race needs.
 		 */
 		for (tries = 0; tries < MAX_COLLAPSES_PER_ROUND; tries++) {
-			if (tries && (err == 0 ||
+			if (tries && (err == 0 || touched_all(s) ||
 				      __atomic_load_n(&s->registrar_done, __ATOMIC_SEQ_CST)))
 				break;
 			if (holes_being_touched(s)) {
@@ -226,6 +236,9 @@ static void *collapser(void *arg)
 			if (!__atomic_load_n(&s->sh->touching, __ATOMIC_SEQ_CST))
 				counter_add(&s->c.ranges_filled, backing_filled(&s->b, 0, s->hp));
 			s->collapse_ns_avg += (t - s->collapse_ns_avg) / 8;
+			if (s->ac.filled_ns)
+				s->filled_ns_avg += s->filled_ns_avg ?
+					(s->ac.filled_ns - s->filled_ns_avg) / 8 : s->ac.filled_ns;
 			counter_add(&s->c.collapse_tries, 1);
 			counter_add(&s->c.collapse_res[errs_bucket(err < 0 ? -err : err)], 1);
 			__atomic_store_n(&s->sh->collapse_first, 1, __ATOMIC_SEQ_CST);
@@ -381,6 +394,7 @@ static void registrar_round(struct actor *a)
 			    GEN_STORE_BASE + (int32_t)(s->round % 100000));
 		progress(s, SLOT_REGISTRAR);
 	}
+	__atomic_store_n(&s->sh->touching, TOUCHED_ALL, __ATOMIC_SEQ_CST);
 	at(s, SLOT_REGISTRAR, "stopping the fault handler, UFFDIO_UNREGISTER");
 	uffd_handler_stop(&h);
 	/* A dead handler unregistered the range: the touches came back. */

@@ -216,8 +216,9 @@ void *stress_watchdog(void *arg)
 /*
  * Choose this round's start delays.  The registration sweeps from well
  * before to well after the collapse, in 33 steps across twice the measured
- * collapse length (from the first attempt on, for an agent that decides
- * late: sweep_after), with seeded jitter so replays differ only in timing.
+ * collapse length (for sweep_after, from the first attempt on, across
+ * twice the measured time it took to fill the range), with seeded jitter
+ * so replays differ only in timing.
  * The steps come in an order that spreads the first rounds across the
  * whole window (13 is prime to 33), so a short run samples all of it.
  */
@@ -226,7 +227,8 @@ void *stress_watchdog(void *arg)
 
 void plan_round(struct stress *s, struct rng *rng)
 {
-	long window = 2 * (s->collapse_ns_avg ?: 200000);
+	long window = 2 * ((s->agent->sweep_after ? s->filled_ns_avg : 0) ?:
+			   s->collapse_ns_avg ?: 200000);
 	long step = window / (SWEEP_STEPS - 1);
 	long pos = (long)(s->round * SWEEP_STRIDE % SWEEP_STEPS) * step;
 
