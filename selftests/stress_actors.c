@@ -148,8 +148,8 @@ static void walk_round(struct stress *s)
  * its faults and the handler's copies keep the pages it just filled off
  * the LRU (in per-CPU batches) and referenced, and a collapse attempt now
  * stops at the scan of the range, before the kernel's checks (EAGAIN):
- * 93% of the attempts of a 20 s run on 6.12 did (README, "The race
- * stress").  Once it has passed the last hole the range has none, and a
+ * 93% of the attempts of a 20 s run on 6.12 did (README, "Attempts that
+ * count").  Once it has passed the last hole the range has none, and a
  * collapse (6.12 makes it, registered or not) races the touches of data
  * pages, the spurious-fault race: attempts go on then.
  */
@@ -235,7 +235,9 @@ static void *collapser(void *arg)
 			 */
 			if (!__atomic_load_n(&s->sh->touching, __ATOMIC_SEQ_CST))
 				counter_add(&s->c.ranges_filled, backing_filled(&s->b, 0, s->hp));
-			s->collapse_ns_avg += (t - s->collapse_ns_avg) / 8;
+			/* (the first attempt sets it: a round makes few) */
+			s->collapse_ns_avg += s->collapse_ns_avg ? (t - s->collapse_ns_avg) / 8 :
+					      t;
 			if (s->ac.filled_ns)
 				s->filled_ns_avg += s->filled_ns_avg ?
 					(s->ac.filled_ns - s->filled_ns_avg) / 8 : s->ac.filled_ns;
@@ -500,9 +502,9 @@ static uint32_t walk_from(struct stress *s, struct rng *rng, bool want_data)
 /*
  * Hold off while a collapse attempt scans the range: every probe takes a
  * reference on the page it looks at, and a scan that meets one stops
- * there (EAGAIN) before anything a prober watches for can happen; 18% of
- * the attempts of a 20 s run on 6.12 did, with no touch in the round
- * (README, "The race stress").  The scan lasts about as long as an
+ * there (EAGAIN) before anything a prober watches for can happen; 10% of
+ * the attempts of a 10 s run on 6.12 did, with no touch in the round
+ * (README, "Attempts that count").  The scan lasts about as long as an
  * attempt that stopped at it; after that the probers watch collapse_file()
  * at work.
  */
