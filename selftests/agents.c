@@ -492,7 +492,6 @@ const struct collapse_agent_ops collapse_agents[AGENT_NR] = {
 	[AGENT_KHUGEPAGED] = {
 		.name = "khugepaged",
 		.asynchronous = true,
-		.sweep_after = true,
 		.prepare = khugepaged_prepare,
 		.attempt = khugepaged_attempt,
 		.act = khugepaged_collapse_all,

@@ -76,7 +76,9 @@ struct agent_ctx {
 	long scans;		/* khugepaged full scans seen by the last call */
 	/*
 	 * khugepaged's attempt(): from the wakeup to the range seen filled,
-	 * when it had holes before; 0 when it was not filled.
+	 * when it had holes before; 0 when it was not filled.  Its attempt
+	 * goes on well past that (the rest of its full scan), so the stress
+	 * sweeps the registration across this time, not the attempt's.
 	 */
 	long filled_ns;
 	long allocated;		/* agent_act(): pages the file grew by, -1 unknown */
@@ -93,15 +95,6 @@ struct collapse_agent_ops {
 	 * that follows); without one the caller watches the file.
 	 */
 	bool asynchronous;
-	/*
-	 * Stress: the registration's delay sweep starts with the first
-	 * attempt and spans twice the time an attempt took to fill the range
-	 * (filled_ns), instead of one attempt's length before and one after:
-	 * for an agent whose start varies and whose attempt goes on well
-	 * past its decision (khugepaged: a wakeup, its scan, collapse_file()'s
-	 * check for a registration, then the rest of its full scan).
-	 */
-	bool sweep_after;
 	/* Once per backing, after it is populated: may be NULL. */
 	int (*prepare)(struct agent_ctx *c);
 	/*

@@ -261,7 +261,7 @@ struct stress {
 	long delay_collapse_ns, delay_register_ns, delay_write_ns;
 	int last_hole;		/* the round's last page not populated, -1: none */
 	long collapse_ns_avg;	/* measured length of a collapse */
-	long filled_ns_avg;	/* sweep_after: measured time to fill the range */
+	long filled_ns_avg;	/* khugepaged: measured time to fill the range */
 	/*
 	 * __atomic: when the collapser's attempt under way began (mono_ns(),
 	 * 0: none), and the measured length of an attempt that stopped at

@@ -216,27 +216,23 @@ void *stress_watchdog(void *arg)
 /*
  * Choose this round's start delays.  The registration sweeps from well
  * before to well after the collapse, in 33 steps across twice the measured
- * collapse length (for sweep_after, from the first attempt on, across
- * twice the measured time it took to fill the range), with seeded jitter
- * so replays differ only in timing.
- * The steps come in an order that spreads the first rounds across the
- * whole window (13 is prime to 33), so a short run samples all of it.
+ * collapse length (for khugepaged, the time its attempt took to fill the
+ * range: the attempt goes on well past that), with seeded jitter so
+ * replays differ only in timing.  The steps come in an order that spreads
+ * the first rounds across the whole window (13 is prime to 33), so a short
+ * run samples all of it.
  */
 #define SWEEP_STEPS	33
 #define SWEEP_STRIDE	13
 
 void plan_round(struct stress *s, struct rng *rng)
 {
-	long window = 2 * ((s->agent->sweep_after ? s->filled_ns_avg : 0) ?:
-			   s->collapse_ns_avg ?: 200000);
+	long window = 2 * (s->filled_ns_avg ?: s->collapse_ns_avg ?: 200000);
 	long step = window / (SWEEP_STEPS - 1);
 	long pos = (long)(s->round * SWEEP_STRIDE % SWEEP_STEPS) * step;
 
-	s->delay_collapse_ns = s->agent->sweep_after ? 0 : window / 2;
-	s->delay_register_ns = (s->agent->sweep_after ? pos : pos - window / 2) +
-			       s->delay_collapse_ns + rng_below(rng, step + 1);
-	if (s->delay_register_ns < 0)
-		s->delay_register_ns = 0;
+	s->delay_collapse_ns = window / 2;
+	s->delay_register_ns = pos + rng_below(rng, step + 1);
 	s->delay_write_ns = rng_below(rng, window);
 }
 
