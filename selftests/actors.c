@@ -26,27 +26,27 @@ void touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
 {
 	size_t ps = getpagesize();
 	char *buf = malloc(ps);
+	uint64_t slot;
 	uint32_t p;
+	int32_t seen;
 
 	if (!buf)
 		return;
 	for (p = 0; p < n; p++) {
 		struct ev e = { .kind = EV_TOUCH, .aux = how, .npages = 1,
-				.page = first_page + p, .map = map, .actor = actor,
-				.value = gen };
+				.page = first_page + p, .map = map, .actor = actor };
 		char *page = addr + (size_t)p * ps;
 
 		if (how == TOUCH_STORE)
 			content_fill(buf, ps, e.page, gen);
-		e.t0 = ledger_stamp(l);
+		/* In flight while it waits for a fault: the handler sees it. */
+		slot = ledger_open(l, &e);
 		if (how == TOUCH_STORE)
 			memcpy(page, buf, ps);
 		else
 			memcpy(buf, page, ps);
-		e.t1 = ledger_stamp(l);
-		if (how == TOUCH_LOAD)
-			e.value = content_decode(buf, ps, e.page);
-		ledger_add(l, &e);
+		seen = how == TOUCH_LOAD ? content_decode(buf, ps, e.page) : gen;
+		ledger_close(l, slot, seen, 0);
 	}
 	free(buf);
 }
@@ -75,14 +75,16 @@ int punch_range(struct ledger *l, struct backing *b, uint32_t first, uint32_t n,
 	struct ev e = { .kind = EV_REMOVE, .aux = REMOVE_PUNCH, .page = first,
 			.npages = n, .actor = actor };
 	size_t ps = getpagesize();
+	uint64_t slot;
+	int err = 0;
 
-	e.t0 = ledger_stamp(l);
+	/* In flight from its start: no online verdict trusts a page under it. */
+	slot = ledger_open(l, &e);
 	if (fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		      (off_t)first * ps, (off_t)n * ps))
-		e.err = errno;
-	e.t1 = ledger_stamp(l);
-	ledger_add(l, &e);
-	return -e.err;
+		err = errno;
+	ledger_close(l, slot, 0, err);
+	return -err;
 }
 
 void read_range(struct ledger *l, struct backing *b, uint32_t first, uint32_t n,

@@ -18,7 +18,9 @@
 /*
  * Touch every page of [addr, addr + n pages) through the mapping
  * (EV_TOUCH): a load that decodes what it saw, or a store of pattern gen.
- * Either must fault where there is a hole in a registered range.
+ * Either must fault where there is a hole in a registered range.  Each
+ * touch is recorded as it begins (ledger_open()), so that the fault
+ * handler can see which touch waits for the fault it reads.
  */
 void touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
 		 uint16_t map, uint16_t actor, enum touch_how how, int32_t gen);
@@ -27,7 +29,10 @@ void touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
 void store_page(struct ledger *l, char *addr, uint32_t page, int32_t gen,
 		uint16_t actor);
 
-/* Punch [first, first + n) out of the file (EV_REMOVE).  Returns -errno. */
+/*
+ * Punch [first, first + n) out of the file (EV_REMOVE, recorded as it
+ * begins).  Returns -errno.
+ */
 int punch_range(struct ledger *l, struct backing *b, uint32_t first, uint32_t n,
 		uint16_t actor);
 

@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "actors.h"
@@ -258,6 +259,79 @@ static int khugepaged_collapse_all(struct agent_ctx *c)
 	return e.err ? -ETIMEDOUT : 0;
 }
 
+/*
+ * One attempt by khugepaged, at a time of the caller's choosing: wake it
+ * (khugepaged_kick(); the caller set a long scan_sleep_ms, so that it
+ * scans only then) and wait for the full scan that follows, waking it
+ * again every KICK_RETRY_MS without one (a wakeup that came while it was
+ * still finishing the last scan is lost), at most KICK_TIMEOUT_MS.  What
+ * the scan did maps onto MADV_COLLAPSE's errnos, so the stress counts
+ * both alike: 0, it collapsed (pages_collapsed grew: ours is the only
+ * range it can collapse; or the range had holes and has none, which
+ * 6.1.192 shows without counting a collapse); EBUSY, a huge page was allocated for a collapse
+ * (thp_collapse_alloc grew: it got past the scan of the range into
+ * collapse_file()) and none was made, so the collapse gave up there
+ * (6.12: a MISSING registration); EAGAIN, the scan stopped before (a page
+ * not on the LRU or with a reference it did not expect); ENODATA, no
+ * collapse and no way to tell where it stopped (a kernel without VM event
+ * counters); ETIMEDOUT, no scan came.  Recorded as an EV_COLLAPSE from
+ * the wakeup to the end of the scan, its value the pages found filled.
+ */
+#define KICK_RETRY_MS	20
+#define KICK_TIMEOUT_MS	250
+
+static int khugepaged_attempt(struct agent_ctx *c, uint32_t range)
+{
+	struct ev e = { .kind = EV_COLLAPSE, .aux = AGENT_KHUGEPAGED, .page = range * c->hp,
+			.npages = c->hp, .actor = c->actor };
+	unsigned int sleep_ms = c->scan_sleep_ms ?: 10;
+	struct timespec poll = { 0, 200 * 1000 };
+	long scans = khugepaged_counter("full_scans"), now = scans;
+	long collapsed = khugepaged_counter("pages_collapsed");
+	long allocs = thp_vmstat("thp_collapse_alloc"), allocs_now;
+	bool holes = !backing_filled(c->b, range * c->hp, c->hp);
+	int64_t start = mono_ns(), kicked = 0;
+	int ret = 0;
+
+	if (scans < 0 || collapsed < 0)
+		return scans < 0 ? (int)scans : (int)collapsed;
+	e.t0 = ledger_stamp(c->l);
+	c->filled_ns = 0;
+	while (now <= scans && !ret) {
+		if (mono_ns() - start > KICK_TIMEOUT_MS * 1000000LL)
+			break;
+		if (!kicked || mono_ns() - kicked > KICK_RETRY_MS * 1000000LL) {
+			ret = khugepaged_kick(sleep_ms);
+			kicked = mono_ns();
+		}
+		nanosleep(&poll, NULL);
+		now = khugepaged_counter("full_scans");
+		if (holes && !c->filled_ns && backing_filled(c->b, range * c->hp, c->hp))
+			c->filled_ns = mono_ns() - start;
+	}
+	if (backing_filled(c->b, range * c->hp, c->hp))
+		e.value = c->hp;
+	e.t1 = ledger_stamp(c->l);
+	allocs_now = allocs >= 0 ? thp_vmstat("thp_collapse_alloc") : allocs;
+	if (ret)
+		e.err = -ret;
+	else if (khugepaged_counter("pages_collapsed") > collapsed || (holes && e.value))
+		e.err = 0;
+	else if (now <= scans)
+		e.err = ETIMEDOUT;
+	else if (allocs < 0 || allocs_now < 0)
+		e.err = ENODATA;
+	else
+		e.err = allocs_now > allocs ? EBUSY : EAGAIN;
+	ledger_add(c->l, &e);
+	c->tries++;
+	c->ok += !e.err;
+	c->scans += now > scans ? now - scans : 0;
+	if (e.err)
+		c->last_err = e.err;
+	return ret ?: e.err;
+}
+
 /* Pages the file has allocated (st_blocks), -errno for a failure. */
 static long file_pages(struct agent_ctx *c)
 {
@@ -420,9 +494,8 @@ const struct collapse_agent_ops collapse_agents[AGENT_NR] = {
 	[AGENT_KHUGEPAGED] = {
 		.name = "khugepaged",
 		.asynchronous = true,
-		/* It wakes every scan_sleep_ms: sweep across a few scans. */
-		.sweep_window_ns = 20000000,
 		.prepare = khugepaged_prepare,
+		.attempt = khugepaged_attempt,
 		.act = khugepaged_collapse_all,
 		.settle = khugepaged_settle,
 	},

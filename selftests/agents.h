@@ -59,7 +59,11 @@ struct agent_ctx {
 	int eagain_tries;	/* attempts per range while EAGAIN; 0 means 1 */
 	long min_scans;		/* khugepaged: full scans to wait for, 0: until filled */
 	unsigned int timeout_ms;	/* asynchronous agents: longest wait */
-	unsigned int scan_sleep_ms;	/* khugepaged: its sleep, 0: khugepaged_fast()'s */
+	/*
+	 * khugepaged: its sleep, 0: khugepaged_fast()'s.  attempt() wakes it,
+	 * so a long sleep leaves its schedule to the caller.
+	 */
+	unsigned int scan_sleep_ms;
 	uint32_t trigger;	/* fill agents: the file page they allocate */
 	uint32_t block;		/* fill agents: pages of the folio size under test */
 	int32_t gen;		/* fill agents: what a store or pwrite writes */
@@ -70,6 +74,13 @@ struct agent_ctx {
 	/* what happened */
 	int tries, ok, last_err;	/* attempts, successes, last errno */
 	long scans;		/* khugepaged full scans seen by the last call */
+	/*
+	 * khugepaged's attempt(): from the wakeup to the range seen filled,
+	 * when it had holes before; 0 when it was not filled.  Its attempt
+	 * goes on well past that (the rest of its full scan), so the stress
+	 * sweeps the registration across this time, not the attempt's.
+	 */
+	long filled_ns;
 	long allocated;		/* agent_act(): pages the file grew by, -1 unknown */
 };
 
@@ -79,21 +90,20 @@ struct collapse_agent_ops {
 	bool fills;
 	/*
 	 * Asynchronous: the kernel collapses on its own schedule once
-	 * prepare() ran; attempt() is NULL and the caller watches the file.
+	 * prepare() ran, and act() waits for it.  Its attempt(), if any,
+	 * makes the kernel act now (khugepaged: a wakeup and the full scan
+	 * that follows); without one the caller watches the file.
 	 */
 	bool asynchronous;
-	/*
-	 * Stress: the window its delay sweep spans, 0 for twice the measured
-	 * length of one attempt.
-	 */
-	long sweep_window_ns;
 	/* Once per backing, after it is populated: may be NULL. */
 	int (*prepare)(struct agent_ctx *c);
 	/*
 	 * One attempt on huge range `range` from the calling thread, no
 	 * retry.  Returns the attempt's errno (0: the kernel said it
 	 * collapsed; 6.1 may say EINVAL and still have collapsed, so judge
-	 * by the file), or -errno when it could not be made at all.
+	 * by the file), or -errno when it could not be made at all.  An
+	 * asynchronous agent maps what it saw onto MADV_COLLAPSE's errnos
+	 * (agents.c, khugepaged_attempt()).
 	 */
 	int (*attempt)(struct agent_ctx *c, uint32_t range);
 	/*

@@ -26,6 +26,7 @@
 #include "actors.h"
 #include "content.h"
 #include "ledger.h"
+#include "oracle.h"
 #include "probe.h"
 #include "shmem_backing.h"
 #include "suite.h"
@@ -83,6 +84,47 @@ TEST(ledger_shared_with_children)
 }
 
 /* A test killed by SIGTERM still puts sysfs back. */
+/*
+ * A reader during a round sees an event whole or not at all: a slot taken
+ * and not yet written is unpublished, an operation recorded as it began
+ * is in flight (t1 LEDGER_OPEN, value CONTENT_NONE) until it is closed,
+ * and after a reset an old event in a slot is not taken for a new one;
+ * what ledger_truncate() kept stays published.
+ */
+TEST(ledger_publishes_whole_events)
+{
+	struct ledger *l = ledger_create(8);
+	struct ev e = { .kind = EV_TOUCH, .page = 3, .npages = 1, .value = 9 }, got;
+	uint64_t slot, taken;
+
+	ASSERT_NE(NULL, l);
+	slot = ledger_open(l, &e);
+	ASSERT_EQ(0, slot);
+	ASSERT_TRUE(ledger_published(l, slot, &got));
+	EXPECT_EQ(LEDGER_OPEN, got.t1);
+	EXPECT_EQ(CONTENT_NONE, got.value);
+	EXPECT_EQ(3, got.page);
+	ledger_close(l, slot, 9, 0);
+	ASSERT_TRUE(ledger_published(l, slot, &got));
+	EXPECT_GT(got.t1, got.t0);
+	EXPECT_EQ(9, got.value);
+	taken = __atomic_fetch_add(&l->len, 1, __ATOMIC_SEQ_CST);
+	EXPECT_FALSE(ledger_published(l, taken, &got));
+	e.t0 = ledger_stamp(l);
+	e.t1 = ledger_stamp(l);
+	EXPECT_TRUE(ledger_add(l, &e));
+	EXPECT_TRUE(ledger_published(l, 2, &got));
+	/* The clock goes on; the old events are not this generation's. */
+	ledger_truncate(l, 1);
+	EXPECT_TRUE(ledger_published(l, 0, &got));
+	EXPECT_FALSE(ledger_published(l, 1, &got));
+	EXPECT_FALSE(ledger_published(l, 2, &got));
+	ledger_reset(l);
+	EXPECT_FALSE(ledger_published(l, 0, &got));
+	EXPECT_GT(ledger_stamp(l), e.t1);
+	ledger_destroy(l);
+}
+
 TEST(thp_settings_restored_on_sigterm)
 {
 	const char *knob = "khugepaged/pages_to_scan";
@@ -676,7 +718,8 @@ FIXTURE_SETUP(registered)
 				  sizeof(why))) TH_LOG("%s", why);
 	self->m = backing_map(&self->b, 0, 16 * self->ps);
 	ASSERT_NE(NULL, self->m);
-	self->uffd = uffd_open(UFFD_VIA_SYSCALL, UFFD_FEATURE_MISSING_SHMEM, NULL);
+	self->uffd = uffd_open(UFFD_VIA_SYSCALL,
+			       UFFD_FEATURE_MISSING_SHMEM | UFFD_FEATURE_THREAD_ID, NULL);
 	if (self->uffd < 0)
 		SKIP(return, "userfaultfd: %s", strerror(-self->uffd));
 	ASSERT_EQ(0, uffd_register_missing(self->uffd, self->m, 16 * self->ps, 0, 9,
@@ -879,6 +922,78 @@ TEST_F(registered, handler_death_releases_touches)
 		unreg += self->l->ev[i].kind == EV_UNREGISTER && self->l->ev[i].actor == 2 &&
 			 !self->l->ev[i].err;
 	EXPECT_EQ(1, unreg);
+}
+
+struct judged {
+	struct oracle_live *lv;
+	enum violation_kind kind;
+	uint64_t at_fault;	/* the handler's fault count when it was judged */
+};
+
+static int judge_online(struct uffd_handler *h, const struct ev *e, void *arg)
+{
+	struct judged *j = arg;
+	struct online_verdict ov;
+
+	if (e->kind != EV_FAULT || j->kind != V_NR)
+		return UFFD_FAULT_RESOLVE;
+	j->kind = oracle_live_fault(j->lv, e, &ov);
+	j->at_fault = h->faults;
+	return j->kind == V_FAULT_LOOP ? UFFD_FAULT_GIVE_UP : UFFD_FAULT_RESOLVE;
+}
+
+struct ledger_toucher {
+	struct ledger *l;
+	char *addr;
+	uint32_t page;
+};
+
+static void *ledger_toucher(void *arg)
+{
+	struct ledger_toucher *t = arg;
+
+	touch_range(t->l, t->addr, t->page, 1, 9, 3, TOUCH_LOAD, 0);
+	return NULL;
+}
+
+/*
+ * A real fault loop (the test hook keeps the page missing after each
+ * EEXIST) is judged at its second fault by the oracle's online rule, from
+ * the faulting thread's id; the handler gives up, releases the range, and
+ * the touch returns.
+ */
+TEST_F(registered, fault_loop_is_judged_at_its_second_fault)
+{
+	struct oracle_opts oo = { .page_size = self->ps };
+	struct judged j = { .kind = V_NR };
+	struct ledger_toucher t = { .l = self->l, .addr = self->m + 6 * self->ps, .page = 6 };
+	struct timespec ts = ns_to_timespec(mono_ns() + 5 * NSEC_PER_SEC);
+	pthread_t th;
+	char why[160];
+
+	j.lv = oracle_live_create(self->l, &oo);
+	ASSERT_NE(NULL, j.lv);
+	self->h.on_event = judge_online;
+	self->h.on_event_arg = &j;
+	self->h.inject_fault_loop = true;
+	ASSERT_EQ(0, uffd_handler_start(&self->h));
+	ASSERT_EQ(0, pthread_create(&th, NULL, ledger_toucher, &t));
+	if (pthread_clockjoin_np(th, NULL, CLOCK_MONOTONIC, &ts)) {
+		close(self->uffd);
+		self->uffd = -1;
+		pthread_join(th, NULL);
+		ASSERT_TRUE(false) TH_LOG("the touch was still looping after 5 s");
+	}
+	uffd_handler_stop(&self->h);
+	EXPECT_EQ(V_FAULT_LOOP, j.kind);
+	EXPECT_EQ(2, j.at_fault);
+	EXPECT_EQ(2, self->h.faults);
+	EXPECT_EQ(1, self->h.eexist);
+	EXPECT_TRUE(uffd_handler_died(&self->h));
+	uffd_handler_why(&self->h, why, sizeof(why));
+	EXPECT_STREQ("fault handler thread exited: gave up on a fault that resolving cannot end: Too many levels of symbolic links, after 2 fault(s)",
+		     why);
+	oracle_live_destroy(j.lv);
 }
 
 /* A handler asked to stop is not dead, and leaves its range registered. */

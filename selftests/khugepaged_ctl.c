@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <time.h>
@@ -66,6 +67,31 @@ long khugepaged_counter(const char *name)
 	if (ret)
 		return ret;
 	return strtol(buf, NULL, 10);
+}
+
+int khugepaged_kick(unsigned int scan_sleep_ms)
+{
+	char ms[16];
+
+	snprintf(ms, sizeof(ms), "%u", scan_sleep_ms);
+	return thp_write("khugepaged/scan_sleep_millisecs", ms);
+}
+
+long thp_vmstat(const char *name)
+{
+	char line[128], key[64];
+	long value = -ENOENT, v;
+	FILE *f = fopen("/proc/vmstat", "re");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %ld", key, &v) == 2 && !strcmp(key, name)) {
+			value = v;
+			break;
+		}
+	fclose(f);
+	return value;
 }
 
 int khugepaged_wait_scans(long since, long n, unsigned int timeout_ms)

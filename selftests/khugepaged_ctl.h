@@ -29,6 +29,22 @@ int khugepaged_enlist(void);
 long khugepaged_counter(const char *name);
 
 /*
+ * Wake khugepaged now: a write of scan_sleep_millisecs resets its sleep
+ * and wakes it (6.1 to 6.18).  With a long sleep it then scans when the
+ * caller says, one full scan per wakeup when every mm on its list fits in
+ * pages_to_scan.  scan_sleep_ms is what is written (the sleep that
+ * follows).  Returns 0 or -errno.
+ */
+int khugepaged_kick(unsigned int scan_sleep_ms);
+
+/*
+ * A /proc/vmstat counter (thp_collapse_alloc: huge pages allocated for a
+ * collapse, so collapses that got past the scan of their range), or
+ * -errno.
+ */
+long thp_vmstat(const char *name);
+
+/*
  * Wait until full_scans has grown by n since `since`, polling, at most
  * timeout_ms.  Every mm on khugepaged's list has then been scanned whole
  * at least n - 1 times.  Returns 0, or -ETIMEDOUT.

@@ -35,17 +35,27 @@ void ledger_destroy(struct ledger *l)
 		munmap(l, ledger_bytes(l->cap));
 }
 
+/*
+ * The clock goes on across resets, so that an event left in a slot from
+ * before has a t0 below the new base (ledger_published()).  Stamp 0 is
+ * never handed out: 0 can mean "no bound" to the oracle.
+ */
 void ledger_reset(struct ledger *l)
 {
-	/* Stamp 0 is never handed out: 0 can mean "no bound" to the oracle. */
-	__atomic_store_n(&l->seq, 1, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&l->seq, __ATOMIC_SEQ_CST))
+		__atomic_store_n(&l->seq, 1, __ATOMIC_SEQ_CST);
+	l->base = __atomic_load_n(&l->seq, __ATOMIC_SEQ_CST);
+	l->kept = 0;
 	__atomic_store_n(&l->len, 0, __ATOMIC_SEQ_CST);
 }
 
 void ledger_truncate(struct ledger *l, uint64_t n)
 {
-	if (n < ledger_count(l))
-		__atomic_store_n(&l->len, n, __ATOMIC_SEQ_CST);
+	if (n >= ledger_count(l))
+		return;
+	l->base = __atomic_load_n(&l->seq, __ATOMIC_SEQ_CST);
+	l->kept = n;
+	__atomic_store_n(&l->len, n, __ATOMIC_SEQ_CST);
 }
 
 uint64_t ledger_stamp(struct ledger *l)
@@ -54,13 +64,68 @@ uint64_t ledger_stamp(struct ledger *l)
 	return __atomic_fetch_add(&l->seq, 1, __ATOMIC_SEQ_CST);
 }
 
+/* Write e into slot i, t0 last: until then the slot reads as unpublished. */
+static void publish(struct ledger *l, uint64_t i, const struct ev *e)
+{
+	struct ev copy = *e;
+
+	copy.t0 = 0;
+	l->ev[i] = copy;
+	__atomic_store_n(&l->ev[i].t0, e->t0, __ATOMIC_RELEASE);
+}
+
 bool ledger_add(struct ledger *l, const struct ev *e)
 {
 	uint64_t i = __atomic_fetch_add(&l->len, 1, __ATOMIC_SEQ_CST);
 
 	if (i >= l->cap)
 		return false;
-	l->ev[i] = *e;
+	publish(l, i, e);
+	return true;
+}
+
+uint64_t ledger_open(struct ledger *l, struct ev *e)
+{
+	uint64_t i = __atomic_fetch_add(&l->len, 1, __ATOMIC_SEQ_CST);
+
+	e->t0 = ledger_stamp(l);
+	e->t1 = LEDGER_OPEN;
+	e->value = CONTENT_NONE;
+	if (i >= l->cap)
+		return UINT64_MAX;
+	publish(l, i, e);
+	return i;
+}
+
+void ledger_close(struct ledger *l, uint64_t i, int32_t value, int32_t err)
+{
+	uint64_t t1 = ledger_stamp(l);
+
+	if (i >= l->cap)
+		return;
+	l->ev[i].value = value;
+	l->ev[i].err = err;
+	__atomic_store_n(&l->ev[i].t1, t1, __ATOMIC_RELEASE);
+}
+
+bool ledger_published(const struct ledger *l, uint64_t i, struct ev *out)
+{
+	uint64_t t0, t1;
+
+	if (i >= l->cap)
+		return false;
+	t0 = __atomic_load_n(&l->ev[i].t0, __ATOMIC_ACQUIRE);
+	if (i >= l->kept && t0 < l->base)
+		return false;
+	t1 = __atomic_load_n(&l->ev[i].t1, __ATOMIC_ACQUIRE);
+	*out = l->ev[i];
+	out->t0 = t0;
+	out->t1 = t1;
+	/* In flight: what the writer may be writing now is not read. */
+	if (t1 == LEDGER_OPEN) {
+		out->value = CONTENT_NONE;
+		out->err = 0;
+	}
 	return true;
 }
 
@@ -158,9 +223,13 @@ void ev_format(const struct ev *e, char *buf, size_t len)
 	char c[48];
 	int n;
 
-	n = snprintf(buf, len, "[seq %llu..%llu actor %u] ",
-		     (unsigned long long)e->t0, (unsigned long long)e->t1,
-		     e->actor);
+	if (e->t1 == LEDGER_OPEN)
+		n = snprintf(buf, len, "[seq %llu.. (in flight) actor %u] ",
+			     (unsigned long long)e->t0, e->actor);
+	else
+		n = snprintf(buf, len, "[seq %llu..%llu actor %u] ",
+			     (unsigned long long)e->t0, (unsigned long long)e->t1,
+			     e->actor);
 	if (n < 0 || (size_t)n >= len)
 		return;
 	buf += n;
@@ -191,8 +260,12 @@ void ev_format(const struct ev *e, char *buf, size_t len)
 				 e->page, e->value == PROBE_HOLE ? "HOLE" : "DATA");
 		break;
 	case EV_FAULT:
-		snprintf(buf, len, "MISSING fault page %u via map %u (message read)",
-			 e->page, e->map);
+		if (e->value > 0)
+			snprintf(buf, len, "MISSING fault page %u via map %u by thread %d (message read)",
+				 e->page, e->map, e->value);
+		else
+			snprintf(buf, len, "MISSING fault page %u via map %u (message read)",
+				 e->page, e->map);
 		break;
 	case EV_FILL:
 		snprintf(buf, len, "%s page %u gen %d%s%s", fill_how_name(e->aux),

@@ -19,7 +19,11 @@ enum ev_kind {
 	EV_REGISTER,	/* MISSING registration of [page, page + npages) via map */
 	EV_UNREGISTER,	/* registration of [page, page + npages) via map removed */
 	EV_PROBE,	/* value: PROBE_HOLE or PROBE_DATA, aux: enum probe_method */
-	EV_FAULT,	/* MISSING fault message for page via map, read at t1 */
+	/*
+	 * MISSING fault message for page via map, read at t1; value: the
+	 * faulting thread's id (UFFD_FEATURE_THREAD_ID), 0 when not known
+	 */
+	EV_FAULT,
 	EV_FILL,	/* we made page data: value is the content gen, aux: how */
 	EV_REMOVE,	/* we made [page, page + npages) a hole again, aux: how */
 	/*
@@ -122,10 +126,25 @@ struct ev {
 	uint32_t again;		/* walks: the answer of the same lseek at once */
 };
 
+/*
+ * An event recorded when its operation begins (ledger_open()) has this t1
+ * until ledger_close() gives it its end: it is in flight.
+ */
+#define LEDGER_OPEN	UINT64_MAX
+
 struct ledger {
 	uint64_t seq;		/* the global clock */
 	uint64_t len;		/* events appended (may exceed cap) */
 	uint64_t cap;
+	/*
+	 * What a reader during a round may trust (ledger_published()): the
+	 * first 'kept' events, kept by ledger_truncate(), and every slot
+	 * whose t0 was published since the last reset or truncation, that
+	 * is, t0 >= base.  The clock never goes back, so a slot's stale
+	 * event from before has t0 < base.
+	 */
+	uint64_t base;
+	uint64_t kept;
 	struct ev ev[];
 };
 
@@ -146,8 +165,31 @@ uint64_t ledger_stamp(struct ledger *l);
 /*
  * Append an event.  Returns false when the ledger is full: the caller must
  * then treat the round as unjudgeable rather than judge a partial record.
+ * Its t0 is written last (release), so that a reader during the round sees
+ * it whole or not at all (ledger_published()).
  */
 bool ledger_add(struct ledger *l, const struct ev *e);
+
+/*
+ * Record an operation as it begins, for readers during the round (the
+ * fault handler's online verdicts) to see it in flight: the slot is taken
+ * first, then t0 is stamped, and the event is published with t1 =
+ * LEDGER_OPEN and value CONTENT_NONE.  So an operation whose t0 is below
+ * a stamp s has its slot below any ledger_count() read after s.  Returns
+ * the slot for ledger_close(), or UINT64_MAX when the ledger is full
+ * (it is then overflowed, as for ledger_add()).
+ */
+uint64_t ledger_open(struct ledger *l, struct ev *e);
+
+/* The operation of slot i ended: stamp t1, record value and err. */
+void ledger_close(struct ledger *l, uint64_t i, int32_t value, int32_t err);
+
+/*
+ * Slot i (below ledger_count()) during a round: a copy of its event when
+ * it is published, false when its writer has not finished writing it.  A
+ * copy's t1 is LEDGER_OPEN while the operation is in flight.
+ */
+bool ledger_published(const struct ledger *l, uint64_t i, struct ev *out);
 bool ledger_overflowed(const struct ledger *l);
 uint64_t ledger_count(const struct ledger *l);
 

@@ -4,9 +4,11 @@
  * by the orders its stamps prove, and reports what it found; see oracle.h.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "compat.h"
 #include "content.h"
@@ -20,6 +22,7 @@ static const char * const vnames[V_NR] = {
 	[V_COPY_EEXIST] = "copy-eexist",
 	[V_FILL_ON_ALLOC] = "fill-on-alloc",
 	[V_SEEK_FLICKER] = "seek-flicker",
+	[V_FAULT_LOOP] = "fault-loop",
 };
 
 const char *violation_name(enum violation_kind k)
@@ -460,6 +463,56 @@ static const struct ev *known_data_before(struct judge *j, uint32_t page,
 	return best;
 }
 
+static bool is_resolution(const struct ev *c)
+{
+	return c->kind == EV_FILL && (c->aux == FILL_UFFD_COPY || c->aux == FILL_UFFD_ZEROPAGE);
+}
+
+/*
+ * Fault loop: a resolution of page found it present (EEXIST), answering
+ * the fault a thread raised last before it, and the same thread (the
+ * fault's value, UFFD_FEATURE_THREAD_ID) faulted on the page again in a
+ * message read after that: a thread raises one fault at a time, so the
+ * second came after it was let go with the page present.  Only a removal
+ * of ours, from the first fault on, could explain it.
+ */
+static void check_fault_loops(struct judge *j, uint32_t page)
+{
+	const struct ev *c, *f, *g, *again;
+	uint64_t k, m;
+	bool tied;
+
+	for_each_page_ev(&j->rare, j->l, page, k, c) {
+		if (!is_resolution(c) || c->err != EEXIST)
+			continue;
+		f = NULL;
+		tied = false;
+		for_each_page_ev(&j->rare, j->l, page, m, g) {
+			if (g->kind != EV_FAULT || g->map != c->map || g->t1 >= c->t0)
+				continue;
+			/* (faults read together: which one it answered is unknown) */
+			if (f && g->t1 == f->t1 && g->value != f->value)
+				tied = true;
+			if (!f || g->t1 > f->t1) {
+				f = g;
+				tied = false;
+			}
+		}
+		if (!f || f->value <= 0 || tied)
+			continue;
+		again = NULL;
+		for_each_page_ev(&j->rare, j->l, page, m, g)
+			if (g->kind == EV_FAULT && g->map == c->map && g->value == f->value &&
+			    g->t0 > c->t1 && (!again || g->t1 < again->t1))
+				again = g;
+		if (!again || we_removed_between(j, page, f->t0, again->t1))
+			continue;
+		add(j, V_FAULT_LOOP, page, c->map, (const struct ev *[]){ f, c, again }, 3,
+		    "thread %d faulted on the page again after UFFDIO_%s found it present (EEXIST), and we removed nothing: the kernel reports missing a page it holds",
+		    f->value, c->aux == FILL_UFFD_COPY ? "COPY" : "ZEROPAGE");
+	}
+}
+
 static void check_faults(struct judge *j, uint32_t page)
 {
 	const struct ev *f, *e, *c, *g;
@@ -484,8 +537,7 @@ static void check_faults(struct judge *j, uint32_t page)
 	for_each_page_ev(&j->rare, j->l, page, k, c) {
 		const struct ev *fault = NULL;
 
-		if (c->kind != EV_FILL || c->err != EEXIST ||
-		    (c->aux != FILL_UFFD_COPY && c->aux != FILL_UFFD_ZEROPAGE))
+		if (!is_resolution(c) || c->err != EEXIST)
 			continue;
 		for_each_page_ev(&j->rare, j->l, page, m, g)
 			if (g->kind == EV_FAULT && g->map == c->map &&
@@ -506,6 +558,7 @@ static void check_faults(struct judge *j, uint32_t page)
 		add(j, V_COPY_EEXIST, page, c->map, (const struct ev *[]){ fault, c }, 2,
 		    "the kernel reported the page missing, then UFFDIO_COPY found it filled although we never filled it");
 	}
+	check_fault_loops(j, page);
 }
 
 struct evidence {
@@ -721,4 +774,251 @@ void oracle_report(FILE *f, const struct ledger *l, const struct oracle_opts *o,
 	}
 	if (v->total > v->kept)
 		fprintf(f, "# oracle: %u more violation(s) not shown\n", v->total - v->kept);
+}
+
+/*
+ * Online verdicts (oracle.h).  The index holds, per page, the slots of the
+ * kinds the two rules read (touches, fills, removals, faults); probes,
+ * registrations and collapses are left out, which only hides evidence.
+ */
+#define LIVE_WAIT_NS	1000000LL	/* for a slot still being written */
+#define LIVE_MAX_PAGES	(1u << 20)
+
+struct live_page {
+	uint64_t *slot;
+	uint32_t n, cap;
+};
+
+struct oracle_live {
+	const struct ledger *l;
+	const struct oracle_opts *o;
+	uint64_t cursor;	/* every slot below is indexed or pending */
+	uint64_t *pending;	/* slots not yet published when looked at */
+	uint32_t npending, cap_pending;
+	uint32_t npages;
+	struct live_page *pages;
+	struct ledger *scratch;	/* one page's events, judged by oracle_judge() */
+	struct verdict vd;
+};
+
+struct oracle_live *oracle_live_create(const struct ledger *l, const struct oracle_opts *o)
+{
+	struct oracle_live *lv = calloc(1, sizeof(*lv));
+
+	if (!lv)
+		return NULL;
+	lv->l = l;
+	lv->o = o;
+	lv->scratch = ledger_create(64);
+	if (!lv->scratch) {
+		free(lv);
+		return NULL;
+	}
+	return lv;
+}
+
+void oracle_live_destroy(struct oracle_live *lv)
+{
+	uint32_t p;
+
+	if (!lv)
+		return;
+	for (p = 0; p < lv->npages; p++)
+		free(lv->pages[p].slot);
+	free(lv->pages);
+	free(lv->pending);
+	ledger_destroy(lv->scratch);
+	free(lv);
+}
+
+static bool live_kind(const struct ev *e)
+{
+	return e->kind == EV_TOUCH || e->kind == EV_FILL || e->kind == EV_REMOVE ||
+	       e->kind == EV_FAULT;
+}
+
+/* Returns -ENOMEM when the index cannot grow: then nothing is judged. */
+static int live_index(struct oracle_live *lv, uint64_t i, const struct ev *e)
+{
+	uint32_t p, end = e->page + (e->npages ?: 1);
+	struct live_page *pg;
+
+	if (!live_kind(e))
+		return 0;
+	if (end > LIVE_MAX_PAGES || end < e->page)
+		return -ENOMEM;
+	if (end > lv->npages) {
+		pg = realloc(lv->pages, end * sizeof(*pg));
+		if (!pg)
+			return -ENOMEM;
+		memset(pg + lv->npages, 0, (end - lv->npages) * sizeof(*pg));
+		lv->pages = pg;
+		lv->npages = end;
+	}
+	for (p = e->page; p < end; p++) {
+		pg = &lv->pages[p];
+		if (pg->n == pg->cap) {
+			uint32_t cap = pg->cap ? 2 * pg->cap : 8;
+			uint64_t *slot = realloc(pg->slot, cap * sizeof(*slot));
+
+			if (!slot)
+				return -ENOMEM;
+			pg->slot = slot;
+			pg->cap = cap;
+		}
+		pg->slot[pg->n++] = i;
+	}
+	return 0;
+}
+
+static int live_pend(struct oracle_live *lv, uint64_t i)
+{
+	if (lv->npending == lv->cap_pending) {
+		uint32_t cap = lv->cap_pending ? 2 * lv->cap_pending : 16;
+		uint64_t *p = realloc(lv->pending, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		lv->pending = p;
+		lv->cap_pending = cap;
+	}
+	lv->pending[lv->npending++] = i;
+	return 0;
+}
+
+/*
+ * Index what was published since the last look.  Returns how many slots
+ * below 'below' are still unpublished (0: the index holds every one of
+ * them), or -ENOMEM.
+ */
+static int live_scan(struct oracle_live *lv, uint64_t below)
+{
+	uint64_t i, n = ledger_count(lv->l);
+	uint32_t k, left = 0;
+	int early = 0;
+	struct ev e;
+
+	for (k = 0; k < lv->npending; k++) {
+		if (!ledger_published(lv->l, lv->pending[k], &e)) {
+			early += lv->pending[k] < below;
+			lv->pending[left++] = lv->pending[k];
+		} else if (live_index(lv, lv->pending[k], &e)) {
+			return -ENOMEM;
+		}
+	}
+	lv->npending = left;
+	for (i = lv->cursor; i < n; i++) {
+		if (!ledger_published(lv->l, i, &e)) {
+			if (live_pend(lv, i))
+				return -ENOMEM;
+			early += i < below;
+		} else if (live_index(lv, i, &e)) {
+			return -ENOMEM;
+		}
+	}
+	lv->cursor = n > lv->cursor ? n : lv->cursor;
+	return early;
+}
+
+static int64_t live_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * The published events of page, in the scratch ledger as page 0 (the
+ * judge then looks at one page, not at every page below it).
+ */
+static int live_gather(struct oracle_live *lv, uint32_t page)
+{
+	const struct live_page *pg = &lv->pages[page];
+	struct ev e;
+	uint32_t k;
+
+	if (pg->n > lv->scratch->cap) {
+		struct ledger *bigger = ledger_create(2 * pg->n);
+
+		if (!bigger)
+			return -ENOMEM;
+		ledger_destroy(lv->scratch);
+		lv->scratch = bigger;
+	}
+	ledger_reset(lv->scratch);
+	for (k = 0; k < pg->n; k++) {
+		if (!ledger_published(lv->l, pg->slot[k], &e))
+			return -EAGAIN;
+		e.page = 0;
+		e.npages = 1;
+		ledger_add(lv->scratch, &e);
+	}
+	return 0;
+}
+
+enum violation_kind oracle_live_fault(struct oracle_live *lv, const struct ev *f,
+				      struct online_verdict *out)
+{
+	uint64_t below = ledger_count(lv->l);
+	int64_t until = live_now() + LIVE_WAIT_NS;
+	const struct violation *v;
+	struct ev here = *f;
+	unsigned int i;
+	int k, left;
+
+	here.page = 0;
+	memset(out, 0, sizeof(*out));
+	if (f->kind != EV_FAULT || ledger_overflowed(lv->l))
+		return V_NR;
+	/*
+	 * A slot taken before the fault was read and still being written may
+	 * be a removal: wait for it, or say nothing.  A slot taken since
+	 * holds an operation that began after the fault was read, which the
+	 * rules do not need.
+	 */
+	while ((left = live_scan(lv, below)) > 0 && live_now() < until)
+		sched_yield();
+	if (left || f->page >= lv->npages || live_gather(lv, f->page))
+		return V_NR;
+	oracle_judge(lv->scratch, lv->o, &lv->vd);
+	for (i = 0; i < lv->vd.kept; i++) {
+		v = &lv->vd.v[i];
+		if (v->kind != V_SPURIOUS_FAULT && v->kind != V_FAULT_LOOP)
+			continue;
+		for (k = 0; k < v->nev; k++)
+			if (!memcmp(&lv->scratch->ev[v->ev[k]], &here, sizeof(here)))
+				break;
+		if (k == v->nev)
+			continue;
+		out->v = *v;
+		out->v.page = f->page;
+		/* Evidence of these two rules is of the page alone. */
+		for (k = 0; k < v->nev; k++) {
+			out->evidence[k] = lv->scratch->ev[v->ev[k]];
+			out->evidence[k].page = f->page;
+			out->v.ev[k] = k;
+		}
+		return v->kind;
+	}
+	return V_NR;
+}
+
+void online_verdict_format(const struct online_verdict *ov, const struct oracle_opts *o,
+			   char *buf, size_t len)
+{
+	unsigned long ps = o->page_size ?: 4096;
+	const struct violation *v = &ov->v;
+	size_t n;
+	int k;
+
+	n = snprintf(buf, len, "VIOLATION %s: page %u (file offset 0x%lx), map %u: %s",
+		     violation_name(v->kind), v->page, v->page * ps, v->map, v->why);
+	for (k = 0; k < v->nev && n + 1 < len; k++) {
+		n += snprintf(buf + n, len - n, "; because: ");
+		if (n + 1 >= len)
+			break;
+		ev_format(&ov->evidence[k], buf + n, len - n);
+		n += strlen(buf + n);
+	}
 }

@@ -33,6 +33,13 @@ enum violation_kind {
 	 * collapse stores its huge folio (docs/findings/seek-hole-flicker.md).
 	 */
 	V_SEEK_FLICKER,
+	/*
+	 * A thread faulted on a page again after UFFDIO_COPY found the page
+	 * present (EEXIST), and nothing of ours removed it: the kernel keeps
+	 * reporting missing a page it holds, and the toucher may never get
+	 * past it.
+	 */
+	V_FAULT_LOOP,
 	V_NR,
 };
 
@@ -106,5 +113,48 @@ unsigned int oracle_judge(const struct ledger *l, const struct oracle_opts *o,
  */
 void oracle_report(FILE *f, const struct ledger *l, const struct oracle_opts *o,
 		   const struct verdict *v);
+
+/*
+ * Online verdicts, for a fault handler to give the moment it reads a fault
+ * (uffd_handler.on_event), while the other actors go on appending.  They
+ * are oracle_judge()'s own rules for spurious-fault and fault-loop, run on
+ * the events of the fault's page that the ledger has published so far
+ * (ledger_published()), and only verdicts about that fault are kept.  Both
+ * rules hold on a partial record because what could excuse a fault is
+ * never missing from it: a touch and a removal of ours are recorded as
+ * they begin (ledger_open()), so one that began before the fault was read
+ * is there; a fault, a resolution and a fill that are not there yet only
+ * hide evidence, and give no verdict.  A slot still being written when
+ * the fault is judged could be a removal: the verdict waits for it (at
+ * most a millisecond) or is not given.
+ *
+ * The index of the ledger's slots by page grows with each call; one
+ * struct oracle_live per ledger generation (ledger_reset()).
+ */
+struct oracle_live;
+
+struct oracle_live *oracle_live_create(const struct ledger *l, const struct oracle_opts *o);
+void oracle_live_destroy(struct oracle_live *lv);
+
+/* An online verdict: the violation, with copies of its evidence. */
+struct online_verdict {
+	struct violation v;	/* v.ev[] index evidence[] */
+	struct ev evidence[ORACLE_MAX_EVIDENCE];
+};
+
+/*
+ * Judge the fault f just recorded (EV_FAULT): returns its violation kind,
+ * V_SPURIOUS_FAULT or V_FAULT_LOOP, with the evidence in out, or V_NR when
+ * the ledger proves nothing (yet).
+ */
+enum violation_kind oracle_live_fault(struct oracle_live *lv, const struct ev *f,
+				      struct online_verdict *out);
+
+/*
+ * "VIOLATION spurious-fault: page 3 (file offset 0x3000), map 1: <why>;
+ * because: <event>; because: <event>", one line.
+ */
+void online_verdict_format(const struct online_verdict *ov, const struct oracle_opts *o,
+			   char *buf, size_t len);
 
 #endif

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "kselftest_harness.h"
 
@@ -15,6 +16,7 @@
 #include "content.h"
 #include "ledger.h"
 #include "oracle.h"
+#include "util.h"
 
 #define MAP 1
 #define P 5
@@ -660,6 +662,185 @@ TEST_F(oracle, flicker_is_no_lost_fault_evidence)
 	self->v = (struct verdict){ 0 };
 	ASSERT_EQ(2, judge(self));
 	EXPECT_FALSE(verdict_known_gaps_only(&self->v));
+}
+
+/* Faults raised by thread tid (UFFD_FEATURE_THREAD_ID). */
+#define FAULT_BY(t, tid)	ev(self->l, EV_FAULT, t, t, P, 1, 0, MAP, tid, 0)
+
+/*
+ * Fault loop: thread 77 faulted, UFFDIO_COPY found the page present, and
+ * thread 77 faulted on it again; the EEXISTs are copy-eexist besides.
+ */
+TEST_F(oracle, fault_loop)
+{
+	REG(1, 2);
+	FAULT_BY(11, 77);
+	COPY(12, 13, 7, EEXIST);
+	FAULT_BY(21, 77);
+	COPY(22, 23, 7, EEXIST);
+	TOUCH(10, 30, CONTENT_ZERO);
+	ASSERT_EQ(3, judge(self));
+	EXPECT_EQ(1, self->v.count[V_FAULT_LOOP]);
+	EXPECT_EQ(2, self->v.count[V_COPY_EEXIST]);
+	oracle_report(stderr, self->l, &self->o, &self->v);
+}
+
+/* Another thread's fault, a removal of ours, or no thread id: no loop. */
+TEST_F(oracle, fault_loop_needs_the_same_thread_and_no_removal)
+{
+	REG(1, 2);
+	FAULT_BY(11, 77);
+	COPY(12, 13, 7, EEXIST);
+	FAULT_BY(21, 78);
+	COPY(22, 23, 7, 0);
+	judge(self);
+	EXPECT_EQ(0, self->v.count[V_FAULT_LOOP]);
+
+	ledger_reset(self->l);
+	REG(1, 2);
+	FAULT_BY(11, 77);
+	COPY(12, 13, 7, EEXIST);
+	PUNCH(15, 16);
+	FAULT_BY(21, 77);
+	COPY(22, 23, 7, 0);
+	judge(self);
+	EXPECT_EQ(0, self->v.count[V_FAULT_LOOP]);
+
+	ledger_reset(self->l);
+	REG(1, 2);
+	FAULT(11);
+	COPY(12, 13, 7, EEXIST);
+	FAULT(21);
+	COPY(22, 23, 7, 0);
+	judge(self);
+	EXPECT_EQ(0, self->v.count[V_FAULT_LOOP]);
+}
+
+/*
+ * Online verdicts: the handler's view while the round goes on.  A touch
+ * or a removal in flight is an open event (t1 LEDGER_OPEN, value
+ * CONTENT_NONE), as ledger_open() records it.
+ */
+#define TOUCH_OPEN(t0)		ev(self->l, EV_TOUCH, t0, LEDGER_OPEN, P, 1, 0, MAP, CONTENT_NONE, 0)
+#define PUNCH_OPEN(t0)		ev(self->l, EV_REMOVE, t0, LEDGER_OPEN, 0, 16, REMOVE_PUNCH, 0, \
+				   CONTENT_NONE, 0)
+
+/* The fault just recorded: the ledger's last event. */
+static enum violation_kind live(struct oracle_live *lv, struct ledger *l,
+				struct online_verdict *ov)
+{
+	return oracle_live_fault(lv, &l->ev[ledger_count(l) - 1], ov);
+}
+
+/* Our fill ended before the touch in flight began: spurious, at once. */
+TEST_F(oracle, online_spurious_fault)
+{
+	struct oracle_live *lv = oracle_live_create(self->l, &self->o);
+	struct online_verdict ov;
+	char buf[1024];
+
+	ASSERT_NE(NULL, lv);
+	PWRITE(1, 2, 1);
+	REG(3, 4);
+	TOUCH_OPEN(10);
+	FAULT_BY(11, 77);
+	ASSERT_EQ(V_SPURIOUS_FAULT, live(lv, self->l, &ov));
+	online_verdict_format(&ov, &self->o, buf, sizeof(buf));
+	EXPECT_NE(NULL, strstr(buf, "VIOLATION spurious-fault: page 5 (file offset 0x5000), map 1: MISSING fault for a page already known to be data"))
+		TH_LOG("%s", buf);
+	EXPECT_NE(NULL, strstr(buf, "because: [seq 1..2 actor 1] pwrite page 5 gen 1"))
+		TH_LOG("%s", buf);
+	EXPECT_NE(NULL, strstr(buf, "because: [seq 11..11 actor 1] MISSING fault page 5 via map 1 by thread 77"))
+		TH_LOG("%s", buf);
+	/* The end-of-round oracle agrees once the touch is closed. */
+	self->l->ev[2].t1 = 14;
+	self->l->ev[2].value = 1;
+	EXPECT_ONLY(V_SPURIOUS_FAULT);
+	oracle_live_destroy(lv);
+}
+
+/* What the offline rule would not say, online does not say either. */
+TEST_F(oracle, online_no_verdict_without_proof)
+{
+	struct oracle_live *lv;
+	struct online_verdict ov;
+
+	/* The touch began before our fill ended. */
+	lv = oracle_live_create(self->l, &self->o);
+	ASSERT_NE(NULL, lv);
+	TOUCH_OPEN(1);
+	PWRITE(2, 3, 1);
+	FAULT_BY(11, 77);
+	EXPECT_EQ(V_NR, live(lv, self->l, &ov));
+	oracle_live_destroy(lv);
+
+	/* A removal of ours is in flight. */
+	ledger_reset(self->l);
+	lv = oracle_live_create(self->l, &self->o);
+	PWRITE(1, 2, 1);
+	PUNCH_OPEN(5);
+	TOUCH_OPEN(10);
+	FAULT_BY(11, 77);
+	EXPECT_EQ(V_NR, live(lv, self->l, &ov));
+	oracle_live_destroy(lv);
+
+	/* No touch waits for it: the fault cannot be placed in time. */
+	ledger_reset(self->l);
+	lv = oracle_live_create(self->l, &self->o);
+	PWRITE(1, 2, 1);
+	FAULT_BY(11, 77);
+	EXPECT_EQ(V_NR, live(lv, self->l, &ov));
+	oracle_live_destroy(lv);
+}
+
+/*
+ * A slot still being written could be a removal: the verdict waits for
+ * it, a millisecond at most, then is not given; once written, it is.
+ */
+TEST_F(oracle, online_waits_for_a_slot_being_written)
+{
+	struct oracle_live *lv = oracle_live_create(self->l, &self->o);
+	struct online_verdict ov;
+	struct ev f;
+	uint64_t hole;
+	int64_t t;
+
+	ASSERT_NE(NULL, lv);
+	PWRITE(1, 2, 1);
+	TOUCH_OPEN(10);
+	hole = __atomic_fetch_add(&self->l->len, 1, __ATOMIC_SEQ_CST);
+	FAULT_BY(11, 77);
+	f = self->l->ev[ledger_count(self->l) - 1];
+	t = mono_ns();
+	EXPECT_EQ(V_NR, oracle_live_fault(lv, &f, &ov));
+	EXPECT_GE(mono_ns() - t, 1000000);
+	self->l->ev[hole] = (struct ev){ .kind = EV_PROBE, .t0 = 5, .t1 = 6, .page = P,
+					 .npages = 1, .actor = 1 };
+	EXPECT_EQ(V_SPURIOUS_FAULT, oracle_live_fault(lv, &f, &ov));
+	oracle_live_destroy(lv);
+}
+
+/* The loop is told at the second fault, not the first. */
+TEST_F(oracle, online_fault_loop)
+{
+	struct oracle_live *lv = oracle_live_create(self->l, &self->o);
+	struct online_verdict ov;
+	char buf[1024];
+
+	ASSERT_NE(NULL, lv);
+	REG(1, 2);
+	TOUCH_OPEN(10);
+	FAULT_BY(11, 77);
+	EXPECT_EQ(V_NR, live(lv, self->l, &ov));
+	COPY(12, 13, 7, EEXIST);
+	FAULT_BY(21, 77);
+	ASSERT_EQ(V_FAULT_LOOP, live(lv, self->l, &ov));
+	online_verdict_format(&ov, &self->o, buf, sizeof(buf));
+	EXPECT_NE(NULL, strstr(buf, "VIOLATION fault-loop: page 5 (file offset 0x5000), map 1: thread 77 faulted on the page again after UFFDIO_COPY found it present (EEXIST)"))
+		TH_LOG("%s", buf);
+	EXPECT_NE(NULL, strstr(buf, "because: [seq 12..13 actor 1] UFFDIO_COPY page 5 gen 7 failed: File exists"))
+		TH_LOG("%s", buf);
+	oracle_live_destroy(lv);
 }
 
 TEST_HARNESS_MAIN

@@ -9,16 +9,22 @@
  *	modules below know nothing of the harness, and what they report
  *	goes back to it as plain values and strings.
  * stress_actors.c
- *	The threads of a round: the collapser (MADV_COLLAPSE, or watching
- *	khugepaged), the registrar (a thread, or a child process per round),
- *	the probers and the writer; start_actor() starts one.  Each waits
- *	at 'start', does its part of the round and waits at 'end'.
+ *	The threads of a round: the collapser (the agent's attempts:
+ *	MADV_COLLAPSE, or khugepaged woken and waited for), the registrar
+ *	(a thread, or a child process per round) and the fault handler's
+ *	online judge, the probers and the writer; start_actor() starts one.
+ *	Each waits at 'start', does its part of the round and waits at
+ *	'end'.  Attempts are made when they can reach the kernel's checks:
+ *	not while the registrar's touches fill the holes, and the probers
+ *	hold off while an attempt scans the range.
  * stress_round.c
  *	A round's plan and bookkeeping: the start delays (plan_round()), the
  *	punch and refill (reset_range()), the counts taken from the ledger
  *	(count_round()); and every bound on time: the failure record
  *	(stress_fail()), the deadline of spins (stress_overdue()) and
- *	barrier waits (stress_wait()), the watchdog (stress_watchdog()).
+ *	barrier waits (stress_wait()), the watchdog (stress_watchdog()),
+ *	which also fails a round in which an actor stopped making progress
+ *	(STALL_S), naming it and the round's last fault.
  * stress_report.c
  *	The collapse results by errno bucket, the counters line and the
  *	--json summary line, from a snapshot of the counters.
@@ -27,6 +33,13 @@
  *  - Nothing waits without a bound: every spin ends when stress_overdue()
  *    says so, every barrier wait goes through stress_wait(), and both end
  *    at deadline_ns.  What no deadline reaches, the watchdog does.
+ *  - Every actor says it is alive (progress(), or at()) at least every
+ *    STALL_S while a round runs, outside barrier waits: an actor that
+ *    does not is stuck, and the watchdog fails the round within STALL_S
+ *    instead of at the deadline.
+ *  - The fault handler judges each fault as it reads it (oracle_live):
+ *    a spurious fault or a fault loop fails the test then, not at the
+ *    end of the round.
  *  - The main thread writes the per-round fields (round, the delays,
  *    data[], the per-round flags) only while every actor waits at
  *    'start'; an actor writes collapse_ns_avg and struct shared's
@@ -73,6 +86,14 @@
 #define WALK_EXTRA_S	120
 #define WATCHDOG_S	10
 #define HARNESS_MARGIN_S 60
+/*
+ * An actor that makes no progress for this long, outside a barrier wait,
+ * is stuck: the round cannot finish, and the test fails then.  An actor
+ * says it is alive at every step (a collapse attempt, a touched page, a
+ * probe), each a few milliseconds at most even on a debug kernel under
+ * TCG.
+ */
+#define STALL_S		3
 
 /* The watchdog's exit status: kselftest's KSFT_FAIL. */
 #define STRESS_EXIT_FAIL 1
@@ -137,10 +158,35 @@ struct counters {
 	uint64_t registrations, probes, faults, copies, eexist, writes, touches;
 	uint64_t walks;			/* lseeks of walks (probe_walk()) */
 	uint64_t holes_seen_registered;	/* rounds where a registered hole was probed */
+	/*
+	 * Over the test, from /proc/vmstat and khugepaged's counters: huge
+	 * pages allocated for a collapse (thp_collapse_alloc, so collapses
+	 * that got past the scan of the range into collapse_file()), and
+	 * khugepaged's full scans.
+	 */
+	uint64_t collapse_allocs, khugepaged_scans;
+	uint64_t collapse_allocs_known;	/* 1: the kernel counts VM events */
 	uint64_t violations[V_NR];
 };
 
 struct stress;
+
+#define TOUCHED_ALL	2	/* struct shared's touching: every page touched */
+
+/*
+ * The round's last fault, as the fault handler saw it, for a stuck
+ * report.  __atomic fields: the handler (maybe in a registrar process)
+ * writes them while the watchdog reads.
+ */
+struct last_fault {
+	uint64_t faults;	/* this round, 0: none yet */
+	int64_t read_ns;	/* mono_ns() when its message was read */
+	uint32_t page;
+	uint32_t map;
+	int32_t tid;		/* the faulting thread, 0: not known */
+	int32_t resolved;	/* 0: not yet; 1: resolved; -errno: its UFFDIO_COPY failed */
+	uint32_t same_page;	/* faults of that page this round */
+};
 
 /*
  * MAP_SHARED, so that a registrar running as a child process (its own mm,
@@ -148,13 +194,19 @@ struct stress;
  */
 struct shared {
 	int collapse_first;	/* this round: one collapse attempt made */
-	int touching;		/* the registrar is filling holes itself */
+	/* the registrar is filling holes itself: 1, or TOUCHED_ALL when done */
+	int touching;
 	int setup_err;
 	char why[256];
 	int failed;		/* __atomic: 0, 1 (being written) or 2; see stress_fail() */
 	char fail_why[1024];
 	/* Where each actor is (SLOT_*, a string literal), for a stuck report. */
 	const char *stage[SLOT_PROBER + MAX_PROBERS];
+	/* Each actor's progress (__atomic): the watchdog's stall detection. */
+	uint64_t beat[SLOT_PROBER + MAX_PROBERS];
+	uint32_t touch_page;	/* __atomic: the page the registrar touches */
+	struct last_fault last;
+	uint32_t online[V_NR];	/* __atomic: the fault handler's online verdicts */
 };
 
 struct actor {
@@ -180,13 +232,19 @@ struct stress {
 	uint8_t *data;		/* per page: populated this round */
 
 	struct bbarrier start, end;
-	struct bbarrier watchdog;	/* broken by the teardown to stop it */
 	bool barriers;			/* initialized */
 	pthread_t watchdog_thread;
 	bool watchdog_running;
+	int watchdog_stop;		/* __atomic: the teardown stops it */
 	int64_t deadline_ns;		/* mono_ns(): no wait goes past it */
-	bool inject_handler_exit;	/* UFFDC_INJECT=handler-exit */
-	bool inject_stall;		/* UFFDC_INJECT=actor-stall */
+	int stalled_slot;		/* __atomic: the stuck actor's slot, -1: none */
+	/* Test hooks (UFFDC_INJECT=...): each must make the test fail. */
+	bool inject_handler_exit;	/* handler-exit */
+	bool inject_stall;		/* actor-stall: the writer stops */
+	bool inject_fault_loop;		/* fault-loop: the handler's test hook */
+	bool inject_spurious;		/* spurious-fault: a data page punched unrecorded */
+	bool inject_handler_stall;	/* handler-stall: a fault left unanswered */
+	bool inject_registrar_crash;	/* registrar-crash: its process dies of SIGSEGV */
 	int nactors;
 	struct actor actors[4 + MAX_PROBERS];
 	/*
@@ -201,7 +259,17 @@ struct stress {
 	/* per round choices */
 	uint64_t round;		/* the watchdog reads it: __atomic stores */
 	long delay_collapse_ns, delay_register_ns, delay_write_ns;
+	int last_hole;		/* the round's last page not populated, -1: none */
 	long collapse_ns_avg;	/* measured length of a collapse */
+	long filled_ns_avg;	/* khugepaged: measured time to fill the range */
+	/*
+	 * __atomic: when the collapser's attempt under way began (mono_ns(),
+	 * 0: none), and the measured length of an attempt that stopped at
+	 * the scan of the range (EAGAIN): the probers hold off that long
+	 * after an attempt begins (stress_actors.c, hold_off()).
+	 */
+	int64_t attempt_ns;
+	long scan_ns_avg;
 
 	struct counters c;	/* counter_add(), counter_get() only */
 };
@@ -216,10 +284,17 @@ static inline uint64_t counter_get(const uint64_t *c)
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
-/* Say where this thread is (SLOT_*), for a stuck report. */
+/* This thread of slot is alive: it did one more step. */
+static inline void progress(struct stress *s, int slot)
+{
+	__atomic_fetch_add(&s->sh->beat[slot], 1, __ATOMIC_RELAXED);
+}
+
+/* Say where this thread is (SLOT_*), for a stuck report: progress too. */
 static inline void at(struct stress *s, int slot, const char *what)
 {
 	__atomic_store_n(&s->sh->stage[slot], what, __ATOMIC_RELAXED);
+	progress(s, slot);
 }
 
 /* Where the thread of slot is, "-" before it said. */
@@ -269,8 +344,17 @@ bool stress_overdue(struct stress *s, const char *who);
  */
 int stress_wait(struct stress *s, struct bbarrier *b, int slot);
 
-/* The watchdog thread: pthread_create(..., stress_watchdog, s). */
+/*
+ * The watchdog thread: pthread_create(..., stress_watchdog, s); it ends
+ * when watchdog_stop is set.  Every 100 ms it looks for an actor stuck
+ * for STALL_S (the test fails, naming it, where it is and the round's
+ * last fault, and the barriers break so the round loop ends), and
+ * WATCHDOG_S past the deadline it ends the process.
+ */
 void *stress_watchdog(void *arg);
+
+/* "its last fault: page 17 via map 1 by thread 812, read 3.0 s ago, not resolved" */
+void format_last_fault(struct stress *s, char *buf, size_t len);
 
 /* Choose this round's start delays. */
 void plan_round(struct stress *s, struct rng *rng);

@@ -48,15 +48,22 @@ void format_rates(char *buf, size_t len, const struct counters *c, double secs)
 
 void format_counters(char *buf, size_t len, const struct counters *c)
 {
-	char res[160];
+	char res[160], past[64];
 	int i, n = 0;
 	size_t m;
 
 	for (i = 0; i < ERRS_NR; i++)
 		n += snprintf(res + n, sizeof(res) - n, "%s%s=%llu", i ? " " : "",
 			      errs_names[i], (unsigned long long)c->collapse_res[i]);
-	m = snprintf(buf, len, "rounds=%llu collapses tried=%llu (%s) ranges filled after collapse=%llu registrations=%llu probes=%llu walks=%llu rounds-with-registered-hole=%llu faults=%llu copies=%llu eexist=%llu writes=%llu touches=%llu violations:",
+	if (c->collapse_allocs_known)
+		snprintf(past, sizeof(past), "%llu (%.0f%%)",
+			 (unsigned long long)c->collapse_allocs,
+			 100.0 * c->collapse_allocs / (c->collapse_tries ?: 1));
+	else
+		snprintf(past, sizeof(past), "unknown (no VM event counters)");
+	m = snprintf(buf, len, "rounds=%llu collapses tried=%llu (%s) past the scan (thp_collapse_alloc)=%s khugepaged full scans=%llu ranges filled after collapse=%llu registrations=%llu probes=%llu walks=%llu rounds-with-registered-hole=%llu faults=%llu copies=%llu eexist=%llu writes=%llu touches=%llu violations:",
 		     (unsigned long long)c->rounds, (unsigned long long)c->collapse_tries, res,
+		     past, (unsigned long long)c->khugepaged_scans,
 		     (unsigned long long)c->ranges_filled,
 		     (unsigned long long)c->registrations, (unsigned long long)c->probes,
 		     (unsigned long long)c->walks,
@@ -90,9 +97,14 @@ void write_json(const char *path, const char *test, uint64_t seed,
 	for (i = 0; i < ERRS_NR; i++)
 		fprintf(f, "%s\"%s\":%llu", i ? "," : "", errs_names[i],
 			(unsigned long long)c->collapse_res[i]);
-	fprintf(f, "},\"ranges_filled\":%llu,\"registrations\":%llu,\"probes\":%llu,"
+	if (c->collapse_allocs_known)
+		fprintf(f, "},\"collapse_allocs\":%llu,", (unsigned long long)c->collapse_allocs);
+	else
+		fprintf(f, "},\"collapse_allocs\":null,");
+	fprintf(f, "\"khugepaged_scans\":%llu,"
+		"\"ranges_filled\":%llu,\"registrations\":%llu,\"probes\":%llu,"
 		"\"faults\":%llu,\"copies\":%llu,\"writes\":%llu,\"violations\":{",
-		(unsigned long long)c->ranges_filled,
+		(unsigned long long)c->khugepaged_scans, (unsigned long long)c->ranges_filled,
 		(unsigned long long)c->registrations, (unsigned long long)c->probes,
 		(unsigned long long)c->faults, (unsigned long long)c->copies,
 		(unsigned long long)c->writes);

@@ -10,6 +10,8 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "actors.h"
@@ -94,19 +96,112 @@ int stress_wait(struct stress *s, struct bbarrier *b, int slot)
 	return ret;
 }
 
+void format_last_fault(struct stress *s, char *buf, size_t len)
+{
+	struct last_fault *f = &s->sh->last;
+	uint64_t n = __atomic_load_n(&f->faults, __ATOMIC_ACQUIRE);
+	int32_t tid = __atomic_load_n(&f->tid, __ATOMIC_RELAXED);
+	int32_t res = __atomic_load_n(&f->resolved, __ATOMIC_RELAXED);
+	char by[32] = "", how[80];
+
+	if (!n) {
+		snprintf(buf, len, "no fault was read this round");
+		return;
+	}
+	if (tid)
+		snprintf(by, sizeof(by), " by thread %d", tid);
+	if (!res)
+		snprintf(how, sizeof(how), "not resolved");
+	else if (res > 0)
+		snprintf(how, sizeof(how), "resolved by UFFDIO_COPY");
+	else
+		snprintf(how, sizeof(how), "UFFDIO_COPY failed: %s", strerror(-res));
+	snprintf(buf, len, "the round's last fault (%llu read): page %u via map %u%s, read %.1f s ago, %s; %u fault(s) of that page this round",
+		 (unsigned long long)n, __atomic_load_n(&f->page, __ATOMIC_RELAXED),
+		 __atomic_load_n(&f->map, __ATOMIC_RELAXED), by,
+		 (mono_ns() - __atomic_load_n(&f->read_ns, __ATOMIC_RELAXED)) / 1e9, how,
+		 __atomic_load_n(&f->same_page, __ATOMIC_RELAXED));
+}
+
+static bool waiting_at_barrier(const char *stage)
+{
+	return !strncmp(stage, "at barrier", 10);
+}
+
 /*
- * The last resort, for a thread stuck where no deadline reaches (inside
- * the kernel, or the main thread itself): WATCHDOG_S after the deadline it
- * says where every thread is and fails the test, long before the
- * harness's timeout would kill it without a word.  The teardown breaks
- * its barrier to stop it.
+ * An actor that neither made progress nor waited at a barrier for STALL_S
+ * is stuck: fail the test naming it, where it is and the round's last
+ * fault, and break the barriers so that the round loop and the others
+ * stop now rather than at the deadline.
+ */
+static void check_stalls(struct stress *s, uint64_t *seen, int64_t *since, int64_t now)
+{
+	char where[768], fault[256], page[48] = "";
+	const char *stage;
+	uint64_t beat;
+	int i, slot;
+
+	for (i = 0; i < s->nactors; i++) {
+		slot = s->actors[i].slot;
+		beat = __atomic_load_n(&s->sh->beat[slot], __ATOMIC_RELAXED);
+		stage = stage_of(s, slot);
+		if (beat != seen[slot] || waiting_at_barrier(stage)) {
+			seen[slot] = beat;
+			since[slot] = now;
+			continue;
+		}
+		if (now - since[slot] < STALL_S * NSEC_PER_SEC)
+			continue;
+		if (slot == SLOT_REGISTRAR && __atomic_load_n(&s->sh->touching, __ATOMIC_RELAXED))
+			snprintf(page, sizeof(page), " (page %u)",
+				 __atomic_load_n(&s->sh->touch_page, __ATOMIC_RELAXED));
+		format_last_fault(s, fault, sizeof(fault));
+		stress_stages(s, where, sizeof(where));
+		__atomic_store_n(&s->stalled_slot, slot, __ATOMIC_RELAXED);
+		stress_fail(s, "round %llu cannot finish: the %s made no progress for %.1f s, in: %s%s; %s; where each thread is: %s",
+			    (unsigned long long)__atomic_load_n(&s->round, __ATOMIC_RELAXED),
+			    s->actors[i].name, (now - since[slot]) / 1e9, stage, page, fault,
+			    where);
+		bbarrier_break(&s->start);
+		bbarrier_break(&s->end);
+		return;
+	}
+}
+
+/*
+ * Every 100 ms: the stall check while nothing has failed yet; and the
+ * last resort, for a thread stuck where no deadline reaches (inside the
+ * kernel, or the main thread itself): WATCHDOG_S after the deadline it
+ * says where every thread is and ends the process, long before the
+ * harness's timeout would kill it without a word.  The teardown stops it
+ * (watchdog_stop).
  */
 void *stress_watchdog(void *arg)
 {
 	struct stress *s = arg;
+	uint64_t seen[SLOT_PROBER + MAX_PROBERS] = { 0 };
+	int64_t since[SLOT_PROBER + MAX_PROBERS], now;
+	struct timespec tick = { .tv_nsec = 100 * 1000000L };
+	int64_t last = mono_ns();
 	char where[768];
+	int i;
 
-	if (bbarrier_wait(&s->watchdog, s->deadline_ns + WATCHDOG_S * NSEC_PER_SEC) != -ETIMEDOUT)
+	for (i = 0; i < SLOT_PROBER + MAX_PROBERS; i++)
+		since[i] = last;
+	while (!__atomic_load_n(&s->watchdog_stop, __ATOMIC_ACQUIRE)) {
+		now = mono_ns();
+		if (now > s->deadline_ns + WATCHDOG_S * NSEC_PER_SEC)
+			break;
+		/* Not run for a second: everyone was held (a loaded host), not one actor. */
+		if (now - last > NSEC_PER_SEC)
+			for (i = 0; i < SLOT_PROBER + MAX_PROBERS; i++)
+				since[i] = now;
+		last = now;
+		if (!failed(s))
+			check_stalls(s, seen, since, now);
+		nanosleep(&tick, NULL);
+	}
+	if (__atomic_load_n(&s->watchdog_stop, __ATOMIC_ACQUIRE))
 		return NULL;
 	stress_stages(s, where, sizeof(where));
 	fprintf(stderr, "# watchdog: %s still running %d s past its deadline (--duration %.1f s + %d s), round %llu; where each thread is: %s%s%s\n",
@@ -120,19 +215,24 @@ void *stress_watchdog(void *arg)
 
 /*
  * Choose this round's start delays.  The registration sweeps from well
- * before to well after the collapse, in 32 steps across twice the measured
- * collapse length, with seeded jitter so replays differ only in timing.
+ * before to well after the collapse, in 33 steps across twice the measured
+ * collapse length (for khugepaged, the time its attempt took to fill the
+ * range: the attempt goes on well past that), with seeded jitter so
+ * replays differ only in timing.  The steps come in an order that spreads
+ * the first rounds across the whole window (13 is prime to 33), so a short
+ * run samples all of it.
  */
+#define SWEEP_STEPS	33
+#define SWEEP_STRIDE	13
+
 void plan_round(struct stress *s, struct rng *rng)
 {
-	/* The agent's own window, or twice the measured attempt. */
-	long window = s->agent->sweep_window_ns ?: 2 * (s->collapse_ns_avg ?: 200000);
-	long step = window / 32, pos = (long)(s->round % 33) * step - window / 2;
+	long window = 2 * (s->filled_ns_avg ?: s->collapse_ns_avg ?: 200000);
+	long step = window / (SWEEP_STEPS - 1);
+	long pos = (long)(s->round * SWEEP_STRIDE % SWEEP_STEPS) * step;
 
 	s->delay_collapse_ns = window / 2;
-	s->delay_register_ns = s->delay_collapse_ns + pos + rng_below(rng, step + 1);
-	if (s->delay_register_ns < 0)
-		s->delay_register_ns = 0;
+	s->delay_register_ns = pos + rng_below(rng, step + 1);
 	s->delay_write_ns = rng_below(rng, window);
 }
 
@@ -142,6 +242,7 @@ int reset_range(struct stress *s, struct rng *rng)
 	uint32_t pct, p;
 	int ret;
 
+	s->last_hole = -1;
 	/* A walk race writes its data once: the collapser punches the rest. */
 	if (w->collapses && s->round)
 		return 0;
@@ -165,6 +266,8 @@ int reset_range(struct stress *s, struct rng *rng)
 		s->data[p] = rng_below(rng, 100) < pct;
 		if (p == 0)
 			s->data[p] = 1;	/* never an empty range */
+		if (!s->data[p])
+			s->last_hole = p;
 		if (s->data[p]) {
 			ret = backing_fill(&s->b, p, 1, s->l, ACT_MAIN);
 			if (ret)

@@ -42,6 +42,7 @@
 #include "actors.h"
 #include "agents.h"
 #include "content.h"
+#include "khugepaged_ctl.h"
 #include "ledger.h"
 #include "oracle.h"
 #include "probe.h"
@@ -55,6 +56,9 @@
 #include "util.h"
 
 #define LEDGER_CAP	(1 << 20)
+/* khugepaged sleeps this long after a scan: it scans when woken (agents.c). */
+#define KHUGEPAGED_SLEEP_MS	60000
+#define INJECTIONS	"handler-exit, fault-loop, spurious-fault, handler-stall, actor-stall, registrar-crash"
 
 static_assert(STRESS_EXIT_FAIL == KSFT_FAIL, "the watchdog exits as a failed test");
 
@@ -136,26 +140,37 @@ FIXTURE_SETUP(stress)
 	ASSERT_TRUE(s->agent && (s->agent->attempt || s->agent->asynchronous));
 	s->ac = (struct agent_ctx){ .l = s->l, .b = &s->b, .self = s->reg,
 				    .hp = s->hp, .nranges = 1, .actor = ACT_COLLAPSER,
-				    /* khugepaged: wake every millisecond */
-				    .scan_sleep_ms = 1 };
+				    /* khugepaged: it scans when the collapser wakes it */
+				    .scan_sleep_ms = KHUGEPAGED_SLEEP_MS };
 	s->other = agent_other(&s->ac);
 	ASSERT_NE(NULL, s->other);
 	if (s->agent->prepare)
 		ASSERT_EQ(0, s->agent->prepare(&s->ac));
 	s->deadline_ns = mono_ns() + (int64_t)(opt.duration * NSEC_PER_SEC) +
 			 (GRACE_S + (variant->v.walk.collapses ? WALK_EXTRA_S : 0)) * NSEC_PER_SEC;
+	s->stalled_slot = -1;
 	inject = getenv("UFFDC_INJECT");
 	if (inject) {
 		/* Test-only: make the test fail on purpose, to see that it does. */
 		s->inject_handler_exit = !strcmp(inject, "handler-exit");
 		s->inject_stall = !strcmp(inject, "actor-stall");
-		ASSERT_TRUE(s->inject_handler_exit || s->inject_stall)
-			TH_LOG("UFFDC_INJECT=%s: not handler-exit or actor-stall", inject);
+		s->inject_fault_loop = !strcmp(inject, "fault-loop");
+		s->inject_spurious = !strcmp(inject, "spurious-fault");
+		s->inject_handler_stall = !strcmp(inject, "handler-stall");
+		s->inject_registrar_crash = !strcmp(inject, "registrar-crash");
+		ASSERT_TRUE(s->inject_handler_exit || s->inject_stall || s->inject_fault_loop ||
+			    s->inject_spurious || s->inject_handler_stall ||
+			    s->inject_registrar_crash)
+			TH_LOG("UFFDC_INJECT=%s: not one of %s", inject, INJECTIONS);
+		/* A hook with nothing to act on: nothing is tested. */
+		if (variant->v.walk.collapses && !s->inject_stall)
+			SKIP(return, "UFFDC_INJECT=%s: nothing registers in a walk race", inject);
+		if (s->inject_registrar_crash && !variant->v.registrar_process)
+			SKIP(return, "UFFDC_INJECT=%s: no registrar process", inject);
 		TH_LOG("UFFDC_INJECT=%s: this test is meant to fail", inject);
 	}
 	ASSERT_EQ(0, bbarrier_init(&s->start, "start", 4 + opt.threads));
 	ASSERT_EQ(0, bbarrier_init(&s->end, "end", 4 + opt.threads));
-	ASSERT_EQ(0, bbarrier_init(&s->watchdog, "watchdog", 2));
 	s->barriers = true;
 	ASSERT_EQ(0, pthread_create(&s->watchdog_thread, NULL, stress_watchdog, s));
 	s->watchdog_running = true;
@@ -169,7 +184,10 @@ FIXTURE_SETUP(stress)
 FIXTURE_TEARDOWN(stress)
 {
 	struct stress *s = &self->s;
+	/* A stuck actor, already named, is given a second, not five. */
+	int stalled = __atomic_load_n(&s->stalled_slot, __ATOMIC_RELAXED);
 	struct timespec ts = ns_to_timespec(mono_ns() + 5 * NSEC_PER_SEC);
+	struct timespec brief = ns_to_timespec(mono_ns() + NSEC_PER_SEC);
 	int i, stuck = 0;
 
 	/* Broken barriers release the actors, wherever they wait. */
@@ -179,14 +197,15 @@ FIXTURE_TEARDOWN(stress)
 		bbarrier_break(&s->end);
 	}
 	for (i = 0; i < s->nactors; i++) {
-		if (!pthread_clockjoin_np(s->actors[i].thread, NULL, CLOCK_MONOTONIC, &ts))
+		if (!pthread_clockjoin_np(s->actors[i].thread, NULL, CLOCK_MONOTONIC,
+					  s->actors[i].slot == stalled ? &brief : &ts))
 			continue;
 		TH_LOG("%s did not stop within 5 s, in: %s", s->actors[i].name,
 		       stage_of(s, s->actors[i].slot));
 		stuck++;
 	}
 	if (s->watchdog_running) {
-		bbarrier_break(&s->watchdog);
+		__atomic_store_n(&s->watchdog_stop, 1, __ATOMIC_RELEASE);
 		pthread_join(s->watchdog_thread, NULL);
 	}
 	if (self->thp_pushed)
@@ -197,7 +216,6 @@ FIXTURE_TEARDOWN(stress)
 	if (s->barriers) {
 		bbarrier_destroy(&s->start);
 		bbarrier_destroy(&s->end);
-		bbarrier_destroy(&s->watchdog);
 	}
 	ledger_destroy(s->l);
 	munmap(s->sh, sizeof(*s->sh));
@@ -234,6 +252,8 @@ TEST_F_TIMEOUT(stress, race, HARNESS_MARGIN_S + 2 + WALK_EXTRA_S)
 	long end = start + (long)(opt.duration * 1e9);
 	const struct walk_plan *w = &variant->v.walk;
 	bool strict = suite_strict();
+	long allocs0 = thp_vmstat("thp_collapse_alloc");
+	long scans0 = khugepaged_counter("full_scans");
 	unsigned int gap_reported = 0;
 	uint64_t kept = 0, gaps = 0;
 	char gap_line[256] = "";
@@ -265,6 +285,8 @@ TEST_F_TIMEOUT(stress, race, HARNESS_MARGIN_S + 2 + WALK_EXTRA_S)
 		if (w->collapses && !s->round)
 			kept = ledger_count(s->l);
 		plan_round(s, &rng);
+		memset(&s->sh->last, 0, sizeof(s->sh->last));
+		s->sh->touch_page = 0;
 		s->sh->collapse_first = 0;
 		s->sh->touching = 0;
 		s->collapse_done = 0;
@@ -313,6 +335,15 @@ TEST_F_TIMEOUT(stress, race, HARNESS_MARGIN_S + 2 + WALK_EXTRA_S)
 		}
 	}
 	at(s, SLOT_MAIN, "verdict");
+	if (allocs0 >= 0 && thp_vmstat("thp_collapse_alloc") >= allocs0) {
+		counter_add(&s->c.collapse_allocs, thp_vmstat("thp_collapse_alloc") - allocs0);
+		counter_add(&s->c.collapse_allocs_known, 1);
+	}
+	if (scans0 >= 0 && khugepaged_counter("full_scans") >= scans0)
+		counter_add(&s->c.khugepaged_scans, khugepaged_counter("full_scans") - scans0);
+	/* The fault handler's own verdicts (a registrar process's too). */
+	for (i = 0; i < V_NR; i++)
+		counter_add(&s->c.violations[i], __atomic_load_n(&s->sh->online[i], __ATOMIC_RELAXED));
 	counters_snapshot(&s->c, &c);
 	print_counters(_metadata, &c, (mono_ns() - start) / 1e9);
 	write_json(opt.json, variant->v.name, opt.seed, &c,

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "content.h"
@@ -75,6 +76,16 @@ static const struct uffd_region *find_region(struct uffd_handler *h, uint64_t ad
 	return NULL;
 }
 
+/* The test hook's fill behind the handler's back: recorded nowhere. */
+static void inject_hidden_fill(struct uffd_handler *h, uint64_t dst, void *buf)
+{
+	struct uffdio_copy copy = { .dst = dst, .src = (uintptr_t)buf,
+				    .len = h->page_size, .mode = UFFDIO_COPY_MODE_DONTWAKE };
+
+	if (h->inject_fault_loop)
+		ioctl(h->uffd, UFFDIO_COPY, &copy);
+}
+
 static void resolve(struct uffd_handler *h, const struct uffd_region *r,
 		    uint64_t addr, void *buf)
 {
@@ -90,6 +101,7 @@ static void resolve(struct uffd_handler *h, const struct uffd_region *r,
 					    .len = h->page_size };
 
 		content_fill(buf, h->page_size, page, h->resolve_gen);
+		inject_hidden_fill(h, dst, buf);
 		e.aux = FILL_UFFD_COPY;
 		e.value = h->resolve_gen;
 		e.t0 = ledger_stamp(h->l);
@@ -108,9 +120,13 @@ static void resolve(struct uffd_handler *h, const struct uffd_region *r,
 		h->zeropages += !ret;
 	}
 	ledger_add(h->l, &e);
+	if (h->on_event)
+		h->on_event(h, &e, h->on_event_arg);
 	if (ret && e.err == EEXIST) {
 		/* Somebody filled it: the faulting thread still needs waking. */
 		h->eexist++;
+		if (h->inject_fault_loop)
+			madvise((void *)(uintptr_t)dst, h->page_size, MADV_REMOVE);
 		ioctl(h->uffd, UFFDIO_WAKE, &wake);
 	} else if (ret) {
 		h->errors++;
@@ -182,9 +198,15 @@ static void handler_main(struct uffd_handler *h)
 			h->faults++;
 			e.page = r->first_page + (addr - (uintptr_t)r->addr) / h->page_size;
 			e.map = r->map;
+			e.value = (int32_t)msg[i].arg.pagefault.feat.ptid;
 			ledger_add(h->l, &e);
 			if (h->faults == h->inject_exit_at_fault) {
 				handler_failed(h, "injected exit (test hook)", -EIO);
+				goto out;
+			}
+			if (h->on_event &&
+			    h->on_event(h, &e, h->on_event_arg) == UFFD_FAULT_GIVE_UP) {
+				handler_failed(h, "gave up on a fault that resolving cannot end", -ELOOP);
 				goto out;
 			}
 			resolve(h, r, addr, buf);

@@ -35,6 +35,16 @@ struct uffd_region {
 	uint16_t map;
 };
 
+/* What a handler's on_event() says to do with the fault it was shown. */
+enum uffd_fault_action {
+	UFFD_FAULT_RESOLVE,	/* resolve it as usual */
+	/*
+	 * Resolving cannot end it (a fault loop): the thread exits as a
+	 * dead one does, releasing its regions so that the touches return.
+	 */
+	UFFD_FAULT_GIVE_UP,
+};
+
 struct uffd_handler {
 	int uffd;
 	struct ledger *l;
@@ -46,10 +56,30 @@ struct uffd_handler {
 	struct uffd_region region[UFFD_MAX_REGIONS];
 
 	/*
+	 * Optional: called in the handler thread with each event it has
+	 * just recorded, an EV_FAULT before resolving it (its return is an
+	 * enum uffd_fault_action) and the EV_FILL of its resolution (return
+	 * ignored), so that a program can judge a fault the moment it is
+	 * read.  An EV_FAULT's value is the faulting thread's id when the
+	 * userfaultfd has UFFD_FEATURE_THREAD_ID.
+	 */
+	int (*on_event)(struct uffd_handler *h, const struct ev *e, void *arg);
+	void *on_event_arg;
+
+	/*
 	 * Test hook: on its Nth fault (1 = the first) the thread exits with
 	 * -EIO without resolving it, as if read() had failed.  0: never.
 	 */
 	uint64_t inject_exit_at_fault;
+	/*
+	 * Test hook: every fault is answered as a kernel that keeps reporting
+	 * missing a page it holds would make it look: an unrecorded
+	 * UFFDIO_COPY (waking nobody) fills the page behind the handler's
+	 * back, the recorded one finds it (EEXIST), and the page is removed
+	 * again (unrecorded MADV_REMOVE) before the faulting thread is woken,
+	 * so it faults again, forever.  RESOLVE_COPY only.
+	 */
+	bool inject_fault_loop;
 
 	/* results, valid after uffd_handler_stop() */
 	uint64_t faults, copies, zeropages, eexist, errors, other_msgs, stray;
