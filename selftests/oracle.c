@@ -227,8 +227,9 @@ static bool seen_through(struct judge *j, uint32_t page, const struct ev *e, int
 
 /*
  * May the private mapping map hold a page of its own at t: a resolution
- * or store through it that may have completed by t, not surely zapped
- * since?  A touch through it then owes no fault, hole in the file or not.
+ * or store through it begun before t, not surely zapped since?  A touch
+ * through it from t on then owes no fault, hole in the file or not.  (t
+ * is the touch's start: a store makes its page only after its own fault.)
  */
 static bool private_page_by(struct judge *j, uint32_t page, int map, uint64_t t)
 {
@@ -485,7 +486,7 @@ static void check_lost_faults(struct judge *j, uint32_t page)
 			continue;
 		if (we_filled_between(j, page, best_p->t0, x->t1) ||
 		    touched_elsewhere(j, page, x->map, best_p->t0, x->t1) ||
-		    private_page_by(j, page, x->map, x->t1))
+		    private_page_by(j, page, x->map, x->t0))
 			continue;
 		for_each_page_ev(&j->rare, j->l, page, m, f)
 			if (f->kind == EV_FAULT && f->map == x->map && f->t1 > best_p->t0)

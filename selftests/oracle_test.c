@@ -737,6 +737,21 @@ TEST_F(oracle, private_copy_stays_in_its_mapping)
 	EXPECT_EQ(1, self->v.count[V_LOST_FAULT]);
 }
 
+/*
+ * A store through a private mapping over a hole of the file owes a fault
+ * before it makes a page of its own: without one it is a lost fault (the
+ * store does not excuse itself).
+ */
+TEST_F(oracle, private_store_without_a_fault_is_lost)
+{
+	PRIVATE(self);
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+	STORE(10, 11, 9);
+	READ(12, 13, CONTENT_ZERO);
+	EXPECT_ONLY(V_LOST_FAULT);
+}
+
 /* Its own page, copied before the hole was seen, owes no fault. */
 TEST_F(oracle, private_mapping_with_its_own_page_owes_no_fault)
 {
