@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,34 +23,243 @@
 #include "compat.h"
 #include "content.h"
 
-void touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
-		 uint16_t map, uint16_t actor, enum touch_how how, int32_t gen)
+/*
+ * The kernel's access paths need a scratch file to copy through and, for
+ * io_uring, a ring: set up once per touch_range().  A path the kernel
+ * lacks (no io_uring) fails each touch with the reason.
+ */
+struct touch_io {
+	size_t ps;
+	int scratch;		/* memfd: pread/pwrite and io_uring copy through it */
+	int ring_err;		/* 0, or why there is no ring */
+	int ring;		/* io_uring fd */
+	void *sq, *cq;
+	size_t sq_len, cq_len;
+	struct io_uring_sqe *sqes;
+	size_t sqes_len;
+	unsigned int *sq_tail, *sq_mask, *sq_array;
+	unsigned int *cq_head, *cq_tail, *cq_mask;
+	struct io_uring_cqe *cqes;
+};
+
+/* A ring of two entries, by the raw system calls (no liburing). */
+static int ring_setup(struct touch_io *io)
+{
+	struct io_uring_params p = { 0 };
+	int fd;
+
+	fd = syscall(__NR_io_uring_setup, 2, &p);
+	if (fd < 0)
+		return -errno;
+	io->ring = fd;
+	io->sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned int);
+	io->cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	io->sqes_len = p.sq_entries * sizeof(struct io_uring_sqe);
+	io->sq = mmap(NULL, io->sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+		      fd, IORING_OFF_SQ_RING);
+	io->cq = mmap(NULL, io->cq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+		      fd, IORING_OFF_CQ_RING);
+	io->sqes = mmap(NULL, io->sqes_len, PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
+	if (io->sq == MAP_FAILED || io->cq == MAP_FAILED || io->sqes == MAP_FAILED)
+		return -errno;
+	io->sq_tail = (unsigned int *)((char *)io->sq + p.sq_off.tail);
+	io->sq_mask = (unsigned int *)((char *)io->sq + p.sq_off.ring_mask);
+	io->sq_array = (unsigned int *)((char *)io->sq + p.sq_off.array);
+	io->cq_head = (unsigned int *)((char *)io->cq + p.cq_off.head);
+	io->cq_tail = (unsigned int *)((char *)io->cq + p.cq_off.tail);
+	io->cq_mask = (unsigned int *)((char *)io->cq + p.cq_off.ring_mask);
+	io->cqes = (struct io_uring_cqe *)((char *)io->cq + p.cq_off.cqes);
+	return 0;
+}
+
+static void touch_io_close(struct touch_io *io)
+{
+	if (io->sq && io->sq != MAP_FAILED)
+		munmap(io->sq, io->sq_len);
+	if (io->cq && io->cq != MAP_FAILED)
+		munmap(io->cq, io->cq_len);
+	if (io->sqes && io->sqes != MAP_FAILED)
+		munmap(io->sqes, io->sqes_len);
+	if (io->ring >= 0)
+		close(io->ring);
+	if (io->scratch >= 0)
+		close(io->scratch);
+}
+
+static int touch_io_open(struct touch_io *io, enum touch_how how)
+{
+	memset(io, 0, sizeof(*io));
+	io->ps = getpagesize();
+	io->ring = -1;
+	io->scratch = -1;
+	if (how == TOUCH_LOAD || how == TOUCH_STORE ||
+	    how == TOUCH_VM_READV || how == TOUCH_VM_WRITEV)
+		return 0;
+	io->scratch = memfd_create("uffdc-scratch", MFD_CLOEXEC);
+	if (io->scratch < 0)
+		return -errno;
+	if (how == TOUCH_URING_WRITE_FROM || how == TOUCH_URING_READ_INTO)
+		io->ring_err = ring_setup(io);
+	return 0;
+}
+
+/* One read or write of len bytes at offset 0 of fd; bytes done or -errno. */
+static long ring_rw(struct touch_io *io, int op, void *buf, unsigned int len)
+{
+	unsigned int tail, idx, head;
+	struct io_uring_sqe *sqe;
+	long ret;
+
+	if (io->ring_err)
+		return io->ring_err;
+	tail = *io->sq_tail;
+	idx = tail & *io->sq_mask;
+	sqe = &io->sqes[idx];
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = op;
+	sqe->fd = io->scratch;
+	sqe->addr = (uintptr_t)buf;
+	sqe->len = len;
+	io->sq_array[idx] = idx;
+	__atomic_store_n(io->sq_tail, tail + 1, __ATOMIC_RELEASE);
+	ret = syscall(__NR_io_uring_enter, io->ring, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+	if (ret < 0)
+		return -errno;
+	head = *io->cq_head;
+	if (head == __atomic_load_n(io->cq_tail, __ATOMIC_ACQUIRE))
+		return -EIO;
+	ret = io->cqes[head & *io->cq_mask].res;
+	__atomic_store_n(io->cq_head, head + 1, __ATOMIC_RELEASE);
+	return ret;
+}
+
+/* The whole page moved, or -errno. */
+static int whole(long n, size_t ps)
+{
+	if (n == (long)ps)
+		return 0;
+	return n < 0 ? (int)n : -EIO;
+}
+
+static int errno_whole(long n, size_t ps)
+{
+	return n < 0 ? -errno : whole(n, ps);
+}
+
+/*
+ * Stage what a kernel store path will copy into the page: the scratch
+ * file's first page (buf holds the pattern).
+ */
+static int stage(struct touch_io *io, const char *buf)
+{
+	return errno_whole(pwrite(io->scratch, buf, io->ps, 0), io->ps);
+}
+
+/*
+ * One access of page by path how: a load leaves what it saw in buf, a
+ * store copies buf in.  Only the access itself runs between the stamps
+ * (at, then the caller's): staging and reading back happen outside.
+ */
+static int access_page(struct touch_io *io, enum touch_how how, char *page, char *buf,
+		       struct ledger *l, uint64_t *t0)
+{
+	struct iovec local = { buf, io->ps }, remote = { page, io->ps };
+	size_t ps = io->ps;
+	int ret;
+
+	switch (how) {
+	case TOUCH_LOAD:
+		*t0 = ledger_stamp(l);
+		memcpy(buf, page, ps);
+		return 0;
+	case TOUCH_STORE:
+		*t0 = ledger_stamp(l);
+		memcpy(page, buf, ps);
+		return 0;
+	case TOUCH_PWRITE_FROM:
+		*t0 = ledger_stamp(l);
+		ret = errno_whole(pwrite(io->scratch, page, ps, 0), ps);
+		return ret ?: errno_whole(pread(io->scratch, buf, ps, 0), ps);
+	case TOUCH_VM_READV:
+		*t0 = ledger_stamp(l);
+		return errno_whole(process_vm_readv(getpid(), &local, 1, &remote, 1, 0), ps);
+	case TOUCH_URING_WRITE_FROM:
+		*t0 = ledger_stamp(l);
+		ret = whole(ring_rw(io, IORING_OP_WRITE, page, ps), ps);
+		return ret ?: errno_whole(pread(io->scratch, buf, ps, 0), ps);
+	case TOUCH_PREAD_INTO:
+		ret = stage(io, buf);
+		*t0 = ledger_stamp(l);
+		return ret ?: errno_whole(pread(io->scratch, page, ps, 0), ps);
+	case TOUCH_VM_WRITEV:
+		*t0 = ledger_stamp(l);
+		return errno_whole(process_vm_writev(getpid(), &local, 1, &remote, 1, 0), ps);
+	case TOUCH_URING_READ_INTO:
+		ret = stage(io, buf);
+		*t0 = ledger_stamp(l);
+		return ret ?: whole(ring_rw(io, IORING_OP_READ, page, ps), ps);
+	default:
+		*t0 = ledger_stamp(l);
+		return -EINVAL;
+	}
+}
+
+int touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
+		uint16_t map, uint16_t actor, enum touch_how how, int32_t gen)
 {
 	size_t ps = getpagesize();
 	char *buf = malloc(ps);
-	uint64_t slot;
+	struct touch_io io;
+	int ret, first_err = 0;
+	bool store = touch_how_stores(how);
+	uint64_t slot, t0;
 	uint32_t p;
 	int32_t seen;
 
 	if (!buf)
-		return;
+		return -ENOMEM;
+	ret = touch_io_open(&io, how);
+	if (ret) {
+		free(buf);
+		touch_io_close(&io);
+		return ret;
+	}
 	for (p = 0; p < n; p++) {
 		struct ev e = { .kind = EV_TOUCH, .aux = how, .npages = 1,
 				.page = first_page + p, .map = map, .actor = actor };
 		char *page = addr + (size_t)p * ps;
 
-		if (how == TOUCH_STORE)
+		if (store)
 			content_fill(buf, ps, e.page, gen);
 		/* In flight while it waits for a fault: the handler sees it. */
 		slot = ledger_open(l, &e);
-		if (how == TOUCH_STORE)
-			memcpy(page, buf, ps);
+		ret = access_page(&io, how, page, buf, l, &t0);
+		if (ret)
+			seen = CONTENT_NONE;
 		else
-			memcpy(buf, page, ps);
-		seen = how == TOUCH_LOAD ? content_decode(buf, ps, e.page) : gen;
-		ledger_close(l, slot, seen, 0);
+			seen = store ? gen : content_decode(buf, ps, e.page);
+		ledger_close(l, slot, seen, -ret);
+		if (ret && !first_err)
+			first_err = ret;
 	}
+	touch_io_close(&io);
 	free(buf);
+	return first_err;
+}
+
+int zap_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
+	      uint16_t map, uint16_t actor)
+{
+	struct ev e = { .kind = EV_ZAP, .page = first_page, .npages = n, .map = map,
+			.actor = actor };
+
+	e.t0 = ledger_stamp(l);
+	if (madvise(addr, (size_t)n * getpagesize(), MADV_DONTNEED))
+		e.err = errno;
+	e.t1 = ledger_stamp(l);
+	ledger_add(l, &e);
+	return -e.err;
 }
 
 void store_page(struct ledger *l, char *addr, uint32_t page, int32_t gen,

@@ -17,13 +17,24 @@
 
 /*
  * Touch every page of [addr, addr + n pages) through the mapping
- * (EV_TOUCH): a load that decodes what it saw, or a store of pattern gen.
- * Either must fault where there is a hole in a registered range.  Each
+ * (EV_TOUCH), by the access path how (ledger.h): a load that decodes what
+ * it saw, or a store of pattern gen.  Either must fault where there is a
+ * hole in a registered range, and must not where there is data.  Each
  * touch is recorded as it begins (ledger_open()), so that the fault
- * handler can see which touch waits for the fault it reads.
+ * handler can see which touch waits for the fault it reads.  Returns 0, or
+ * the first -errno of a touch (each failed touch is logged with its errno
+ * and no content: -ENOSYS, -EPERM and the like when the kernel lacks the
+ * path).
  */
-void touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
-		 uint16_t map, uint16_t actor, enum touch_how how, int32_t gen);
+int touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
+		uint16_t map, uint16_t actor, enum touch_how how, int32_t gen);
+
+/*
+ * MADV_DONTNEED of the mapping's n pages from addr (EV_ZAP): the next
+ * access of each goes through the fault path again.  Returns -errno.
+ */
+int zap_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
+	      uint16_t map, uint16_t actor);
 
 /* Store pattern gen into the page at addr through a mapping (EV_FILL). */
 void store_page(struct ledger *l, char *addr, uint32_t page, int32_t gen,

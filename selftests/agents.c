@@ -78,7 +78,8 @@ uint32_t agent_ranges_filled(struct agent_ctx *c)
 	uint32_t range, n = 0;
 
 	for (range = 0; range < c->nranges; range++)
-		n += backing_filled(c->b, range * c->hp, c->hp);
+		n += c->until_huge ? backing_huge(c->b, range * c->hp, c->hp) == 1 :
+		     backing_filled(c->b, range * c->hp, c->hp);
 	return n;
 }
 

@@ -67,6 +67,11 @@ struct agent_ctx {
 	uint32_t trigger;	/* fill agents: the file page they allocate */
 	uint32_t block;		/* fill agents: pages of the folio size under test */
 	int32_t gen;		/* fill agents: what a store or pwrite writes */
+	/*
+	 * The ranges have no hole to fill: a range is collapsed when it is
+	 * one huge page (backing_huge()), not when it is filled.
+	 */
+	bool until_huge;
 
 	/* owned by the agent */
 	char *other;		/* unregistered mapping of the whole backing */
@@ -135,7 +140,10 @@ char *agent_other(struct agent_ctx *c);
 /* Unmap what the agent mapped and clear the tallies. */
 void agent_ctx_reset(struct agent_ctx *c);
 
-/* How many ranges of the scenario hold no hole (judged by the backing). */
+/*
+ * How many ranges of the scenario hold no hole (judged by the backing), or
+ * with until_huge, are one huge page.
+ */
 uint32_t agent_ranges_filled(struct agent_ctx *c);
 
 /* The agent's act(), measuring what the file allocated meanwhile. */

@@ -24,6 +24,7 @@
 #include "kselftest_harness.h"
 
 #include "actors.h"
+#include "compat.h"
 #include "content.h"
 #include "ledger.h"
 #include "oracle.h"
@@ -761,6 +762,116 @@ TEST_F(registered, handler_logs_and_resolves)
 	}
 	EXPECT_EQ(1, faults);
 	EXPECT_EQ(1, copies);
+}
+
+/*
+ * Every access path (ledger.h) goes through the registered mapping's
+ * fault path: a first access of a hole faults once, is resolved, and
+ * then reads the copy or leaves its store in the file.
+ */
+TEST_F(registered, every_access_path_faults_once)
+{
+	size_t ps = self->ps;
+	uint64_t i, faults;
+	int how, ret;
+
+	ASSERT_EQ(0, uffd_handler_start(&self->h));
+	for (how = 0; how < TOUCH_NR; how++) {
+		faults = self->h.faults;
+		ret = touch_range(self->l, self->m + (2 + how) * ps, 2 + how, 1, 9, 1, how, 11);
+		if (ret == -ENOSYS || ret == -EPERM) {
+			TH_LOG("%s: %s, not tested", touch_how_name(how), strerror(-ret));
+			continue;
+		}
+		ASSERT_EQ(0, ret) TH_LOG("%s: %s", touch_how_name(how), strerror(-ret));
+		EXPECT_EQ(faults + 1, __atomic_load_n(&self->h.faults, __ATOMIC_ACQUIRE))
+			TH_LOG("%s", touch_how_name(how));
+		EXPECT_EQ(touch_how_stores(how) ? 11 : 5,
+			  backing_read(&self->b, 2 + how, self->l, 1))
+			TH_LOG("%s", touch_how_name(how));
+	}
+	uffd_handler_stop(&self->h);
+	for (i = 0; i < ledger_count(self->l); i++) {
+		const struct ev *e = &self->l->ev[i];
+
+		if (e->kind == EV_TOUCH && !e->err && !touch_how_stores(e->aux))
+			EXPECT_EQ(5, e->value) TH_LOG("%s", touch_how_name(e->aux));
+	}
+}
+
+/*
+ * UFFD_FEATURE_EVENT_FORK: the child's copy is registered by fork(), and
+ * the handler takes the new userfaultfd from the fork event and serves the
+ * child's fault, logged with the child's map id.
+ */
+TEST_F(registered, fork_event_hands_the_child_to_the_handler)
+{
+	size_t ps = self->ps;
+	uint64_t got = 0, i, faults = 0;
+	int uffd, status;
+	pid_t pid;
+
+	uffd = uffd_open(UFFD_VIA_SYSCALL, UFFD_FEATURE_MISSING_SHMEM | UFFD_FEATURE_EVENT_FORK,
+			 &got);
+	if (uffd < 0 || !(got & UFFD_FEATURE_EVENT_FORK))
+		SKIP(return, "no UFFD_FEATURE_EVENT_FORK: %s", strerror(uffd < 0 ? -uffd : ENOENT));
+	ASSERT_EQ(0, uffd_unregister(self->uffd, self->m, 16 * ps, 0, 9, self->l, 1));
+	ASSERT_EQ(0, uffd_register_missing(uffd, self->m, 16 * ps, 0, 9, self->l, 1));
+	self->h.uffd = uffd;
+	self->h.fork_map_offset = 100;
+	ASSERT_EQ(0, uffd_handler_start(&self->h));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(content_decode(self->m + 7 * ps, ps, 7) == 5 ? 0 : 1);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	uffd_handler_stop(&self->h);
+	close(uffd);
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	EXPECT_EQ(1, self->h.forks);
+	for (i = 0; i < ledger_count(self->l); i++) {
+		const struct ev *e = &self->l->ev[i];
+
+		faults += e->kind == EV_FAULT && e->page == 7 && e->map == 109;
+	}
+	EXPECT_EQ(1, faults);
+}
+
+/*
+ * backing_huge(): a range of small pages is not one huge page, the same
+ * range after MADV_COLLAPSE is, and a range with a hole is not (and stays
+ * a hole).
+ */
+TEST(backing_huge_tells_a_collapsed_range)
+{
+	struct ledger *l = scratch();
+	size_t pmd = thp_pmd_size(), ps = getpagesize();
+	uint32_t hp = pmd / ps, i;
+	struct backing b;
+	char why[128];
+	char *m;
+	int ret;
+
+	if (!pmd)
+		SKIP(return, "no THP: backings need the PMD size");
+	ASSERT_EQ(0, backing_open(&b, BK_MEMFD, NULL, 2 * pmd, why, sizeof(why)));
+	for (i = 0; i < hp; i++)
+		ASSERT_EQ(0, backing_fill(&b, i, 1, l, 1));
+	ASSERT_EQ(0, backing_fill(&b, hp, 1, l, 1));
+	ret = backing_huge(&b, 0, hp);
+	if (ret < 0)
+		SKIP(return, "cannot read page frames and flags: %s", strerror(-ret));
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(0, backing_huge(&b, hp, hp));
+	EXPECT_FALSE(range_has_no_hole(b.fd, pmd, pmd));
+	m = backing_map(&b, 0, pmd);
+	ASSERT_NE(NULL, m);
+	if (madvise(m, pmd, MADV_COLLAPSE))
+		SKIP(return, "MADV_COLLAPSE: %s", strerror(errno));
+	EXPECT_EQ(1, backing_huge(&b, 0, hp));
+	munmap(m, pmd);
+	backing_close(&b);
+	ledger_destroy(l);
 }
 
 struct barrier_party {

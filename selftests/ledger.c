@@ -161,11 +161,36 @@ static const char * const kind_names[EV_NR_KINDS] = {
 	[EV_TOUCH] = "touch",
 	[EV_READ] = "read",
 	[EV_COLLAPSE] = "collapse",
+	[EV_ZAP] = "zap",
 };
 
 const char *ev_kind_name(enum ev_kind k)
 {
 	return k < EV_NR_KINDS ? kind_names[k] : "?";
+}
+
+static const struct {
+	const char *name;
+	bool stores;
+} touch_hows[TOUCH_NR] = {
+	[TOUCH_LOAD] = { "load", false },
+	[TOUCH_STORE] = { "store", true },
+	[TOUCH_PWRITE_FROM] = { "pwrite(2) from", false },
+	[TOUCH_VM_READV] = { "process_vm_readv", false },
+	[TOUCH_URING_WRITE_FROM] = { "io_uring write from", false },
+	[TOUCH_PREAD_INTO] = { "pread(2) into", true },
+	[TOUCH_VM_WRITEV] = { "process_vm_writev", true },
+	[TOUCH_URING_READ_INTO] = { "io_uring read into", true },
+};
+
+const char *touch_how_name(unsigned int how)
+{
+	return how < TOUCH_NR ? touch_hows[how].name : "?";
+}
+
+bool touch_how_stores(unsigned int how)
+{
+	return how < TOUCH_NR && touch_hows[how].stores;
 }
 
 static const char * const method_names[PM_NR] = {
@@ -283,6 +308,14 @@ void ev_format(const struct ev *e, char *buf, size_t len)
 		if (e->kind == EV_TOUCH && e->aux == TOUCH_STORE)
 			snprintf(buf, len, "store to page %u via map %u of gen %d",
 				 e->page, e->map, e->value);
+		else if (e->kind == EV_TOUCH && touch_how_stores(e->aux))
+			snprintf(buf, len, "%s page %u via map %u of gen %d%s%s",
+				 touch_how_name(e->aux), e->page, e->map, e->value,
+				 e->err ? " failed: " : "", e->err ? strerror(e->err) : "");
+		else if (e->kind == EV_TOUCH && e->aux != TOUCH_LOAD)
+			snprintf(buf, len, "%s page %u via map %u saw %s%s%s",
+				 touch_how_name(e->aux), e->page, e->map, c,
+				 e->err ? ": " : "", e->err ? strerror(e->err) : "");
 		else if (e->kind == EV_TOUCH)
 			snprintf(buf, len, "touch page %u via map %u saw %s",
 				 e->page, e->map, c);
@@ -297,6 +330,11 @@ void ev_format(const struct ev *e, char *buf, size_t len)
 		snprintf(buf, len, "%s pages %u-%u: %s, %s",
 			 agent_name(e->aux), e->page, e->page + e->npages - 1,
 			 e->err ? strerror(e->err) : "ok", c);
+		break;
+	case EV_ZAP:
+		snprintf(buf, len, "MADV_DONTNEED pages %u-%u via map %u%s%s",
+			 e->page, e->page + e->npages - 1, e->map,
+			 e->err ? " failed: " : "", e->err ? strerror(e->err) : "");
 		break;
 	default:
 		snprintf(buf, len, "unknown event kind %u", e->kind);

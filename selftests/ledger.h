@@ -37,6 +37,14 @@ enum ev_kind {
 	 * result; value: the pages found collapsed (see COLLAPSE_UNKNOWN)
 	 */
 	EV_COLLAPSE,
+	/*
+	 * MADV_DONTNEED of [page, page + npages) through map: its page tables
+	 * are dropped.  A shared mapping's pages stay in the file (the next
+	 * access faults them in again, and owes no MISSING fault for data);
+	 * a MAP_PRIVATE mapping loses its own copies (its UFFDIO_COPY pages,
+	 * its stores) and sees the file again.  Not a removal.
+	 */
+	EV_ZAP,
 	EV_NR_KINDS,
 };
 
@@ -82,11 +90,30 @@ enum fill_how {
 	FILL_UFFD_ZEROPAGE,
 };
 
-/* A touch reads or writes the whole page through the mapping. */
+/*
+ * A touch reads or writes the whole page through the mapping, by one of
+ * the access paths a program has: the CPU, or the kernel on its behalf
+ * (copy_to_user()/copy_from_user() in a system call, GUP in
+ * process_vm_readv/writev, an io_uring request).  Each is a load of the
+ * page or a store to it (touch_how_stores()); loads first, then stores.
+ */
 enum touch_how {
-	TOUCH_LOAD,
-	TOUCH_STORE,
+	TOUCH_LOAD,		/* the CPU loads it */
+	TOUCH_STORE,		/* the CPU stores to it */
+	TOUCH_PWRITE_FROM,	/* pwrite(2) of it into a scratch file */
+	TOUCH_VM_READV,		/* process_vm_readv() of it */
+	TOUCH_URING_WRITE_FROM,	/* an io_uring write of it into a scratch file */
+	TOUCH_PREAD_INTO,	/* pread(2) from a scratch file into it */
+	TOUCH_VM_WRITEV,	/* process_vm_writev() to it */
+	TOUCH_URING_READ_INTO,	/* an io_uring read from a scratch file into it */
+	TOUCH_NR,
 };
+
+/* "load", "pread(2) into", ...: for reports. */
+const char *touch_how_name(unsigned int how);
+
+/* Does this access path write the page (else it reads it)? */
+bool touch_how_stores(unsigned int how);
 
 /* How a hole was made; only for the report. */
 enum remove_how {

@@ -157,10 +157,95 @@ static const struct ev *registered_over(struct judge *j, uint32_t page,
 	return NULL;
 }
 
-/* A store through a mapping: an access first, then a write of its gen. */
+/* A store through a mapping, by any path: an access, then a write of its gen. */
 static bool is_store(const struct ev *e)
 {
-	return e->kind == EV_TOUCH && e->aux == TOUCH_STORE && e->value != CONTENT_NONE;
+	return e->kind == EV_TOUCH && touch_how_stores(e->aux) && e->value != CONTENT_NONE;
+}
+
+/*
+ * The MAP_PRIVATE mapping whose own page e made or saw (oracle.h,
+ * private_maps), or -1 when e is about the file: a resolution or a store
+ * through such a mapping, a mincore or pagemap reading through it.
+ */
+static int local_to(struct judge *j, const struct ev *e)
+{
+	bool local;
+
+	if (e->map == MAP_FILE_LEVEL || !oracle_map_is_private(j->o, e->map))
+		return -1;
+	switch (e->kind) {
+	case EV_FILL:
+		local = true;
+		break;
+	case EV_TOUCH:
+		local = touch_how_stores(e->aux);
+		break;
+	case EV_PROBE:
+		local = e->aux == PM_MINCORE || e->aux == PM_PAGEMAP;
+		break;
+	default:
+		local = false;
+	}
+	return local ? e->map : -1;
+}
+
+/* A zap of map over page may have taken effect in (a, b). */
+static bool zap_maybe_between(struct judge *j, uint32_t page, int map, uint64_t a, uint64_t b)
+{
+	const struct ev *z;
+	uint64_t k;
+
+	for_each_page_ev(&j->rare, j->l, page, k, z)
+		if (z->kind == EV_ZAP && !z->err && z->map == map && z->t1 > a && z->t0 < b)
+			return true;
+	return false;
+}
+
+/* A zap of map over page surely took effect in (a, b). */
+static bool zap_surely_between(struct judge *j, uint32_t page, int map, uint64_t a, uint64_t b)
+{
+	const struct ev *z;
+	uint64_t k;
+
+	for_each_page_ev(&j->rare, j->l, page, k, z)
+		if (z->kind == EV_ZAP && !z->err && z->map == map && z->t0 > a && z->t1 < b)
+			return true;
+	return false;
+}
+
+/*
+ * Is data evidence e (a fill, a store, a DATA reading) evidence that page
+ * is data as seen through map view at time t?  File-level evidence is seen
+ * through every mapping; a private mapping's own page only through it,
+ * and only while no zap of it may have dropped the page.
+ */
+static bool seen_through(struct judge *j, uint32_t page, const struct ev *e, int view,
+			 uint64_t t)
+{
+	int m = local_to(j, e);
+
+	return m < 0 || (m == view && !zap_maybe_between(j, page, m, e->t0, t));
+}
+
+/*
+ * May the private mapping map hold a page of its own at t: a resolution
+ * or store through it begun before t, not surely zapped since?  A touch
+ * through it from t on then owes no fault, hole in the file or not.  (t
+ * is the touch's start: a store makes its page only after its own fault.)
+ */
+static bool private_page_by(struct judge *j, uint32_t page, int map, uint64_t t)
+{
+	const struct ev *w;
+	uint64_t k;
+
+	if (!oracle_map_is_private(j->o, map))
+		return false;
+	for_each_page_ev(&j->rare, j->l, page, k, w)
+		if (local_to(j, w) == map && !w->err && (w->kind == EV_FILL || is_store(w)) &&
+		    w->t0 < t && !zap_surely_between(j, page, map, w->t1, t))
+			return true;
+	return false;
 }
 
 static bool we_removed_between(struct judge *j, uint32_t page, uint64_t a, uint64_t b);
@@ -403,7 +488,8 @@ static void check_lost_faults(struct judge *j, uint32_t page)
 		if (!best_p)
 			continue;
 		if (we_filled_between(j, page, best_p->t0, x->t1) ||
-		    touched_elsewhere(j, page, x->map, best_p->t0, x->t1))
+		    touched_elsewhere(j, page, x->map, best_p->t0, x->t1) ||
+		    private_page_by(j, page, x->map, x->t0))
 			continue;
 		for_each_page_ev(&j->rare, j->l, page, m, f)
 			if (f->kind == EV_FAULT && f->map == x->map && f->t1 > best_p->t0)
@@ -429,18 +515,19 @@ static void check_lost_faults(struct judge *j, uint32_t page)
 		add(j, V_LOST_FAULT, page, x->map, (const struct ev *[]){ best_r, best_p, x }, 3,
 		    "page seen as a hole by %s after UFFDIO_REGISTER completed, then touched through the registered mapping: no MISSING fault was delivered and %s",
 		    probe_method_name(best_p->aux),
-		    x->aux == TOUCH_STORE ? "the store went through" :
+		    touch_how_stores(x->aux) ? "the store went through" :
 		    x->value == CONTENT_ZERO ? "the touch read zeros" : "the touch read data");
 	}
 }
 
 /*
- * Evidence that page is data by time t: a completed fill of ours, or a DATA
- * probe (after registration when map is given), with no removal by us since
- * it began.  Returns the evidence event, or NULL.
+ * Evidence that page is data by time t as seen through map view: a
+ * completed fill of ours, or a DATA probe (after registration when map is
+ * given), with no removal by us since it began.  Returns the evidence
+ * event, or NULL.
  */
 static const struct ev *known_data_before(struct judge *j, uint32_t page,
-					  uint64_t t, uint64_t until, int map)
+					  uint64_t t, uint64_t until, int map, int view)
 {
 	const struct ev *e, *best = NULL;
 	uint64_t k;
@@ -452,6 +539,8 @@ static const struct ev *known_data_before(struct judge *j, uint32_t page,
 		if (!data_probe && !filled)
 			continue;
 		if (e->t1 >= t)
+			continue;
+		if (!seen_through(j, page, e, view, until))
 			continue;
 		if (data_probe && map >= 0 && !registered_over(j, page, map, e->t0, until))
 			continue;
@@ -526,7 +615,7 @@ static void check_faults(struct judge *j, uint32_t page)
 			j->out->unattributed_faults++;
 			continue;
 		}
-		e = known_data_before(j, page, lb, f->t1, f->map);
+		e = known_data_before(j, page, lb, f->t1, f->map, f->map);
 		if (e)
 			add(j, V_SPURIOUS_FAULT, page, f->map, (const struct ev *[]){ e, f }, 2,
 			    "MISSING fault for a page already known to be data (%s completed before the faulting touch began) and not removed since",
@@ -551,7 +640,7 @@ static void check_faults(struct judge *j, uint32_t page)
 		if (we_filled_between(j, page, lb, c->t1))
 			continue;
 		/* A fault for known data is spurious; its EEXIST follows from it. */
-		if (known_data_before(j, page, lb, c->t1, -1))
+		if (known_data_before(j, page, lb, c->t1, -1, c->map))
 			continue;
 		if (!registered_over(j, page, c->map, lb, c->t1))
 			continue;
@@ -595,7 +684,12 @@ static void check_vanished(struct judge *j, uint32_t page)
 		return;
 	}
 	for_each_page_ev(&j->pi, j->l, page, k, e) {
-		/* (a fallocated page may read as a hole until written) */
+		/*
+		 * (a fallocated page may read as a hole until written; a
+		 * private mapping's own page is no file data)
+		 */
+		if (local_to(j, e) >= 0)
+			continue;
 		if ((e->kind == EV_PROBE && e->value == PROBE_DATA) ||
 		    (e->kind == EV_FILL && !e->err && e->aux != FILL_FALLOCATE) || is_store(e))
 			ev[n++] = (struct evidence){ .t1 = e->t1, .best_t0 = e->t0, .best = e };
@@ -645,20 +739,36 @@ static bool writer(const struct ev *w)
 
 static int32_t written_value(const struct ev *w)
 {
-	if (w->kind == EV_REMOVE || w->aux == FILL_UFFD_ZEROPAGE)
+	if (w->kind == EV_REMOVE || (w->kind == EV_FILL && w->aux == FILL_UFFD_ZEROPAGE))
 		return CONTENT_ZERO;
 	return w->value;
 }
 
 /*
- * Content: a read may return the value of any write not provably
- * overwritten before the read began (register linearizability), or zeros
- * when no write provably completed before it.
+ * Can a read through map view (MAP_FILE_LEVEL: pread) at c see write w?
+ * A private mapping's own page only through it, until surely zapped.
+ */
+static bool visible(struct judge *j, uint32_t page, const struct ev *w, int view,
+		    const struct ev *c)
+{
+	int m = local_to(j, w);
+
+	return m < 0 || (m == view && !zap_surely_between(j, page, m, w->t1, c->t0));
+}
+
+/*
+ * Content: a read may return the value of any write it can see (visible())
+ * not provably overwritten before the read began (register
+ * linearizability), or zeros when no such write provably completed before
+ * it.  A write to the file is overwritten by a later write to the file, a
+ * private mapping's own page by a later one of its own (a file write
+ * after it stays possible: lenient).
  */
 static void check_content(struct judge *j, uint32_t page)
 {
 	const struct ev *c, *w, *w2, *last;
 	uint64_t k, m, n;
+	int view;
 
 	for_each_page_ev(&j->rare, j->l, page, k, c) {
 		bool ok = false, any_done = false, overlap = false;
@@ -666,18 +776,21 @@ static void check_content(struct judge *j, uint32_t page)
 		if ((c->kind != EV_TOUCH && c->kind != EV_READ) || c->value == CONTENT_NONE ||
 		    is_store(c))
 			continue;
+		view = c->kind == EV_READ ? MAP_FILE_LEVEL : c->map;
 		last = NULL;
 		for_each_page_ev(&j->rare, j->l, page, m, w) {
 			bool superseded = false;
 
-			if (!writer(w) || w->t0 >= c->t1)
+			if (!writer(w) || w->t0 >= c->t1 || !visible(j, page, w, view, c))
 				continue;
 			if (w->t1 < c->t0)
 				any_done = true;
 			if (w->t1 > c->t0)
 				overlap = true;
 			for_each_page_ev(&j->rare, j->l, page, n, w2)
-				if (writer(w2) && w2->t0 > w->t1 && w2->t1 < c->t0)
+				if (writer(w2) && w2->t0 > w->t1 && w2->t1 < c->t0 &&
+				    local_to(j, w2) == local_to(j, w) &&
+				    visible(j, page, w2, view, c))
 					superseded = true;
 			if (superseded)
 				continue;

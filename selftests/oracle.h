@@ -45,6 +45,7 @@ enum violation_kind {
 
 #define ORACLE_MAX_EVIDENCE 4
 #define ORACLE_MAX_KEPT 16
+#define ORACLE_MAX_MAPS 256	/* map ids the private_maps bitmap covers */
 
 struct violation {
 	enum violation_kind kind;
@@ -70,7 +71,33 @@ struct oracle_opts {
 	 * the hole.  0: anywhere in the file.
 	 */
 	uint32_t block_pages;
+	/*
+	 * The maps that are MAP_PRIVATE mappings of the file (a bit per map
+	 * id, oracle_set_private_map()).  What goes into such a mapping stays
+	 * in it: a UFFDIO_COPY or UFFDIO_ZEROPAGE through it installs an
+	 * anonymous page and leaves the file's hole (6.12 mm/userfaultfd.c,
+	 * mfill_atomic_pte(): "we'll generate anonymous memory directly
+	 * without actually filling the hole"), a store copies the file's page
+	 * on write (mm/memory.c, do_cow_fault()), and MADV_DONTNEED of the
+	 * mapping (EV_ZAP) drops those pages, after which it reads the file
+	 * again.  Such "local" pages are seen only through their mapping:
+	 * never by pread, SEEK_DATA/SEEK_HOLE or another mapping, and a
+	 * MISSING fault through the mapping is owed only when neither the
+	 * file nor the mapping has the page.
+	 */
+	uint64_t private_maps[ORACLE_MAX_MAPS / 64];
 };
+
+static inline void oracle_set_private_map(struct oracle_opts *o, unsigned int map)
+{
+	if (map < ORACLE_MAX_MAPS)
+		o->private_maps[map / 64] |= 1ULL << (map % 64);
+}
+
+static inline bool oracle_map_is_private(const struct oracle_opts *o, unsigned int map)
+{
+	return map < ORACLE_MAX_MAPS && (o->private_maps[map / 64] >> (map % 64) & 1);
+}
 
 struct verdict {
 	unsigned int total;

@@ -843,4 +843,183 @@ TEST_F(oracle, online_fault_loop)
 	oracle_live_destroy(lv);
 }
 
+/*
+ * Every kernel access path is a load or a store: a lost fault through a
+ * store path says the store went through, and pread then sees its gen.
+ */
+TEST_F(oracle, every_store_path_is_a_store)
+{
+	int how[] = { TOUCH_STORE, TOUCH_PREAD_INTO, TOUCH_VM_WRITEV, TOUCH_URING_READ_INTO };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(how); i++) {
+		ledger_reset(self->l);
+		REG(1, 2);
+		PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+		ev(self->l, EV_TOUCH, 10, 11, P, 1, how[i], MAP, 9, 0);
+		READ(12, 13, 9);
+		EXPECT_ONLY(V_LOST_FAULT);
+		EXPECT_NE(NULL, strstr(self->v.v[0].why, "the store went through"));
+	}
+}
+
+/* A load path that failed saw nothing: no evidence either way. */
+TEST_F(oracle, a_failed_access_is_no_touch)
+{
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+	ev(self->l, EV_TOUCH, 10, 11, P, 1, TOUCH_URING_WRITE_FROM, MAP, CONTENT_NONE,
+	   EOPNOTSUPP);
+	EXPECT_CLEAN();
+}
+
+/*
+ * A zap (MADV_DONTNEED) of a shared mapping leaves the file's page: a
+ * fault through it afterwards is still spurious.
+ */
+TEST_F(oracle, fault_after_zap_of_a_shared_mapping_is_spurious)
+{
+	PWRITE(1, 2, 1);
+	REG(3, 4);
+	ev(self->l, EV_ZAP, 5, 6, 0, 16, 0, MAP, 0, 0);
+	FAULT(11);
+	COPY(12, 13, 7, EEXIST);
+	TOUCH(10, 14, 1);
+	EXPECT_ONLY(V_SPURIOUS_FAULT);
+}
+
+#define PRIVATE(self)	oracle_set_private_map(&(self)->o, MAP)
+#define ZAP(t0, t1)	ev(self->l, EV_ZAP, t0, t1, 0, 16, 0, MAP, 0, 0)
+
+/*
+ * MAP_PRIVATE: UFFDIO_COPY puts an anonymous page in the mapping and leaves
+ * the file's hole: pread reads zeros, SEEK_DATA still says hole, the
+ * mapping reads the copy.  A shared mapping's copy would be file data.
+ */
+TEST_F(oracle, private_copy_stays_in_its_mapping)
+{
+	PRIVATE(self);
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+	FAULT(11);
+	COPY(12, 13, 7, 0);
+	TOUCH(10, 14, 7);
+	READ(15, 16, CONTENT_ZERO);
+	PROBE(17, 18, PM_SEEK_DATA, PROBE_HOLE);
+	TOUCH(19, 20, 7);
+	EXPECT_CLEAN();
+
+	/* Judged as a shared mapping, the second touch lost its fault too. */
+	self->o.private_maps[0] = 0;
+	ASSERT_EQ(3, judge(self));
+	EXPECT_EQ(1, self->v.count[V_CONTENT]);
+	EXPECT_EQ(1, self->v.count[V_DATA_VANISHED]);
+	EXPECT_EQ(1, self->v.count[V_LOST_FAULT]);
+}
+
+/*
+ * A store through a private mapping over a hole of the file owes a fault
+ * before it makes a page of its own: without one it is a lost fault (the
+ * store does not excuse itself).
+ */
+TEST_F(oracle, private_store_without_a_fault_is_lost)
+{
+	PRIVATE(self);
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+	STORE(10, 11, 9);
+	READ(12, 13, CONTENT_ZERO);
+	EXPECT_ONLY(V_LOST_FAULT);
+}
+
+/* Its own page, copied before the hole was seen, owes no fault. */
+TEST_F(oracle, private_mapping_with_its_own_page_owes_no_fault)
+{
+	PRIVATE(self);
+	REG(1, 2);
+	COPY(3, 4, 7, 0);
+	PROBE(5, 6, PM_SEEK_DATA, PROBE_HOLE);
+	TOUCH(10, 11, 7);
+	EXPECT_CLEAN();
+}
+
+/*
+ * A zap drops the mapping's own page: the file's hole shows again and the
+ * next touch must fault (not spurious); without the fault it is lost.
+ */
+TEST_F(oracle, private_zap_brings_the_hole_back)
+{
+	PRIVATE(self);
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+	FAULT(11);
+	COPY(12, 13, 7, 0);
+	TOUCH(10, 14, 7);
+	ZAP(15, 16);
+	FAULT(21);
+	COPY(22, 23, 8, 0);
+	TOUCH(20, 24, 8);
+	EXPECT_CLEAN();
+
+	ledger_reset(self->l);
+	REG(1, 2);
+	PROBE(3, 4, PM_SEEK_DATA, PROBE_HOLE);
+	FAULT(11);
+	COPY(12, 13, 7, 0);
+	TOUCH(10, 14, 7);
+	ZAP(15, 16);
+	PROBE(17, 18, PM_SEEK_DATA, PROBE_HOLE);
+	TOUCH(20, 24, CONTENT_ZERO);
+	EXPECT_ONLY(V_LOST_FAULT);
+}
+
+/* The file's data is seen through a private mapping: a fault is spurious. */
+TEST_F(oracle, private_fault_on_file_data_is_spurious)
+{
+	PRIVATE(self);
+	PWRITE(1, 2, 1);
+	REG(3, 4);
+	ZAP(5, 6);
+	FAULT(11);
+	COPY(12, 13, 7, 0);
+	TOUCH(10, 14, 7);
+	EXPECT_ONLY(V_SPURIOUS_FAULT);
+}
+
+/*
+ * A store through a private mapping is seen there alone: pread and another
+ * mapping read the file; after a zap, so does the mapping itself.
+ */
+TEST_F(oracle, private_store_is_seen_through_its_mapping_alone)
+{
+	PRIVATE(self);
+	PWRITE(1, 2, 1);
+	REG(3, 4);
+	STORE(5, 6, 9);
+	TOUCH(7, 8, 9);
+	ev(self->l, EV_TOUCH, 9, 10, P, 1, TOUCH_LOAD, MAP + 1, 1, 0);
+	READ(11, 12, 1);
+	ZAP(13, 14);
+	TOUCH(15, 16, 1);
+	EXPECT_CLEAN();
+
+	TOUCH(17, 18, 9);
+	EXPECT_ONLY(V_CONTENT);
+}
+
+/*
+ * Another mapping's private page is no evidence for this one: a fault
+ * through this mapping where only that one has a page is owed.
+ */
+TEST_F(oracle, another_private_page_is_no_data_here)
+{
+	oracle_set_private_map(&self->o, MAP + 1);
+	REG(1, 2);
+	ev(self->l, EV_FILL, 3, 4, P, 1, FILL_UFFD_COPY, MAP + 1, 7, 0);
+	FAULT(11);
+	COPY(12, 13, 8, 0);
+	TOUCH(10, 14, 8);
+	EXPECT_CLEAN();
+}
+
 TEST_HARNESS_MAIN

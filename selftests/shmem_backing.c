@@ -320,6 +320,108 @@ const struct backing_ops backing_kinds[BK_NR] = {
 	},
 };
 
+void *backing_reserve(struct backing *b, size_t off, size_t len)
+{
+	return reserve_aligned(len, off, b->pmd_size);
+}
+
+void *backing_map_private(struct backing *b, size_t off, size_t len)
+{
+	void *addr;
+
+	if (!backing_is_file(b)) {
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	addr = reserve_aligned(len, off, b->pmd_size);
+	if (!addr)
+		return NULL;
+	if (mmap(addr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED,
+		 b->fd, off) == MAP_FAILED) {
+		munmap(addr, len);
+		return NULL;
+	}
+	return addr;
+}
+
+void *backing_anchor(struct backing *b, size_t off, size_t len)
+{
+	if (!b->anchor) {
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	return map_anchor(b, off, len);
+}
+
+#define KPF_COMPOUND_HEAD	15
+#define KPF_COMPOUND_TAIL	16
+#define PM_PFN_MASK		((1ULL << 55) - 1)
+
+/* The page frame and its /proc/kpageflags of the page at va; -errno. */
+static int page_frame(int pagemap, int kpageflags, uintptr_t va, size_t ps,
+		      uint64_t *pfn, uint64_t *flags)
+{
+	uint64_t ent;
+
+	if (pread(pagemap, &ent, sizeof(ent), va / ps * sizeof(ent)) != sizeof(ent))
+		return -EIO;
+	*pfn = ent & PM_PFN_MASK;
+	if (!(ent >> 63))
+		return -ENOENT;
+	if (!*pfn)
+		return -EPERM;	/* PFNs hidden: not CAP_SYS_ADMIN */
+	if (pread(kpageflags, flags, sizeof(*flags), *pfn * sizeof(*flags)) != sizeof(*flags))
+		return -EIO;
+	return 0;
+}
+
+int backing_huge(struct backing *b, uint32_t first, uint32_t n)
+{
+	size_t ps = b->page_size, len = (size_t)n * ps;
+	uint64_t pfn0 = 0, pfn, flags;
+	int pagemap, kpageflags, ret = 1;
+	bool mapped;
+	char *m;
+	uint32_t i;
+
+	/* Mapping a hole and reading it would fill it: data only. */
+	if (!backing_filled(b, first, n))
+		return 0;
+	mapped = backing_is_file(b);
+	m = mapped ? map_file(b, (size_t)first * ps, len) :
+		     (char *)b->anchor + (size_t)first * ps;
+	if (!m)
+		return -errno;
+	/* Page table entries, for pagemap's page frames. */
+	if (madvise(m, len, MADV_POPULATE_READ)) {
+		ret = -errno;
+		if (mapped)
+			munmap(m, len);
+		return ret;
+	}
+	pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	kpageflags = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (pagemap < 0 || kpageflags < 0)
+		ret = -errno;
+	for (i = 0; i < n && ret == 1; i++) {
+		ret = page_frame(pagemap, kpageflags, (uintptr_t)m + (size_t)i * ps, ps,
+				 &pfn, &flags);
+		if (ret)
+			break;
+		if (!i)
+			pfn0 = pfn;
+		ret = !i ? !!(flags & 1ULL << KPF_COMPOUND_HEAD) :
+		      (flags & 1ULL << KPF_COMPOUND_TAIL) && pfn == pfn0 + i;
+	}
+	if (pagemap >= 0)
+		close(pagemap);
+	if (kpageflags >= 0)
+		close(kpageflags);
+	if (mapped)
+		munmap(m, len);
+	return ret;
+}
+
 const char *backing_name(enum backing_kind k)
 {
 	return k < BK_NR ? backing_kinds[k].name : "?";

@@ -101,6 +101,37 @@ void *backing_map(struct backing *b, size_t off, size_t len);
 /* Undo backing_map(); nothing for the anchor's parts. */
 void backing_unmap(struct backing *b, void *addr, size_t len);
 
+/*
+ * An inaccessible reservation of len bytes placed as backing_map() places
+ * file offset off (PMD-aligned offsets on PMD-aligned addresses), to map
+ * or mremap over with MAP_FIXED; munmap() what is left of it.
+ */
+void *backing_reserve(struct backing *b, size_t off, size_t len);
+
+/*
+ * Map [off, off + len) of a file backing MAP_PRIVATE, placed the same
+ * way: the file's pages, copied on write.  NULL with errno (EOPNOTSUPP
+ * without a file).  munmap() it.
+ */
+void *backing_map_private(struct backing *b, size_t off, size_t len);
+
+/*
+ * The part at off of the mapping that owns anonymous memory: for
+ * BK_SHM_ANON, the MAP_SHARED | MAP_ANONYMOUS mapping itself (backing_map()
+ * maps its file again, a second VMA).  NULL with errno when there is none;
+ * never unmapped alone.
+ */
+void *backing_anchor(struct backing *b, size_t off, size_t len);
+
+/*
+ * Are pages [first, first + n) one compound page, from its head: the huge
+ * page a collapse made?  Read from /proc/self/pagemap and /proc/kpageflags
+ * through a mapping of our own (root: page frames are hidden otherwise).
+ * A range with a hole is not (and is not touched).  1, 0, or -errno when
+ * it cannot tell.
+ */
+int backing_huge(struct backing *b, uint32_t first, uint32_t n);
+
 /* No hole in pages [first, first + n): the holes were filled (collapsed). */
 bool backing_filled(struct backing *b, uint32_t first, uint32_t n);
 

@@ -77,21 +77,21 @@ static const struct uffd_region *find_region(struct uffd_handler *h, uint64_t ad
 }
 
 /* The test hook's fill behind the handler's back: recorded nowhere. */
-static void inject_hidden_fill(struct uffd_handler *h, uint64_t dst, void *buf)
+static void inject_hidden_fill(struct uffd_handler *h, int fd, uint64_t dst, void *buf)
 {
 	struct uffdio_copy copy = { .dst = dst, .src = (uintptr_t)buf,
 				    .len = h->page_size, .mode = UFFDIO_COPY_MODE_DONTWAKE };
 
 	if (h->inject_fault_loop)
-		ioctl(h->uffd, UFFDIO_COPY, &copy);
+		ioctl(fd, UFFDIO_COPY, &copy);
 }
 
-static void resolve(struct uffd_handler *h, const struct uffd_region *r,
-		    uint64_t addr, void *buf)
+static void resolve(struct uffd_handler *h, int fd, const struct uffd_region *r,
+		    uint16_t map, uint64_t addr, void *buf)
 {
 	uint64_t dst = addr & ~((uint64_t)h->page_size - 1);
 	uint32_t page = r->first_page + (dst - (uintptr_t)r->addr) / h->page_size;
-	struct ev e = { .kind = EV_FILL, .page = page, .npages = 1, .map = r->map,
+	struct ev e = { .kind = EV_FILL, .page = page, .npages = 1, .map = map,
 			.actor = h->actor };
 	struct uffdio_range wake = { .start = dst, .len = h->page_size };
 	int ret;
@@ -101,11 +101,11 @@ static void resolve(struct uffd_handler *h, const struct uffd_region *r,
 					    .len = h->page_size };
 
 		content_fill(buf, h->page_size, page, h->resolve_gen);
-		inject_hidden_fill(h, dst, buf);
+		inject_hidden_fill(h, fd, dst, buf);
 		e.aux = FILL_UFFD_COPY;
 		e.value = h->resolve_gen;
 		e.t0 = ledger_stamp(h->l);
-		ret = ioctl(h->uffd, UFFDIO_COPY, &copy);
+		ret = ioctl(fd, UFFDIO_COPY, &copy);
 		e.err = ret ? errno : 0;
 		e.t1 = ledger_stamp(h->l);
 		h->copies += !ret;
@@ -114,7 +114,7 @@ static void resolve(struct uffd_handler *h, const struct uffd_region *r,
 
 		e.aux = FILL_UFFD_ZEROPAGE;
 		e.t0 = ledger_stamp(h->l);
-		ret = ioctl(h->uffd, UFFDIO_ZEROPAGE, &zp);
+		ret = ioctl(fd, UFFDIO_ZEROPAGE, &zp);
 		e.err = ret ? errno : 0;
 		e.t1 = ledger_stamp(h->l);
 		h->zeropages += !ret;
@@ -127,10 +127,10 @@ static void resolve(struct uffd_handler *h, const struct uffd_region *r,
 		h->eexist++;
 		if (h->inject_fault_loop)
 			madvise((void *)(uintptr_t)dst, h->page_size, MADV_REMOVE);
-		ioctl(h->uffd, UFFDIO_WAKE, &wake);
+		ioctl(fd, UFFDIO_WAKE, &wake);
 	} else if (ret) {
 		h->errors++;
-		ioctl(h->uffd, UFFDIO_WAKE, &wake);
+		ioctl(fd, UFFDIO_WAKE, &wake);
 	}
 }
 
@@ -141,79 +141,105 @@ static void handler_failed(struct uffd_handler *h, const char *op, int err)
 	h->exit_err = err;
 }
 
+/*
+ * A fork event: the new userfaultfd serves the child's copies of our
+ * regions.  Keep the first when asked to (fork_map_offset), close others.
+ */
+static void take_fork(struct uffd_handler *h, int fd)
+{
+	h->forks++;
+	if (h->fork_map_offset && h->fork_uffd < 0)
+		h->fork_uffd = fd;
+	else
+		close(fd);
+}
+
+/*
+ * Read what fd holds and handle it; map_off: added to the regions' map
+ * ids (the forked userfaultfd's faults are the child's).  Returns 0, or
+ * -errno when the thread must end (after handler_failed()).
+ */
+static int drain(struct uffd_handler *h, int fd, uint16_t map_off, void *buf)
+{
+	struct ev e = { .kind = EV_FAULT, .npages = 1, .actor = h->actor };
+	struct uffd_msg msg[16];
+	ssize_t n;
+	int i;
+
+	e.t0 = ledger_stamp(h->l);
+	n = read(fd, msg, sizeof(msg));
+	e.t1 = ledger_stamp(h->l);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		h->errors++;
+		handler_failed(h, "read", -errno);
+		return -errno;
+	}
+	for (i = 0; i < n / (ssize_t)sizeof(msg[0]); i++) {
+		const struct uffd_region *r;
+		uint64_t addr;
+
+		if (msg[i].event == UFFD_EVENT_FORK) {
+			take_fork(h, msg[i].arg.fork.ufd);
+			continue;
+		}
+		if (msg[i].event != UFFD_EVENT_PAGEFAULT) {
+			h->other_msgs++;
+			continue;
+		}
+		addr = msg[i].arg.pagefault.address;
+		r = find_region(h, addr);
+		if (!r) {
+			h->stray++;
+			continue;
+		}
+		h->faults++;
+		e.page = r->first_page + (addr - (uintptr_t)r->addr) / h->page_size;
+		e.map = r->map + map_off;
+		e.value = (int32_t)msg[i].arg.pagefault.feat.ptid;
+		ledger_add(h->l, &e);
+		if (h->faults == h->inject_exit_at_fault) {
+			handler_failed(h, "injected exit (test hook)", -EIO);
+			return -EIO;
+		}
+		if (h->on_event &&
+		    h->on_event(h, &e, h->on_event_arg) == UFFD_FAULT_GIVE_UP) {
+			handler_failed(h, "gave up on a fault that resolving cannot end", -ELOOP);
+			return -ELOOP;
+		}
+		resolve(h, fd, r, e.map, addr, buf);
+	}
+	return 0;
+}
+
 static void handler_main(struct uffd_handler *h)
 {
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{ .fd = h->uffd, .events = POLLIN },
 		{ .fd = h->stopfd, .events = POLLIN },
+		{ .fd = -1, .events = POLLIN },
 	};
-	struct uffd_msg msg[16];
 	bool stopping = false;
-	void *buf;
+	void *buf = h->buf;
 
-	buf = aligned_alloc(h->page_size, h->page_size);
-	if (!buf) {
-		handler_failed(h, "aligned_alloc", -ENOMEM);
-		return;
-	}
 	for (;;) {
-		struct ev e = { .kind = EV_FAULT, .npages = 1, .actor = h->actor };
-		ssize_t n;
-		int i;
-
 		/* Bounded: a stop request is seen within 100 ms. */
-		if (poll(pfd, 2, 100) < 0 && errno != EINTR) {
+		pfd[2].fd = h->fork_uffd;
+		if (poll(pfd, 3, 100) < 0 && errno != EINTR) {
 			handler_failed(h, "poll", -errno);
 			break;
 		}
 		if (pfd[1].revents & POLLIN)
 			stopping = true;
-		e.t0 = ledger_stamp(h->l);
-		n = read(h->uffd, msg, sizeof(msg));
-		e.t1 = ledger_stamp(h->l);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR) {
-				h->errors++;
-				handler_failed(h, "read", -errno);
-				break;
-			}
-			if (stopping)
-				break;
-			continue;
-		}
-		for (i = 0; i < n / (ssize_t)sizeof(msg[0]); i++) {
-			const struct uffd_region *r;
-			uint64_t addr;
-
-			if (msg[i].event != UFFD_EVENT_PAGEFAULT) {
-				h->other_msgs++;
-				continue;
-			}
-			addr = msg[i].arg.pagefault.address;
-			r = find_region(h, addr);
-			if (!r) {
-				h->stray++;
-				continue;
-			}
-			h->faults++;
-			e.page = r->first_page + (addr - (uintptr_t)r->addr) / h->page_size;
-			e.map = r->map;
-			e.value = (int32_t)msg[i].arg.pagefault.feat.ptid;
-			ledger_add(h->l, &e);
-			if (h->faults == h->inject_exit_at_fault) {
-				handler_failed(h, "injected exit (test hook)", -EIO);
-				goto out;
-			}
-			if (h->on_event &&
-			    h->on_event(h, &e, h->on_event_arg) == UFFD_FAULT_GIVE_UP) {
-				handler_failed(h, "gave up on a fault that resolving cannot end", -ELOOP);
-				goto out;
-			}
-			resolve(h, r, addr, buf);
-		}
+		/* Both, every time: what a stop finds pending is drained first. */
+		if (drain(h, h->uffd, 0, buf))
+			break;
+		if (h->fork_uffd >= 0 && drain(h, h->fork_uffd, h->fork_map_offset, buf))
+			break;
+		if (stopping && !(pfd[0].revents & POLLIN) && !(pfd[2].revents & POLLIN))
+			break;
 	}
-out:
-	free(buf);
 }
 
 int uffd_handler_release(struct uffd_handler *h)
@@ -227,6 +253,10 @@ int uffd_handler_release(struct uffd_handler *h)
 			      r->map, h->l, h->actor);
 		if (ret && !first)
 			first = ret;
+		/* The child's copy too: the ioctls act on the context's mm. */
+		if (h->fork_uffd >= 0)
+			log_reg(EV_UNREGISTER, h->fork_uffd, r->addr, r->len, r->first_page,
+				r->map + h->fork_map_offset, h->l, h->actor);
 	}
 	return first;
 }
@@ -281,12 +311,26 @@ int uffd_handler_start(struct uffd_handler *h)
 	h->exit_op = NULL;
 	h->stop_asked = 0;
 	h->died = 0;
+	h->forks = 0;
+	h->fork_uffd = -1;
+	/*
+	 * Allocated here, not in the thread: a fork() with EVENT_FORK waits
+	 * in the kernel until this thread reads the fork event, while glibc
+	 * holds malloc's locks across the fork.  The thread takes no libc
+	 * lock at all (no allocation, no stdio), or it could wait for them.
+	 */
+	h->buf = aligned_alloc(h->page_size, h->page_size);
+	if (!h->buf)
+		return -ENOMEM;
 	h->stopfd = eventfd(0, EFD_CLOEXEC);
-	if (h->stopfd < 0)
+	if (h->stopfd < 0) {
+		free(h->buf);
 		return -errno;
+	}
 	ret = pthread_create(&h->thread, NULL, handler_thread, h);
 	if (ret) {
 		close(h->stopfd);
+		free(h->buf);
 		return -ret;
 	}
 	h->running = true;
@@ -304,5 +348,15 @@ void uffd_handler_stop(struct uffd_handler *h)
 		h->errors++;
 	pthread_join(h->thread, NULL);
 	close(h->stopfd);
+	free(h->buf);
+	h->buf = NULL;
+	if (h->fork_uffd >= 0)
+		close(h->fork_uffd);
+	h->fork_uffd = -1;
+	h->running = false;
+}
+
+void uffd_handler_forget(struct uffd_handler *h)
+{
 	h->running = false;
 }

@@ -81,8 +81,17 @@ struct uffd_handler {
 	 */
 	bool inject_fault_loop;
 
+	/*
+	 * UFFD_FEATURE_EVENT_FORK: a fork copies the registered regions into
+	 * the child, registered with a new userfaultfd that the fork event
+	 * hands to this thread.  Non-zero: the thread serves the first such
+	 * one too, logging its faults and resolutions as map + this offset
+	 * (the child's map ids).  0: fork events are counted, their fd closed.
+	 */
+	uint16_t fork_map_offset;
+
 	/* results, valid after uffd_handler_stop() */
-	uint64_t faults, copies, zeropages, eexist, errors, other_msgs, stray;
+	uint64_t faults, copies, zeropages, eexist, errors, other_msgs, stray, forks;
 	/*
 	 * Why the thread ended before it was asked to stop: -errno and the
 	 * step that failed; 0 and NULL while it runs or when it was stopped.
@@ -93,6 +102,8 @@ struct uffd_handler {
 	/* private */
 	pthread_t thread;
 	int stopfd;
+	int fork_uffd;		/* the forked userfaultfd served, -1: none */
+	void *buf;		/* a page to copy from */
 	bool running;
 	int stop_asked;		/* __atomic */
 	int died;		/* __atomic: exit_err and exit_op are set */
@@ -110,6 +121,13 @@ int uffd_handler_add_region(struct uffd_handler *h, void *addr, size_t len,
 int uffd_handler_start(struct uffd_handler *h);
 /* Drain what is pending, then stop the thread. */
 void uffd_handler_stop(struct uffd_handler *h);
+
+/*
+ * In a child forked while the thread ran: the thread is not ours (fork
+ * copies the calling thread alone), and its stop eventfd is the parent's.
+ * Make uffd_handler_stop() a no-op here without touching either.
+ */
+void uffd_handler_forget(struct uffd_handler *h);
 
 /* True once the thread has ended on its own; exit_err says why. */
 bool uffd_handler_died(struct uffd_handler *h);
