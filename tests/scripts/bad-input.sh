@@ -42,7 +42,7 @@ fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/bad-input.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 
-# shellcheck source=scripts/lib/tap.sh
+# shellcheck source-path=SCRIPTDIR/../.. source=scripts/lib/tap.sh
 . "$ROOT/scripts/lib/tap.sh"
 
 for p in uffd_collapse_fuzz uffd_collapse_stress uffd_collapse_contract; do

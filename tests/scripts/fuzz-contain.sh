@@ -27,7 +27,7 @@ ROOT=$(cd "$HERE/../.." && pwd -P)
 BUILD=${BUILD:-$ROOT/build}
 [ $# -gt 0 ] && BUILD=$1
 
-# shellcheck source=scripts/lib/tap.sh
+# shellcheck source-path=SCRIPTDIR/../.. source=scripts/lib/tap.sh
 . "$ROOT/scripts/lib/tap.sh"
 
 F=$BUILD/uffd_collapse_fuzz

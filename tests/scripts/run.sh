@@ -28,7 +28,7 @@ SUMMARY=$ROOT/scripts/ktap-summary
 T=$(mktemp -d "${TMPDIR:-/tmp}/vmtest-selftest.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 
-# shellcheck source=scripts/lib/tap.sh
+# shellcheck source-path=SCRIPTDIR/../.. source=scripts/lib/tap.sh
 . "$ROOT/scripts/lib/tap.sh"
 lastline_has() { local last=${out##*$'\n'}; [[ "$last" == *"$1"* ]]; }
 

@@ -27,7 +27,7 @@ set -u -o pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 ROOT=$(cd "$HERE/../.." && pwd -P)
-# shellcheck source=scripts/lib/tap.sh
+# shellcheck source-path=SCRIPTDIR/../.. source=scripts/lib/tap.sh
 . "$ROOT/scripts/lib/tap.sh"
 
 B=${1:-$ROOT/build}
