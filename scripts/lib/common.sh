@@ -14,6 +14,9 @@
 #   usage             the same on stderr, exit $usage_code
 #   suite_cache       the cache directory: $SUITE_CACHE, else
 #                     ${XDG_CACHE_HOME:-~/.cache}/uffd-collapse-suite
+#   slot CMD...       CMD under an exclusive flock on $SUITE_VM_LOCK when it
+#                     is set (one kernel build or guest at a time on a
+#                     shared machine), else CMD
 # The header is the first comment block after the #! line, the SPDX line
 # and any bare "#" lines, up to the first line that is not a comment,
 # printed without its leading "# ".
@@ -36,6 +39,14 @@ die() {
 usage_error() { die "$1" "$usage_code"; }
 need_value() { [ "$1" -ge 2 ] || usage_error "$2 needs ${3:-a value}"; }
 unknown_option() { usage_error "unknown option $1 (see --help)"; }
+
+slot() {
+	if [ -n "${SUITE_VM_LOCK:-}" ]; then
+		flock "$SUITE_VM_LOCK" "$@"
+	else
+		"$@"
+	fi
+}
 
 header() {
 	awk 'NR == 1 && /^#!/ { next }

@@ -67,7 +67,8 @@ check "bisect-run --tests without a value: one line, exit 255 (suite broken, sto
 for a in "bench --runs" "diff-gate --keep" "fuzz-gate --seed" "thp-restore --wait" \
 	"export-upstream -o" "install-kselftest --build" "check-config -s" \
 	"build-kernel --fragments" "vmtest --timeout" "lava-artifacts --build" \
-	"lava-matrix --output" "lava-local --bad" "check-detectors --cases"; do
+	"lava-matrix --output" "lava-local --bad" "check-detectors --cases" \
+	"soak --runs"; do
 	run "$ROOT/scripts/${a% *}" "${a#* }"
 	check "${a% *} ${a#* } without a value: one line, exit 2" \
 		eval '[ "$code" = 2 ] && [ "$(wc -l <<<"$out")" = 1 ] && has "${a#* } needs "'
@@ -793,6 +794,60 @@ check "vmtest: bad --smp -> usage error 2" [ "$code" = 2 ]
 run env SUITE_CACHE="$T/cache" "$ROOT/scripts/vmtest" --kernel "$T/no-such-tree" --bin "$T/bin" ./t_pass
 check "vmtest: kernel that cannot be built -> 125" \
 	eval '[ "$code" = 125 ] && lastline_has "result=ERROR (kernel $T/no-such-tree cannot be built)"'
+
+# --- soak: runs tallied, on this machine (a fake program) and in a fake guest --
+SB=$T/soak-bin
+mkdir -p "$SB"
+cat >"$SB/prog" <<'PROG'
+#!/bin/sh
+echo "# prog: seed=$$"
+case $1 in
+xfail) echo "# VIOLATION seek-flicker: page 3"; echo "ok 1 t # XFAIL known gap: seek-flicker=1" ;;
+fail) echo "# VIOLATION lost-fault: page 2"; echo "not ok 1 t"; exit 1 ;;
+skip) echo "ok 1 t # SKIP no THP here"; exit 4 ;;
+hang) sleep 60 ;;
+*) echo "ok 1 t" ;;
+esac
+PROG
+chmod +x "$SB/prog"
+if [ "$(id -u)" = 0 ]; then
+	run "$ROOT/scripts/soak" --bin "$SB" --runs 3 "./prog xfail"
+	check "soak: 3 runs that pass with a known gap: 3 oks, each with its seed, the gap fenced" \
+		eval '[ "$code" = 0 ] && [ "$(grep -c "^ok [0-9] - run [0-9]: seed [0-9]*, exit 0, .*named: seek-flicker, 1 XFAIL" <<<"$out")" = 3 ] &&
+		has "fenced (named in runs that passed): seek-flicker in 3 run(s): 1 2 3" && has "# findings: none" &&
+		[ "$(tail -n 1 <<<"$out")" = "3 passed, 0 failed, 0 skipped" ]'
+	run "$ROOT/scripts/soak" --bin "$SB" --runs 2 "./prog fail"
+	check "soak: a failing run is not ok, its finding and first line named, exit 1" \
+		eval '[ "$code" = 1 ] && has_re "^not ok 1 - run 1: seed [0-9]+, exit 1, .*named: lost-fault" &&
+		has "#   VIOLATION lost-fault: page 2" && has "finding (runs that failed): lost-fault in 2 run(s): 1 2" &&
+		[ "$(tail -n 1 <<<"$out")" = "0 passed, 2 failed, 0 skipped" ]'
+	run "$ROOT/scripts/soak" --bin "$SB" --runs 1 --timeout 2 "./prog hang"
+	check "soak: a run past --timeout is killed and failed as a hang, in bounded time" \
+		eval '[ "$code" = 1 ] && has "exit 124" && has "a hang" && has "unnamed in 1 run(s)"'
+	run "$ROOT/scripts/soak" --bin "$SB" --for 1 "./prog skip"
+	check "soak: --for S repeats runs until S seconds passed; exit 4 is a skip with its reason" \
+		eval '[ "$code" = 0 ] && has_re "^ok 1 - run 1: .* # SKIP no THP here$" &&
+		has_re "^0 passed, 0 failed, [1-9][0-9]* skipped$"'
+else
+	tap_skip "soak on this machine" "needs root"
+fi
+run env SOAK_VMTEST="$HERE/fake-vmtest-soak" FAKE_SOAK=xfail FAKE_SOAK_ARGS="$T/soak.args" \
+	"$ROOT/scripts/soak" --kernel 6.12 --swap 256 --runs 2 --bin "$SB" ./uffd_collapse_stress
+check "soak in a guest: one boot per run with --swap, kinds from the console log (printk lines name nothing)" \
+	eval '[ "$code" = 0 ] && [ "$(wc -l <"$T/soak.args")" = 2 ] && grep -q -- "--swap 256" "$T/soak.args" &&
+	has_re "^ok 2 - run 2: seed 42, exit 0, .*named: seek-flicker, 1 XFAIL; vmtest: PASS" && hasnt "lost-fault"'
+run env SOAK_VMTEST="$HERE/fake-vmtest-soak" FAKE_SOAK=fail \
+	"$ROOT/scripts/soak" --kernel 6.12 --runs 1 --bin "$SB" ./uffd_collapse_stress
+check "soak in a guest: vmtest's FAIL is a failed run naming the kind" \
+	eval '[ "$code" = 1 ] && has_re "^not ok 1 - run 1: seed 42, exit 1, .*named: lost-fault; vmtest: FAIL"'
+run env SOAK_VMTEST="$HERE/fake-vmtest-soak" FAKE_SOAK=cannot \
+	"$ROOT/scripts/soak" --kernel 6.12 --runs 5 --bin "$SB" ./uffd_collapse_stress
+check "soak in a guest: a guest that cannot boot stops the soak with 125 after one try" \
+	eval '[ "$code" = 125 ] && [ "$(grep -c "^not ok" <<<"$out")" = 1 ] && has "cannot test"'
+for bad in "--runs 0 ./p" "--for x ./p" "--timeout -1 ./p" "--swap 64 ./p" "./p ./q" "''"; do
+	eval "run \"\$ROOT/scripts/soak\" --bin \"\$SB\" $bad"
+	check "soak $bad: one line, exit 2" eval '[ "$code" = 2 ] && [ "$(wc -l <<<"$out")" = 1 ]'
+done
 
 # --- fuzz-gate verdicts (fake-vmtest-fuzz stands in for the QEMU runs) ---------
 # The real fuzzer writes each reproducer and cc builds it: needs build/.
