@@ -94,6 +94,26 @@ long thp_vmstat(const char *name)
 	return value;
 }
 
+long thp_size_stat(unsigned int order, const char *name)
+{
+	char knob[96], buf[32];
+	int ret;
+
+	snprintf(knob, sizeof(knob), "hugepages-%lukB/stats/%s",
+		 ((unsigned long)getpagesize() >> 10) << order, name);
+	ret = thp_read(knob, buf, sizeof(buf));
+	return ret ? ret : strtol(buf, NULL, 10);
+}
+
+bool thp_shmem_size_offered(unsigned int order)
+{
+	char knob[96], buf[32];
+
+	snprintf(knob, sizeof(knob), "hugepages-%lukB/shmem_enabled",
+		 ((unsigned long)getpagesize() >> 10) << order);
+	return !thp_read(knob, buf, sizeof(buf));
+}
+
 int khugepaged_wait_scans(long since, long n, unsigned int timeout_ms)
 {
 	struct timespec ts = { 0, 2 * 1000 * 1000 };

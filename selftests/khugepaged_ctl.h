@@ -2,6 +2,7 @@
 /* khugepaged control: fast scanning, and proof that it scanned. */
 #ifndef UFFDC_KHUGEPAGED_CTL_H
 #define UFFDC_KHUGEPAGED_CTL_H
+#include <stdbool.h>
 
 struct thp_settings;
 
@@ -43,6 +44,20 @@ int khugepaged_kick(unsigned int scan_sleep_ms);
  * -errno.
  */
 long thp_vmstat(const char *name);
+
+/*
+ * A per-size counter of the folio size page_size << order
+ * (hugepages-<size>kB/stats/<name>, 6.10 and later: shmem_alloc counts
+ * shmem folios allocated at that size), or -errno (-ENOENT: no such
+ * counter on this kernel).
+ */
+long thp_size_stat(unsigned int order, const char *name);
+
+/*
+ * Does this kernel have a shmem policy for the folio size page_size <<
+ * order (hugepages-<size>kB/shmem_enabled, 6.11 and later)?
+ */
+bool thp_shmem_size_offered(unsigned int order);
 
 /*
  * Wait until full_scans has grown by n since `since`, polling, at most

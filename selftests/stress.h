@@ -71,6 +71,7 @@
 #include "oracle.h"
 #include "rng.h"
 #include "shmem_backing.h"
+#include "thp_knobs.h"
 
 #define MAX_PROBERS	8
 
@@ -134,6 +135,17 @@ struct stress_variant {
 	bool registrar_process;	/* register from a child process */
 	int data_pct_min, data_pct_max;	/* populated share of the range */
 	struct walk_plan walk;
+	/*
+	 * Data in blocks of one shmem mTHP size per round (a size below the
+	 * PMD that the kernel offers, chosen by the seed): each data block
+	 * is allocated by one store through a fill mapping while only that
+	 * size's shmem_enabled is "always", before the round starts; so
+	 * the collapses of the round join large folios, not pages.  The
+	 * policy is "never" again while the round runs: nothing else
+	 * allocates at that size.  No writer (its pwrite could allocate a
+	 * block into registered holes: fill-on-alloc).
+	 */
+	bool mthp;
 };
 
 enum actor_id {
@@ -166,6 +178,12 @@ struct counters {
 	 */
 	uint64_t collapse_allocs, khugepaged_scans;
 	uint64_t collapse_allocs_known;	/* 1: the kernel counts VM events */
+	/*
+	 * mTHP variants: data blocks stored, and shmem folios the kernel
+	 * allocated at the round's size for them (stats/shmem_alloc growth,
+	 * mthp_folios_known: 1 when every chosen size has that counter).
+	 */
+	uint64_t mthp_blocks, mthp_folios, mthp_folios_known;
 	uint64_t violations[V_NR];
 };
 
@@ -272,6 +290,13 @@ struct stress {
 	long scan_ns_avg;
 
 	struct counters c;	/* counter_add(), counter_get() only */
+
+	/* mTHP variants (stress_variant.mthp): set up once, main thread only. */
+	char *fill;			/* unregistered, no MADV_HUGEPAGE: the fills */
+	unsigned int mthp_orders[NR_ORDERS];	/* the sizes offered below the PMD */
+	unsigned int n_mthp;
+	unsigned int mthp_order;	/* this round's */
+	uint32_t mthp_rounds[NR_ORDERS];	/* rounds per order */
 };
 
 static inline void counter_add(uint64_t *c, uint64_t n)

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,10 +16,12 @@
 #include <unistd.h>
 
 #include "actors.h"
+#include "khugepaged_ctl.h"
 #include "ledger.h"
 #include "rng.h"
 #include "shmem_backing.h"
 #include "stress.h"
+#include "thp_settings.h"
 
 /*
  * The first caller claims the record (failed 0 -> 1), writes its reason,
@@ -236,6 +239,58 @@ void plan_round(struct stress *s, struct rng *rng)
 	s->delay_write_ns = rng_below(rng, window);
 }
 
+/* The shmem policy of the folio size page_size << order. */
+static int set_shmem_size(unsigned int order, const char *policy, size_t ps)
+{
+	char knob[64];
+
+	snprintf(knob, sizeof(knob), "hugepages-%zukB/shmem_enabled", (ps >> 10) << order);
+	return thp_write(knob, policy);
+}
+
+/*
+ * An mTHP variant's data (stress_variant.mthp): the round's size is
+ * chosen, each block of that size is data (pct percent of them, block 0
+ * always) or a hole, and each data block is allocated by a store to its
+ * first page through the fill mapping while that size alone is "always",
+ * then its other pages are stored.  The stores are the ledger's fills.
+ * The size's growth of stats/shmem_alloc says the kernel allocated them.
+ */
+static int fill_mthp_blocks(struct stress *s, struct rng *rng, uint32_t pct)
+{
+	unsigned int order = s->mthp_orders[rng_below(rng, s->n_mthp)];
+	uint32_t bp = 1u << order, p, q;
+	long before = thp_size_stat(order, "shmem_alloc"), after;
+	int ret;
+
+	s->mthp_order = order;
+	s->mthp_rounds[order]++;
+	ret = set_shmem_size(order, "always", s->ps);
+	if (ret)
+		return ret;
+	for (p = 0; p < s->hp; p += bp) {
+		bool data = !p || rng_below(rng, 100) < pct;
+
+		for (q = p; q < p + bp; q++) {
+			s->data[q] = data;
+			if (data)
+				store_page(s->l, s->fill + (size_t)q * s->ps, q, 1, ACT_MAIN);
+			else
+				s->last_hole = q;
+		}
+		counter_add(&s->c.mthp_blocks, data);
+	}
+	ret = set_shmem_size(order, "never", s->ps);
+	after = thp_size_stat(order, "shmem_alloc");
+	if (before >= 0 && after >= before)
+		counter_add(&s->c.mthp_folios, after - before);
+	else
+		__atomic_store_n(&s->c.mthp_folios_known, 0, __ATOMIC_RELAXED);
+	/* The fill mapping's page tables go: only the round's mappings map. */
+	madvise(s->fill, (size_t)s->hp * s->ps, MADV_DONTNEED);
+	return ret;
+}
+
 int reset_range(struct stress *s, struct rng *rng)
 {
 	const struct walk_plan *w = &s->v->walk;
@@ -262,6 +317,8 @@ int reset_range(struct stress *s, struct rng *rng)
 	}
 	pct = s->v->data_pct_min +
 	      rng_below(rng, s->v->data_pct_max - s->v->data_pct_min + 1);
+	if (s->v->mthp)
+		return fill_mthp_blocks(s, rng, pct);
 	for (p = 0; p < s->hp; p++) {
 		s->data[p] = rng_below(rng, 100) < pct;
 		if (p == 0)

@@ -96,6 +96,25 @@ static void print_counters(struct __test_metadata *_metadata, const struct count
 	TH_LOG("%s", line);
 }
 
+/* What an mTHP variant allocated: rounds per size, blocks, folios. */
+static void print_mthp(struct __test_metadata *_metadata, const struct stress *s,
+		       const struct counters *c)
+{
+	char line[512], folios[64];
+	size_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < s->n_mthp; i++)
+		n += snprintf(line + n, sizeof(line) - n, " %lukB=%u",
+			      (s->ps >> 10) << s->mthp_orders[i], s->mthp_rounds[s->mthp_orders[i]]);
+	if (c->mthp_folios_known)
+		snprintf(folios, sizeof(folios), "%llu", (unsigned long long)c->mthp_folios);
+	else
+		snprintf(folios, sizeof(folios), "unknown (no stats/shmem_alloc)");
+	TH_LOG("mthp: rounds per size:%s; data blocks stored=%llu, shmem folios allocated at the round's size=%s",
+	       line, (unsigned long long)c->mthp_blocks, folios);
+}
+
 FIXTURE_SETUP(stress)
 {
 	struct stress *s = &self->s;
@@ -120,6 +139,9 @@ FIXTURE_SETUP(stress)
 	ts.shmem_enabled = SHMEM_ADVISE;
 	/* Only an agent's prepare() makes khugepaged fast; the pop undoes it. */
 	ts.khugepaged.scan_sleep_millisecs = 100000;
+	/* mTHP: no size below the PMD allocates but the round's, at its fill. */
+	for (i = 1; variant->v.mthp && i < thp_pmd_order() && i < NR_ORDERS; i++)
+		ts.shmem_hugepages[i].enabled = SHMEM_NEVER;
 	ret = thp_push_settings(&ts);
 	if (ret)
 		SKIP(return, "cannot write THP sysfs settings: %s", strerror(-ret));
@@ -131,6 +153,19 @@ FIXTURE_SETUP(stress)
 	ASSERT_EQ(0, backing_ready(&s->b));
 	s->reg = backing_map(&s->b, 0, thp_pmd_size());
 	ASSERT_NE(NULL, s->reg);
+	if (variant->v.mthp) {
+		for (i = 1; i < thp_pmd_order() && i < NR_ORDERS; i++)
+			if (thp_shmem_size_offered(i))
+				s->mthp_orders[s->n_mthp++] = i;
+		if (!s->n_mthp)
+			SKIP(return, "no shmem mTHP size below the PMD (hugepages-<size>kB/shmem_enabled, 6.11 and later)");
+		s->c.mthp_folios_known = 1;
+		for (i = 0; i < (int)s->n_mthp; i++)
+			if (thp_size_stat(s->mthp_orders[i], "shmem_alloc") < 0)
+				s->c.mthp_folios_known = 0;
+		s->fill = backing_map(&s->b, 0, thp_pmd_size());
+		ASSERT_NE(NULL, s->fill);
+	}
 	s->data = calloc(s->hp, 1);
 	s->l = ledger_create(LEDGER_CAP);
 	ASSERT_NE(NULL, s->l);
@@ -222,6 +257,7 @@ FIXTURE_TEARDOWN(stress)
 	free(s->data);
 	agent_ctx_reset(&s->ac);
 	backing_unmap(&s->b, s->reg, s->hp * s->ps);
+	backing_unmap(&s->b, s->fill, s->hp * s->ps);
 	backing_close(&s->b);
 }
 
@@ -346,6 +382,8 @@ TEST_F_TIMEOUT(stress, race, HARNESS_MARGIN_S + 2 + WALK_EXTRA_S)
 		counter_add(&s->c.violations[i], __atomic_load_n(&s->sh->online[i], __ATOMIC_RELAXED));
 	counters_snapshot(&s->c, &c);
 	print_counters(_metadata, &c, (mono_ns() - start) / 1e9);
+	if (variant->v.mthp)
+		print_mthp(_metadata, s, &c);
 	write_json(opt.json, variant->v.name, opt.seed, &c,
 		   vd.total || vd.unjudgeable || failed(s));
 	ASSERT_FALSE(failed(s))
@@ -373,6 +411,9 @@ TEST_F_TIMEOUT(stress, race, HARNESS_MARGIN_S + 2 + WALK_EXTRA_S)
 		SKIP(return, "walk race: no walk ran");
 	if (w->collapses)
 		return;
+	if (variant->v.mthp && c.mthp_folios_known && !c.mthp_folios)
+		SKIP(return, "no shmem mTHP folio was allocated by %llu data blocks' fills: the kernel's fault path does not allocate at these sizes",
+		     (unsigned long long)c.mthp_blocks);
 	if (!c.collapse_res[ERRS_OK] && !c.ranges_filled)
 		SKIP(return, "no collapse succeeded in %llu rounds: nothing raced",
 		     (unsigned long long)c.rounds);
@@ -403,6 +444,15 @@ FIXTURE_VARIANT_ADD(stress, memfd_madv) {
 		.name = "memfd_madv",
 		.backing = BK_MEMFD, .agent = AGENT_MADV_OTHER,
 		.data_pct_min = 5, .data_pct_max = 95,
+	},
+};
+
+/* Collapses of ranges made of shmem mTHP folios (stress_variant.mthp). */
+FIXTURE_VARIANT_ADD(stress, memfd_madv_mthp) {
+	.v = {
+		.name = "memfd_madv_mthp",
+		.backing = BK_MEMFD, .agent = AGENT_MADV_OTHER,
+		.data_pct_min = 5, .data_pct_max = 95, .mthp = true,
 	},
 };
 
