@@ -256,6 +256,15 @@ static void gen_mthp(struct gen_ctx *g, struct fz_op *op)
 	op->arg = pick_w(g->r, policy_w, ARRAY_SIZE(policy_w));
 }
 
+/*
+ * From a pool page over up to FZ_PAGEOUT_MAX: the pool pages that touches
+ * and populates of this process mapped there are what can go out.
+ */
+static void gen_pageout(struct gen_ctx *g, struct fz_op *op)
+{
+	op->npages = 1 + rng_below(g->r, FZ_PAGEOUT_MAX);
+}
+
 static void (*const gen_fn[OP_NR_KINDS])(struct gen_ctx *g, struct fz_op *op) = {
 	FZ_OPS(FZ_SKIP, FZ_TAKE, FZ_SKIP, FZ_SKIP)
 };
