@@ -529,16 +529,20 @@ static int exec_touch(const struct fz_op *op, struct fz_obs *ob)
 
 /*
  * The pages of [first, first + n), mapped at addr, that are swapped out
- * right now: data by SEEK_DATA/SEEK_HOLE and not resident by mincore()
- * (a swap entry in the page cache; one still in the swap cache counts as
- * resident).  For coverage only: the model never reads it.
+ * right now: swap entries in the page cache (cachestat(2)); before 6.5,
+ * data by SEEK_DATA/SEEK_HOLE and not resident by mincore() (which calls
+ * a page still in the swap cache resident: fewer).  For coverage only:
+ * the model never reads it.
  */
 static unsigned int swapped_now(int fd, char *addr, unsigned int first, unsigned int n)
 {
 	static __thread unsigned char vec[FZ_PMD_PAGES];
 	unsigned int p = first, end = first + n, i, count = 0;
+	long cs = shmem_swapped_pages(fd, first, n);
 	off_t d, h;
 
+	if (cs >= 0)
+		return cs;
 	if (n > FZ_PMD_PAGES || mincore(addr, (size_t)n * PS, vec))
 		return 0;
 	while (p < end) {
@@ -601,10 +605,11 @@ static int exec_populate(const struct fz_op *op, struct fz_obs *ob)
 }
 
 /*
- * MADV_PAGEOUT, with swap only (fz.h, OP_PAGEOUT): residency before and
- * after it (mincore) measures what went out; lseek(SEEK_DATA) from each
- * page right after it is the model's evidence that a swapped-out page is
- * still data.
+ * MADV_PAGEOUT, with swap only (fz.h, OP_PAGEOUT): the range's swap
+ * entries before and after it (cachestat(2)) measure what went out, or
+ * before 6.5 its residency (mincore: pages resident before, not after,
+ * and data); lseek(SEEK_DATA) from each page right after it is the
+ * model's evidence that a swapped-out page is still data.
  */
 static int exec_pageout(const struct fz_op *op, struct fz_obs *ob)
 {
@@ -612,6 +617,8 @@ static int exec_pageout(const struct fz_op *op, struct fz_obs *ob)
 	unsigned char before[FZ_PAGEOUT_MAX], after[FZ_PAGEOUT_MAX];
 	char *addr = page_addr(X.proc, op->slot, op->page);
 	size_t len = (size_t)op->npages * PS;
+	int fd = X.fd[sl->file];
+	long cs0, cs1;
 	unsigned int i;
 	bool seen;
 	off_t d;
@@ -621,11 +628,13 @@ static int exec_pageout(const struct fz_op *op, struct fz_obs *ob)
 		ob->val = FZ_PAGEOUT_NO_SWAP;
 		return 0;
 	}
-	seen = !mincore(addr, len, before);
+	cs0 = shmem_swapped_pages(fd, op->page, op->npages);
+	seen = cs0 < 0 && !mincore(addr, len, before);
 	ret = ret_of(madvise(addr, len, MADV_PAGEOUT));
+	cs1 = shmem_swapped_pages(fd, op->page, op->npages);
 	seen = seen && !mincore(addr, len, after);
 	for (i = 0; i < op->npages; i++) {
-		d = lseek(X.fd[sl->file], (off_t)(op->page + i) * PS, SEEK_DATA);
+		d = lseek(fd, (off_t)(op->page + i) * PS, SEEK_DATA);
 		if (d < 0 && errno != ENXIO) {
 			ob->val = FZ_PAGEOUT_UNSEEN;
 			ob->bits = 0;
@@ -637,6 +646,9 @@ static int exec_pageout(const struct fz_op *op, struct fz_obs *ob)
 		if (seen && (before[i] & 1) && !(after[i] & 1))
 			ob->swapped++;
 	}
+	/* an asynchronous collapse may swap some in meanwhile: a floor */
+	if (cs0 >= 0 && cs1 >= 0)
+		ob->swapped = cs1 > cs0 ? cs1 - cs0 : 0;
 	if (ob->val == FZ_PAGEOUT_UNSEEN)
 		ob->swapped = 0;
 	__atomic_add_fetch(&X.r->st.swapped_out, ob->swapped, __ATOMIC_RELAXED);
