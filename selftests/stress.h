@@ -134,6 +134,13 @@ struct stress_variant {
 	bool registrar_process;	/* register from a child process */
 	int data_pct_min, data_pct_max;	/* populated share of the range */
 	struct walk_plan walk;
+	/*
+	 * The writer thread also pushes data pages out to swap mid-round
+	 * (MADV_PAGEOUT through a shared mapping of its own, the pager's),
+	 * so that collapses swap them in and the registrar's touches find
+	 * them swapped out.  SKIP without swap: nothing would go out.
+	 */
+	bool pageout;
 };
 
 enum actor_id {
@@ -166,6 +173,8 @@ struct counters {
 	 */
 	uint64_t collapse_allocs, khugepaged_scans;
 	uint64_t collapse_allocs_known;	/* 1: the kernel counts VM events */
+	uint64_t pageouts;		/* MADV_PAGEOUT calls (a pageout variant) */
+	uint64_t swapped_out;		/* ...pages they pushed out, as measured */
 	uint64_t violations[V_NR];
 };
 
@@ -229,6 +238,7 @@ struct stress {
 	struct agent_ctx ac;	/* what the agent sees; owns the unregistered mapping */
 	char *other;		/* ac's unregistered mapping: collapser, mincore, writer */
 	char *reg;		/* the mapping the registrar registers */
+	char *pager;		/* a pageout variant's own shared mapping, else NULL */
 	uint8_t *data;		/* per page: populated this round */
 
 	struct bbarrier start, end;
