@@ -1163,6 +1163,123 @@ TEST(mincore_hole_counts_only_without_swap)
 	MO.mincore_hole_is_evidence = true;
 }
 
+/* OP_PAGEOUT of slot's [page, page + n): bits, SEEK_DATA's data pages after it. */
+static int pageout(int slot, int page, int n, int val, uint64_t bits, int swapped)
+{
+	int t = add((struct fz_op){ .kind = OP_PAGEOUT, .slot = slot, .page = page,
+				    .npages = n }, 0, val, bits);
+
+	R.obs[t].swapped = swapped;
+	return t;
+}
+
+/*
+ * A page pushed out to swap is still data: SEEK_DATA says so, a load
+ * through a MISSING registration raises no fault and reads its content.
+ */
+TEST(swapped_out_page_is_data)
+{
+	int t, op;
+
+	rec_reset();
+	mmap_slot(0, 0);
+	pwrite_page(0, 5, 3);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	/* pages 4-7: only 5 is data */
+	pageout(0, 4, 4, 0, 1 << 1, 1);
+	t = load(0, 5, 9, 3);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	/* swapped in with other bytes */
+	R.obs[t].val = CONTENT_ZERO;
+	ASSERT_EQ(FV_CONTENT, judge(NULL));
+	R.obs[t].val = 3;
+	/* a MISSING fault for it: it was never missing */
+	fault(t, 0, 5, FZ_FAULT_MISSING, UIO_COPY, 0);
+	ASSERT_EQ(FV_SPURIOUS_FAULT, judge(&op));
+	ASSERT_EQ(t, op);
+	R.nfaults = 0;
+	/* SEEK_DATA after the pageout calls it a hole: it vanished */
+	R.obs[3].bits = 0;
+	ASSERT_EQ(FV_DATA_VANISHED, judge(&op));
+	ASSERT_EQ(3, op);
+	/* ...or calls a hole under MISSING data: a fault was lost */
+	R.obs[3].bits = 1 << 1 | 1 << 2;
+	ASSERT_EQ(FV_LOST_FAULT, judge(NULL));
+	/* no swap: the operation was not asked, its record claims nothing */
+	R.obs[3].val = FZ_PAGEOUT_NO_SWAP;
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	/* an lseek failed: no evidence either */
+	R.obs[3].val = FZ_PAGEOUT_UNSEEN;
+	ASSERT_EQ(FV_NONE, judge(NULL));
+}
+
+/*
+ * MADV_PAGEOUT may do nothing (resident stays resident) and may drop a page
+ * of zeros (6.18 does): that page may be a hole afterwards, and only that.
+ */
+TEST(pageout_may_keep_pages_and_drop_zeros)
+{
+	int t;
+
+	rec_reset();
+	mmap_slot(0, 0);
+	pwrite_page(0, 5, 3);
+	load(0, 6, 0, CONTENT_ZERO);	/* a hole outside MISSING: zeros now */
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	pageout(0, 5, 2, 0, 1 << 0, 0);
+	t = load(0, 6, 4, 4);
+	fault(t, 0, 6, FZ_FAULT_MISSING, UIO_COPY, 0);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	/* resident or not, page 5 was data: its fault is spurious */
+	t = load(0, 5, 4, 3);
+	fault(t, 0, 5, FZ_FAULT_MISSING, UIO_COPY, 0);
+	ASSERT_EQ(FV_SPURIOUS_FAULT, judge(NULL));
+}
+
+/* During a collapse of the PMD, 6.12's SEEK_DATA may flicker: a hole is not believed. */
+TEST(pageout_seek_hole_in_a_collapse_is_not_evidence)
+{
+	int op;
+
+	rec_reset();
+	mmap_slot(0, 0);
+	pwrite_page(0, 5, 3);
+	collapse(0, true, 0, true);
+	pageout(0, 5, 1, 0, 0, 0);
+	add((struct fz_op){ .kind = OP_JOIN }, 0, 0, 0);
+	ASSERT_EQ(FV_NONE, judge(NULL));
+	/* with no collapse in flight it is a vanishing */
+	rec_reset();
+	mmap_slot(0, 0);
+	pwrite_page(0, 5, 3);
+	pageout(0, 5, 1, 0, 0, 0);
+	ASSERT_EQ(FV_DATA_VANISHED, judge(&op));
+	ASSERT_EQ(2, op);
+}
+
+/* Coverage: pages swapped out, and collapses that swapped some back in. */
+TEST(swap_coverage_counts_pageouts_and_swapin_collapses)
+{
+	struct fz_cov c = { 0 };
+	int t;
+
+	rec_reset();
+	mmap_slot(0, 0);
+	pwrite_page(0, 5, 3);
+	pageout(0, 5, 1, 0, 1, 1);
+	pageout(0, 5, 1, FZ_PAGEOUT_NO_SWAP, 0, 0);
+	t = collapse(0, true, 0, false);
+	R.obs[t].swapped = 1;
+	t = collapse(0, true, -EINVAL, false);
+	R.obs[t].swapped = 1;
+	fz_cover(&R, &c);
+	ASSERT_EQ(2, c.kind[OP_PAGEOUT]);
+	ASSERT_EQ(1, c.pageout_noswap);
+	ASSERT_EQ(1, c.swapped_out);
+	ASSERT_EQ(1, c.collapse_swapin);
+	ASSERT_EQ(1, c.collapse_swapin_pages);
+}
+
 TEST(populate_of_a_registered_hole_must_fault_like_a_touch)
 {
 	struct fz_op pop = { .kind = OP_POPULATE, .slot = 0, .page = 4, .npages = 3,

@@ -71,6 +71,7 @@ enum fz_kind {
 	OP_WRITEPROTECT, /* slot, page, npages, sub: FZ_WP_* (UFFDIO_WRITEPROTECT) */
 	OP_UFFD,	/* main's userfaultfd opened anew, sub: the FZ_EV_* events asked for */
 	OP_MTHP,	/* one shmem mTHP size allowed, sub: its order, arg: FZ_MTHP_* */
+	OP_PAGEOUT,	/* slot, page, npages: MADV_PAGEOUT to swap (FZ_PAGEOUT_*) */
 	OP_JOIN,	/* wait for the asynchronous operations */
 	OP_NR_KINDS,
 };
@@ -171,6 +172,9 @@ enum fz_kind {
 	[OP_MTHP] = D(MTHP, "mthp", 1, (1, FZ_MTHP_MAX_ORDER, FZ_MTHP_WITHIN_SIZE, 0), \
 		applies_mthp, advance_mthp, format_mthp)		\
 		G(gen_mthp) E(exec_mthp) M(model_none),			\
+	[OP_PAGEOUT] = D(PAGEOUT, "pageout", 3, (0, 0, 0, 0),		\
+		applies_pageout, advance_none, format_pageout)		\
+		G(gen_pageout) E(exec_pageout) M(model_pageout),	\
 	[OP_JOIN] = D(JOIN, "join", 0, (0, 0, 0, 0),			\
 		applies_always, advance_none, format_plain)		\
 		G(gen_none) E(exec_join) M(model_join),
@@ -255,6 +259,25 @@ enum fz_via {
 #define FZ_MTHP_ALWAYS		2
 #define FZ_MTHP_WITHIN_SIZE	3	/* within i_size: every fault inside the file */
 #define FZ_MTHP_ORDERS		10	/* orders counted in coverage: up to the PMD's */
+
+/*
+ * OP_PAGEOUT: MADV_PAGEOUT over up to FZ_PAGEOUT_MAX pages of a slot,
+ * synchronously, then lseek(SEEK_DATA) from each page of the range.  Only
+ * the pages this process maps with a PTE are reclaimed, and not all of
+ * them: a folio mapped by another process, a large folio that does not
+ * split, a write that fails, all leave the page resident.  Without swap
+ * (/proc/swaps empty when the run began) the executor does not ask: the
+ * operation is a counted no-op (obs val FZ_PAGEOUT_NO_SWAP); MADV_PAGEOUT
+ * without swap stays covered by OP_MADVISE's ADV_PAGEOUT.  Its record:
+ * bits, the pages of the range SEEK_DATA called data right after (bit i,
+ * page + i); val 0, or FZ_PAGEOUT_NO_SWAP, or FZ_PAGEOUT_UNSEEN when an
+ * lseek failed otherwise than ENXIO (no evidence); swapped, the pages
+ * resident (mincore) before the call, not resident after it and data:
+ * pushed out to swap, as measured.
+ */
+#define FZ_PAGEOUT_MAX		FZ_MINCORE_MAX
+#define FZ_PAGEOUT_NO_SWAP	1
+#define FZ_PAGEOUT_UNSEEN	2
 
 /* What an event in the record is (struct fz_event). */
 enum fz_event_type {
@@ -429,6 +452,13 @@ struct fz_obs {
 	uint8_t nop;
 	uint8_t sigbus;
 	uint8_t pmd_full;
+	/*
+	 * Pages found swapped out (data by SEEK_DATA/SEEK_HOLE, not resident
+	 * by mincore): OP_PAGEOUT's, those it pushed out; MADV_COLLAPSE's,
+	 * those of its PMD when it began (measured only once a pageout of the
+	 * run pushed some out), which a collapse that succeeds swapped in.
+	 */
+	uint16_t swapped;
 };
 
 /*
@@ -486,6 +516,8 @@ struct fz_exec_stats {
 	uint32_t shmem_alloc[FZ_MTHP_ORDERS];
 	uint32_t stray_msgs;
 	uint32_t kh_scans;
+	uint32_t swap_on;		/* /proc/swaps listed a device when the run began */
+	uint32_t swapped_out;		/* pages OP_PAGEOUT pushed out (obs swapped), run total */
 };
 
 struct fz_record {
@@ -693,6 +725,10 @@ struct fz_cov {
 	uint64_t walk_in_collapse;	/* ...while an asynchronous collapse of the file ran */
 	uint64_t mthp_set[FZ_MTHP_ORDERS];	/* OP_MTHP that allowed the size, by order */
 	uint64_t mthp_full[FZ_MTHP_ORDERS];	/* touches that found its block filled */
+	uint64_t pageout_noswap;	/* OP_PAGEOUT not asked: no swap */
+	uint64_t swapped_out;		/* pages OP_PAGEOUT pushed out to swap */
+	uint64_t collapse_swapin;	/* MADV_COLLAPSE returned 0 over swapped pages */
+	uint64_t collapse_swapin_pages;	/* ...the swapped pages of those ranges */
 };
 
 void fz_cover(const struct fz_record *r, struct fz_cov *c);

@@ -96,6 +96,15 @@ void fz_cover(const struct fz_record *r, struct fz_cov *c)
 		if (op.kind == OP_TOUCH && (ob->pmd_full & FZ_FULL_MTHP) &&
 		    s.mthp_order < FZ_MTHP_ORDERS)
 			c->mthp_full[s.mthp_order]++;
+		if (op.kind == OP_PAGEOUT) {
+			c->pageout_noswap += ob->val == FZ_PAGEOUT_NO_SWAP;
+			c->swapped_out += ob->swapped;
+		}
+		/* collapse_file() swaps the range's swapped pages in (max_ptes_swap is khugepaged's) */
+		if (op.kind == OP_MADVISE && op.sub == ADV_COLLAPSE && !ob->ret && ob->swapped) {
+			c->collapse_swapin++;
+			c->collapse_swapin_pages += ob->swapped;
+		}
 		if (op.kind == OP_MADVISE && op.sub == ADV_COLLAPSE) {
 			int file = s.slot[fz_proc_of(op.actor)][op.slot].file;
 
@@ -176,6 +185,16 @@ void fz_cov_print(FILE *f, const struct fz_cov *c, const struct fz_exec_stats *s
 	if (c->stores_past_eof)
 		fprintf(f, "# note: %llu store(s) beyond EOF went through without SIGBUS (a PMD-mapped folio straddling i_size)\n",
 			(unsigned long long)c->stores_past_eof);
+	/* swap: the executor's view when stats are there, else what the pageouts said */
+	if (st ? !st->swap_on : c->pageout_noswap && !c->swapped_out)
+		fprintf(f, "# swap: off (no device in /proc/swaps): %llu pageout ops not asked\n",
+			(unsigned long long)c->pageout_noswap);
+	else
+		fprintf(f, "# swap: on: %llu pageout ops, pages swapped out=%llu; MADV_COLLAPSE that swapped pages back in=%llu (pages=%llu)\n",
+			(unsigned long long)c->kind[OP_PAGEOUT],
+			(unsigned long long)c->swapped_out,
+			(unsigned long long)c->collapse_swapin,
+			(unsigned long long)c->collapse_swapin_pages);
 	fprintf(f, "# faults: MISSING=%llu MINOR=%llu WP=%llu\n",
 		(unsigned long long)c->faults_missing, (unsigned long long)c->faults_minor,
 		(unsigned long long)c->faults_wp);

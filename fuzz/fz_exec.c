@@ -88,6 +88,7 @@ static struct {
 	enum inject inject;		/* until it has fired (shared: once per run) */
 	bool mthp_pushed;		/* OP_MTHP's settings are on the stack */
 	uint64_t shmem_alloc[FZ_MTHP_ORDERS];	/* the counters when the run began */
+	bool swap;			/* /proc/swaps listed a device when the run began */
 } X;
 
 static enum inject inject_from_env(void)
@@ -526,6 +527,38 @@ static int exec_touch(const struct fz_op *op, struct fz_obs *ob)
 	return 0;
 }
 
+/*
+ * The pages of [first, first + n), mapped at addr, that are swapped out
+ * right now: swap entries in the page cache (cachestat(2)); before 6.5,
+ * data by SEEK_DATA/SEEK_HOLE and not resident by mincore() (which calls
+ * a page still in the swap cache resident: fewer).  For coverage only:
+ * the model never reads it.
+ */
+static unsigned int swapped_now(int fd, char *addr, unsigned int first, unsigned int n)
+{
+	static __thread unsigned char vec[FZ_PMD_PAGES];
+	unsigned int p = first, end = first + n, i, count = 0;
+	long cs = shmem_swapped_pages(fd, first, n);
+	off_t d, h;
+
+	if (cs >= 0)
+		return cs;
+	if (n > FZ_PMD_PAGES || mincore(addr, (size_t)n * PS, vec))
+		return 0;
+	while (p < end) {
+		d = lseek(fd, (off_t)p * PS, SEEK_DATA);
+		if (d < 0 || d >= (off_t)end * PS)
+			break;
+		h = lseek(fd, d, SEEK_HOLE);
+		if (h < 0)
+			break;
+		for (i = d / PS; i < end && i < h / PS; i++)
+			count += !(vec[i - first] & 1);
+		p = h / PS;
+	}
+	return count;
+}
+
 static int do_collapse(const struct fz_op *op, struct fz_obs *ob)
 {
 	const struct fz_slot *sl = &X.st->slot[X.proc][op->slot];
@@ -533,6 +566,9 @@ static int do_collapse(const struct fz_op *op, struct fz_obs *ob)
 	int ret, tries = 0;
 	off_t h;
 
+	/* only once some went out: runs that swap nothing keep their timing */
+	if (__atomic_load_n(&X.r->st.swapped_out, __ATOMIC_RELAXED))
+		ob->swapped = swapped_now(X.fd[sl->file], addr, op->page, FZ_PMD_PAGES);
 	do {
 		ret = ret_of(madvise(addr, PMD_SIZE, MADV_COLLAPSE));
 	} while (ret == -EAGAIN && ++tries < 4);
@@ -566,6 +602,57 @@ static int exec_populate(const struct fz_op *op, struct fz_obs *ob)
 {
 	return ret_of(madvise(page_addr(X.proc, op->slot, op->page), op->npages * PS,
 			      op->sub == POP_WRITE ? MADV_POPULATE_WRITE : MADV_POPULATE_READ));
+}
+
+/*
+ * MADV_PAGEOUT, with swap only (fz.h, OP_PAGEOUT): the range's swap
+ * entries before and after it (cachestat(2)) measure what went out, or
+ * before 6.5 its residency (mincore: pages resident before, not after,
+ * and data); lseek(SEEK_DATA) from each page right after it is the
+ * model's evidence that a swapped-out page is still data.
+ */
+static int exec_pageout(const struct fz_op *op, struct fz_obs *ob)
+{
+	const struct fz_slot *sl = &X.st->slot[X.proc][op->slot];
+	unsigned char before[FZ_PAGEOUT_MAX], after[FZ_PAGEOUT_MAX];
+	char *addr = page_addr(X.proc, op->slot, op->page);
+	size_t len = (size_t)op->npages * PS;
+	int fd = X.fd[sl->file];
+	long cs0, cs1;
+	unsigned int i;
+	bool seen;
+	off_t d;
+	int ret;
+
+	if (!X.swap) {
+		ob->val = FZ_PAGEOUT_NO_SWAP;
+		return 0;
+	}
+	cs0 = shmem_swapped_pages(fd, op->page, op->npages);
+	seen = cs0 < 0 && !mincore(addr, len, before);
+	ret = ret_of(madvise(addr, len, MADV_PAGEOUT));
+	cs1 = shmem_swapped_pages(fd, op->page, op->npages);
+	seen = seen && !mincore(addr, len, after);
+	for (i = 0; i < op->npages; i++) {
+		d = lseek(fd, (off_t)(op->page + i) * PS, SEEK_DATA);
+		if (d < 0 && errno != ENXIO) {
+			ob->val = FZ_PAGEOUT_UNSEEN;
+			ob->bits = 0;
+			break;
+		}
+		if (d != (off_t)(op->page + i) * PS)
+			continue;
+		ob->bits |= 1ULL << i;
+		if (seen && (before[i] & 1) && !(after[i] & 1))
+			ob->swapped++;
+	}
+	/* an asynchronous collapse may swap some in meanwhile: a floor */
+	if (cs0 >= 0 && cs1 >= 0)
+		ob->swapped = cs1 > cs0 ? cs1 - cs0 : 0;
+	if (ob->val == FZ_PAGEOUT_UNSEEN)
+		ob->swapped = 0;
+	__atomic_add_fetch(&X.r->st.swapped_out, ob->swapped, __ATOMIC_RELAXED);
+	return ret;
 }
 
 static int exec_uffdio(const struct fz_op *op, struct fz_obs *ob)
@@ -1130,6 +1217,8 @@ static int setup(struct fz_record *r)
 	shmem_alloc_read(X.shmem_alloc);
 	X.nodes = fz_numa_nodes();
 	r->st.numa_nodes = X.nodes;
+	X.swap = system_has_swap();
+	r->st.swap_on = X.swap;
 	sigaction(SIGBUS, &sa, NULL);
 	/* a dead child's pipe is an error to read, not a signal */
 	signal(SIGPIPE, SIG_IGN);

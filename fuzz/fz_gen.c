@@ -256,6 +256,15 @@ static void gen_mthp(struct gen_ctx *g, struct fz_op *op)
 	op->arg = pick_w(g->r, policy_w, ARRAY_SIZE(policy_w));
 }
 
+/*
+ * From a pool page over up to FZ_PAGEOUT_MAX: the pool pages that touches
+ * and populates of this process mapped there are what can go out.
+ */
+static void gen_pageout(struct gen_ctx *g, struct fz_op *op)
+{
+	op->npages = 1 + rng_below(g->r, FZ_PAGEOUT_MAX);
+}
+
 static void (*const gen_fn[OP_NR_KINDS])(struct gen_ctx *g, struct fz_op *op) = {
 	FZ_OPS(FZ_SKIP, FZ_TAKE, FZ_SKIP, FZ_SKIP)
 };
@@ -291,9 +300,31 @@ uint64_t fz_iter_seed(uint64_t seed, uint64_t iter)
 	return x ^ (x >> 31);
 }
 
+/*
+ * A third of the pageouts are followed at once by MADV_COLLAPSE of their
+ * PMD, from the same actor, a third of those asynchronous: the pages they
+ * pushed out are still swapped when collapse_file() meets them (a touch in
+ * between would swap them in first).
+ */
+static bool follow_pageout(struct rng *r, const struct fz_op *op, struct fz_op *next)
+{
+	if (op->kind != OP_PAGEOUT || rng_below(r, 3))
+		return false;
+	*next = (struct fz_op){ .kind = OP_MADVISE, .sub = ADV_COLLAPSE, .actor = op->actor,
+				.slot = op->slot, .file = op->file, .page = op->page,
+				.npages = FZ_PMD_PAGES };
+	if (op->actor != 2 && rng_below(r, 3) == 0) {
+		next->async = 1;
+		next->actor = 1;
+	}
+	return true;
+}
+
 unsigned int fz_generate(uint64_t seed, unsigned int nops, struct fz_op *ops)
 {
 	struct fz_obs ok = { .done = 1 };
+	struct fz_op next = { 0 };
+	bool follow = false;
 	struct fz_struct s;
 	unsigned int i = 0, pending = 0, join_in = 0;
 	uint32_t gen = 0;
@@ -310,9 +341,13 @@ unsigned int fz_generate(uint64_t seed, unsigned int nops, struct fz_op *ops)
 		if (pending && !--join_in) {
 			op->kind = OP_JOIN;
 			pending = 0;
+		} else if (follow) {
+			*op = next;
+			follow = false;
 		} else {
 			op->kind = pick_kind(&r);
 			fill_op(&r, &s, op, &gen);
+			follow = follow_pageout(&r, op, &next);
 		}
 		i++;
 		if (op->async && !pending) {

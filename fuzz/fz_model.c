@@ -637,8 +637,9 @@ static int op_pmd(const struct fz_op *op)
 /*
  * An operation that can leave a hole where there was data, at page of
  * file: a punch or a shrink of that file reaching it; MADV_REMOVE or
- * MADV_PAGEOUT of that page through a slot (of whichever file the slot
- * mapped then: pages are file pages, so any file's do).
+ * MADV_PAGEOUT of that page through a slot, OP_MADVISE's or OP_PAGEOUT's
+ * (of whichever file the slot mapped then: pages are file pages, so any
+ * file's do).
  */
 static bool may_free_at(const struct fz_op *op, int file, unsigned int page)
 {
@@ -648,6 +649,8 @@ static bool may_free_at(const struct fz_op *op, int file, unsigned int page)
 		return op->sub == FALLOC_PUNCH && op->file == file && covers;
 	if (op->kind == OP_FTRUNCATE)
 		return op->file == file && op->npages <= page;
+	if (op->kind == OP_PAGEOUT)
+		return covers;
 	return op->kind == OP_MADVISE && (op->sub == ADV_REMOVE || op->sub == ADV_PAGEOUT) &&
 	       covers;
 }
@@ -1074,6 +1077,59 @@ static void model_none(struct model *m, int opi, const struct fz_record *r)
 {
 }
 
+/*
+ * Reclaim may drop a page that holds nothing but zeros (6.18 does, with no
+ * swap at all): such a page may be a hole again.  A page with a write in
+ * it is data whatever reclaim does: written to swap, the page cache keeps
+ * a swap entry for it (SEEK_DATA's data, a fault's swap-in, never a
+ * MISSING fault); not written, it stays resident.
+ */
+static void pageout_may_drop(struct page_state *p)
+{
+	if (p->s & (S_ZERO | S_FALLOC))
+		p->s |= S_HOLE;
+}
+
+/*
+ * OP_PAGEOUT (fz.h): MADV_PAGEOUT may push any of the range's pages this
+ * process maps out to swap, or none (a folio mapped by another process
+ * is skipped, a large folio that does not split stays, a write to swap
+ * may fail): each page is "resident" or "swapped", which the contract
+ * cannot tell apart, never "hole" unless it was all zeros
+ * (pageout_may_drop()).  Then the executor's SEEK_DATA from each page is
+ * a probe of that page: data where it answered the page itself, a hole
+ * otherwise.  A hole answer is believed only while no collapse of the PMD
+ * may be in flight: during one 6.12 answers data pages as holes (the
+ * xarray leaf race, docs/findings/seek-hole-flicker.md), which is a gap
+ * of its own, not this operation's to find.
+ */
+static void model_pageout(struct model *m, int opi, const struct fz_record *r)
+{
+	const struct fz_op *op = &r->op[opi];
+	const struct fz_obs *ob = &r->obs[opi];
+	const struct fz_slot *sl = &m->st.slot[fz_proc_of(op->actor)][op->slot];
+	unsigned int i, page;
+	bool data;
+
+	if (ob->val == FZ_PAGEOUT_NO_SWAP)
+		return;
+	for (i = 0; i < op->npages && op->page + i < m->st.size[sl->file]; i++)
+		pageout_may_drop(&m->pg[sl->file][op->page + i]);
+	if (ob->val == FZ_PAGEOUT_UNSEEN)
+		return;
+	for (i = 0; i < op->npages; i++) {
+		page = op->page + i;
+		data = ob->bits >> i & 1;
+		if (page >= m->st.size[sl->file])
+			break;
+		if (!data && collapse_in_flight(m, sl->file, page / FZ_PMD_PAGES))
+			continue;
+		if (probe_says(m, opi, sl->file, page, !data,
+			       "after MADV_PAGEOUT, lseek(SEEK_DATA) from the page"))
+			return;
+	}
+}
+
 static void model_madvise(struct model *m, int opi, const struct fz_record *r)
 {
 	const struct fz_op *op = &r->op[opi];
@@ -1087,14 +1143,9 @@ static void model_madvise(struct model *m, int opi, const struct fz_record *r)
 			m->kh_possible[sl->file][i / FZ_PMD_PAGES] = true;
 	if (op->sub == ADV_REMOVE && !ob->ret)
 		punch(m, sl->file, op->page, op->npages);
-	/*
-	 * Reclaim may drop a page that holds nothing but zeros (6.18 does,
-	 * with no swap at all): such a page may be a hole again.
-	 */
 	if (op->sub == ADV_PAGEOUT)
 		for (i = op->page; i < end; i++)
-			if (m->pg[sl->file][i].s & (S_ZERO | S_FALLOC))
-				m->pg[sl->file][i].s |= S_HOLE;
+			pageout_may_drop(&m->pg[sl->file][i]);
 	if (op->sub == ADV_COLLAPSE) {
 		bool may_fill = !collapse_filled_nothing(m, r, opi, sl->file);
 

@@ -212,6 +212,12 @@ static void format_mthp(const struct fz_op *op, const char *who, char *buf, size
 		 who, 4u << op->sub, pick(policy, ARRAY_SIZE(policy), op->arg));
 }
 
+static void format_pageout(const struct fz_op *op, const char *who, char *buf, size_t len)
+{
+	snprintf(buf, len, "%sMADV_PAGEOUT slot %u pages %u-%u (to swap)", who, op->slot,
+		 op->page, last_page(op));
+}
+
 void fz_op_format(const struct fz_op *op, char *buf, size_t len)
 {
 	char who[32];
@@ -693,6 +699,13 @@ static enum fz_applies applies_writeprotect(const struct fz_struct *s,
 		return FZ_NOT_APPLICABLE;
 	op->npages = n;
 	return FZ_APPLIES;
+}
+
+/* Synchronous only: its SEEK_DATA answers are judged where it stands. */
+static enum fz_applies applies_pageout(const struct fz_struct *s, const struct fz_slot *sl,
+				       struct fz_op *op)
+{
+	return slot_range(s, op, FZ_PAGEOUT_MAX) ? FZ_APPLIES : FZ_NOT_APPLICABLE;
 }
 
 static enum fz_applies applies_probe(const struct fz_struct *s, const struct fz_slot *sl,

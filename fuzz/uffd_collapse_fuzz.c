@@ -390,6 +390,8 @@ static void add_stats(struct fz_exec_stats *a, const struct fz_exec_stats *b)
 		a->shmem_alloc[k] += b->shmem_alloc[k];
 	a->stray_msgs += b->stray_msgs;
 	a->kh_scans += b->kh_scans;
+	a->swap_on |= b->swap_on;
+	a->swapped_out += b->swapped_out;
 }
 
 /* Known gaps the model let through (not strict), by kind: how often, and the first. */

@@ -262,6 +262,41 @@ int zap_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
 	return -e.err;
 }
 
+int pageout_range(struct ledger *l, int fd, char *addr, uint32_t first_page, uint32_t n,
+		  const uint8_t *data, uint16_t map, uint16_t actor)
+{
+	struct ev e = { .kind = EV_PAGEOUT, .page = first_page, .npages = n, .map = map,
+			.actor = actor };
+	size_t len = (size_t)n * getpagesize();
+	unsigned char *before = malloc(n), *after = malloc(n);
+	long cs0, cs1;
+	bool seen;
+	uint32_t i;
+
+	if (!before || !after) {
+		free(before);
+		free(after);
+		return -ENOMEM;
+	}
+	cs0 = shmem_swapped_pages(fd, first_page, n);
+	seen = cs0 < 0 && !mincore(addr, len, before);
+	e.t0 = ledger_stamp(l);
+	if (madvise(addr, len, MADV_PAGEOUT))
+		e.err = errno;
+	e.t1 = ledger_stamp(l);
+	cs1 = shmem_swapped_pages(fd, first_page, n);
+	seen = seen && !mincore(addr, len, after);
+	for (i = 0; seen && i < n; i++)
+		e.value += data[i] && (before[i] & 1) && !(after[i] & 1);
+	/* a collapse may swap some in meanwhile: a floor */
+	if (cs0 >= 0 && cs1 > cs0)
+		e.value = cs1 - cs0;
+	ledger_add(l, &e);
+	free(before);
+	free(after);
+	return e.err ? -e.err : e.value;
+}
+
 void store_page(struct ledger *l, char *addr, uint32_t page, int32_t gen,
 		uint16_t actor)
 {

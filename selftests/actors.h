@@ -36,6 +36,17 @@ int touch_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
 int zap_range(struct ledger *l, char *addr, uint32_t first_page, uint32_t n,
 	      uint16_t map, uint16_t actor);
 
+/*
+ * MADV_PAGEOUT of the n pages from addr of a shared mapping of the shmem
+ * file fd (EV_PAGEOUT).  Only pages this process maps with a PTE can go
+ * out.  Measures what went: the swap entries the range gained
+ * (cachestat(2)), or before 6.5, of the pages with data[page -
+ * first_page] set, those resident (mincore) before the call and not
+ * after it.  Returns that count, or -errno when the call failed.
+ */
+int pageout_range(struct ledger *l, int fd, char *addr, uint32_t first_page, uint32_t n,
+		  const uint8_t *data, uint16_t map, uint16_t actor);
+
 /* Store pattern gen into the page at addr through a mapping (EV_FILL). */
 void store_page(struct ledger *l, char *addr, uint32_t page, int32_t gen,
 		uint16_t actor);

@@ -162,6 +162,7 @@ static const char * const kind_names[EV_NR_KINDS] = {
 	[EV_READ] = "read",
 	[EV_COLLAPSE] = "collapse",
 	[EV_ZAP] = "zap",
+	[EV_PAGEOUT] = "pageout",
 };
 
 const char *ev_kind_name(enum ev_kind k)
@@ -335,6 +336,11 @@ void ev_format(const struct ev *e, char *buf, size_t len)
 		snprintf(buf, len, "MADV_DONTNEED pages %u-%u via map %u%s%s",
 			 e->page, e->page + e->npages - 1, e->map,
 			 e->err ? " failed: " : "", e->err ? strerror(e->err) : "");
+		break;
+	case EV_PAGEOUT:
+		snprintf(buf, len, "MADV_PAGEOUT pages %u-%u via map %u%s%s: %d swapped out",
+			 e->page, e->page + e->npages - 1, e->map,
+			 e->err ? " failed: " : "", e->err ? strerror(e->err) : "", e->value);
 		break;
 	default:
 		snprintf(buf, len, "unknown event kind %u", e->kind);

@@ -45,6 +45,15 @@ enum ev_kind {
 	 * its stores) and sees the file again.  Not a removal.
 	 */
 	EV_ZAP,
+	/*
+	 * MADV_PAGEOUT of [page, page + npages) through map (a shared one):
+	 * reclaim may write its pages to swap.  A swapped-out shmem page is a
+	 * swap entry in the page cache: data for SEEK_DATA, swapped in by the
+	 * next access, which owes no MISSING fault; only mincore calls it
+	 * not resident (oracle_opts.mincore_hole_is_evidence).  Not a
+	 * removal.  value: the pages measured pushed out (pageout_range()).
+	 */
+	EV_PAGEOUT,
 	EV_NR_KINDS,
 };
 

@@ -281,6 +281,29 @@ TEST_F(oracle, mincore_hole_needs_no_swap)
 	EXPECT_ONLY(V_LOST_FAULT);
 }
 
+/*
+ * A page pushed out to swap (EV_PAGEOUT) is still data: mincore calls it
+ * not resident, which with swap is no evidence, SEEK_DATA calls it data,
+ * and the touch that swaps it in owes no fault; one that faults is
+ * spurious, as for any data page.
+ */
+TEST_F(oracle, swapped_out_page_is_data)
+{
+	self->o.mincore_hole_is_evidence = false;
+	PWRITE(1, 2, 1);
+	REG(3, 4);
+	ev(self->l, EV_PAGEOUT, 5, 6, 0, 16, 0, 2, 1, 0);
+	PROBE(7, 8, PM_MINCORE, PROBE_HOLE);
+	PROBE(9, 10, PM_SEEK_DATA, PROBE_DATA);
+	TOUCH(11, 12, 1);
+	EXPECT_CLEAN();
+	FAULT(14);
+	COPY(15, 16, 7, EEXIST);
+	TOUCH(13, 17, 1);
+	ASSERT_EQ(1, judge(self));
+	EXPECT_EQ(1, self->v.count[V_SPURIOUS_FAULT]);
+}
+
 /* The review thread's race: DATA after registration, then a fault. */
 TEST_F(oracle, spurious_fault)
 {

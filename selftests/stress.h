@@ -146,6 +146,13 @@ struct stress_variant {
 	 * block into registered holes: fill-on-alloc).
 	 */
 	bool mthp;
+	/*
+	 * The writer thread also pushes data pages out to swap mid-round
+	 * (MADV_PAGEOUT through a shared mapping of its own, the pager's),
+	 * so that collapses swap them in and the registrar's touches find
+	 * them swapped out.  SKIP without swap: nothing would go out.
+	 */
+	bool pageout;
 };
 
 enum actor_id {
@@ -184,6 +191,8 @@ struct counters {
 	 * mthp_folios_known: 1 when every chosen size has that counter).
 	 */
 	uint64_t mthp_blocks, mthp_folios, mthp_folios_known;
+	uint64_t pageouts;		/* MADV_PAGEOUT calls (a pageout variant) */
+	uint64_t swapped_out;		/* ...pages they pushed out, as measured */
 	uint64_t violations[V_NR];
 };
 
@@ -247,6 +256,7 @@ struct stress {
 	struct agent_ctx ac;	/* what the agent sees; owns the unregistered mapping */
 	char *other;		/* ac's unregistered mapping: collapser, mincore, writer */
 	char *reg;		/* the mapping the registrar registers */
+	char *pager;		/* a pageout variant's own shared mapping, else NULL */
 	uint8_t *data;		/* per page: populated this round */
 
 	struct bbarrier start, end;

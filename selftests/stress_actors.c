@@ -7,7 +7,8 @@
  * range gets filled; registrar: a fresh userfaultfd, UFFDIO_REGISTER,
  * probe, wait for the collapse, probe, touch, UFFDIO_UNREGISTER, from a
  * thread or from a child process; probers: tight SEEK_DATA/SEEK_HOLE/
- * mincore loops; writer: pwrite of new generations into holes.  Each one
+ * mincore loops; writer: pwrite of new generations into holes, and in a
+ * pageout variant MADV_PAGEOUT of data pages to swap.  Each one
  * records what it did in the ledger, waits at 'start' and at 'end' around
  * each round, and stops when a barrier breaks or the run stops.
  */
@@ -41,6 +42,9 @@
 #define REG_MAP		1
 #define MAX_COLLAPSES_PER_ROUND 1024
 #define GEN_STORE_BASE	2000000
+#define PAGER_MAP	2
+#define PAGEOUTS_PER_ROUND 32	/* at most, each over at most PAGEOUT_PAGES */
+#define PAGEOUT_PAGES	64
 
 /* Busy-wait: a sleep would hand the CPU away and lose the window. */
 static void spin_ns(long ns)
@@ -589,6 +593,43 @@ static void *prober(void *arg)
 	return NULL;
 }
 
+/*
+ * A pageout variant: load the data pages of a random run through the
+ * pager's mapping (only pages it maps can go out; a hole is never
+ * touched, a load there would fill it) and MADV_PAGEOUT the run, again
+ * and again until the collapser and the registrar are done.  The pages
+ * loaded are the round's populated ones, data for the whole round: the
+ * loads' content and every probe of them judge the swap-out and the
+ * swap-in (a collapse's, a touch's through the registration).
+ */
+static void pager_round(struct actor *a)
+{
+	struct stress *s = a->s;
+	uint32_t first, n, p, k;
+	int swapped;
+
+	at(s, a->slot, "MADV_PAGEOUT of data pages");
+	for (k = 0; k < PAGEOUTS_PER_ROUND && !failed(s); k++) {
+		if (__atomic_load_n(&s->collapse_done, __ATOMIC_SEQ_CST) &&
+		    __atomic_load_n(&s->registrar_done, __ATOMIC_SEQ_CST))
+			break;
+		first = rng_below(&a->rng, s->hp);
+		n = 1 + rng_below(&a->rng, PAGEOUT_PAGES);
+		if (n > s->hp - first)
+			n = s->hp - first;
+		for (p = first; p < first + n; p++)
+			if (s->data[p])
+				touch_range(s->l, s->pager + (size_t)p * s->ps, p, 1, PAGER_MAP,
+					    ACT_WRITER, TOUCH_LOAD, 0);
+		swapped = pageout_range(s->l, s->b.fd, s->pager + (size_t)first * s->ps, first, n,
+					s->data + first, PAGER_MAP, ACT_WRITER);
+		counter_add(&s->c.pageouts, 1);
+		if (swapped > 0)
+			counter_add(&s->c.swapped_out, swapped);
+		progress(s, a->slot);
+	}
+}
+
 /* New generations into holes while the collapse may be copying. */
 static void *writer(void *arg)
 {
@@ -624,6 +665,8 @@ static void *writer(void *arg)
 			counter_add(&s->c.writes, 1);
 			progress(s, a->slot);
 		}
+		if (s->pager)
+			pager_round(a);
 		if (stress_wait(s, &s->end, a->slot))
 			break;
 	}

@@ -61,7 +61,7 @@ void format_counters(char *buf, size_t len, const struct counters *c)
 			 100.0 * c->collapse_allocs / (c->collapse_tries ?: 1));
 	else
 		snprintf(past, sizeof(past), "unknown (no VM event counters)");
-	m = snprintf(buf, len, "rounds=%llu collapses tried=%llu (%s) past the scan (thp_collapse_alloc)=%s khugepaged full scans=%llu ranges filled after collapse=%llu registrations=%llu probes=%llu walks=%llu rounds-with-registered-hole=%llu faults=%llu copies=%llu eexist=%llu writes=%llu touches=%llu violations:",
+	m = snprintf(buf, len, "rounds=%llu collapses tried=%llu (%s) past the scan (thp_collapse_alloc)=%s khugepaged full scans=%llu ranges filled after collapse=%llu registrations=%llu probes=%llu walks=%llu rounds-with-registered-hole=%llu faults=%llu copies=%llu eexist=%llu writes=%llu touches=%llu pageouts=%llu swapped-out=%llu violations:",
 		     (unsigned long long)c->rounds, (unsigned long long)c->collapse_tries, res,
 		     past, (unsigned long long)c->khugepaged_scans,
 		     (unsigned long long)c->ranges_filled,
@@ -70,7 +70,8 @@ void format_counters(char *buf, size_t len, const struct counters *c)
 		     (unsigned long long)c->holes_seen_registered,
 		     (unsigned long long)c->faults, (unsigned long long)c->copies,
 		     (unsigned long long)c->eexist, (unsigned long long)c->writes,
-		     (unsigned long long)c->touches);
+		     (unsigned long long)c->touches, (unsigned long long)c->pageouts,
+		     (unsigned long long)c->swapped_out);
 	/* Known gaps are counted, and said to be ignored unless strict. */
 	for (i = 0; i < V_NR && m < len; i++)
 		m += snprintf(buf + m, len - m, " %s=%llu%s", violation_name(i),
@@ -103,11 +104,12 @@ void write_json(const char *path, const char *test, uint64_t seed,
 		fprintf(f, "},\"collapse_allocs\":null,");
 	fprintf(f, "\"khugepaged_scans\":%llu,"
 		"\"ranges_filled\":%llu,\"registrations\":%llu,\"probes\":%llu,"
-		"\"faults\":%llu,\"copies\":%llu,\"writes\":%llu,\"violations\":{",
+		"\"faults\":%llu,\"copies\":%llu,\"writes\":%llu,\"pageouts\":%llu,\"swapped_out\":%llu,\"violations\":{",
 		(unsigned long long)c->khugepaged_scans, (unsigned long long)c->ranges_filled,
 		(unsigned long long)c->registrations, (unsigned long long)c->probes,
 		(unsigned long long)c->faults, (unsigned long long)c->copies,
-		(unsigned long long)c->writes);
+		(unsigned long long)c->writes, (unsigned long long)c->pageouts,
+		(unsigned long long)c->swapped_out);
 	for (i = 0; i < V_NR; i++)
 		fprintf(f, "%s\"%s\":%llu", i ? "," : "", violation_name(i),
 			(unsigned long long)c->violations[i]);

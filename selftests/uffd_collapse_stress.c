@@ -166,6 +166,13 @@ FIXTURE_SETUP(stress)
 		s->fill = backing_map(&s->b, 0, thp_pmd_size());
 		ASSERT_NE(NULL, s->fill);
 	}
+	if (variant->v.pageout) {
+		/* mincore's HOLE is no evidence then: the oracle is told below */
+		if (!system_has_swap())
+			SKIP(return, "no swap (/proc/swaps): MADV_PAGEOUT has nowhere to put a page (swapon, or scripts/vmtest --swap MB)");
+		s->pager = backing_map(&s->b, 0, thp_pmd_size());
+		ASSERT_NE(NULL, s->pager);
+	}
 	s->data = calloc(s->hp, 1);
 	s->l = ledger_create(LEDGER_CAP);
 	ASSERT_NE(NULL, s->l);
@@ -256,6 +263,8 @@ FIXTURE_TEARDOWN(stress)
 	munmap(s->sh, sizeof(*s->sh));
 	free(s->data);
 	agent_ctx_reset(&s->ac);
+	if (s->pager)
+		backing_unmap(&s->b, s->pager, s->hp * s->ps);
 	backing_unmap(&s->b, s->reg, s->hp * s->ps);
 	backing_unmap(&s->b, s->fill, s->hp * s->ps);
 	backing_close(&s->b);
@@ -295,9 +304,10 @@ TEST_F_TIMEOUT(stress, race, HARNESS_MARGIN_S + 2 + WALK_EXTRA_S)
 	char gap_line[256] = "";
 	int i;
 
-	TH_LOG("seed=%llu backing=%s agent=%s writer=%s data=%d-%d%% probers=%d duration=%.1fs rounds<=%ld",
+	TH_LOG("seed=%llu backing=%s agent=%s writer=%s pageout=%s data=%d-%d%% probers=%d duration=%.1fs rounds<=%ld",
 	       (unsigned long long)opt.seed, backing_name(variant->v.backing),
 	       agent_name(variant->v.agent), variant->v.writer ? "yes" : "no",
+	       variant->v.pageout ? "yes" : "no",
 	       variant->v.data_pct_min, variant->v.data_pct_max, opt.threads,
 	       opt.duration, opt.rounds);
 	/* UFFDC_INJECT=handler-exit tests the handler: a walk race has none. */
@@ -485,6 +495,28 @@ FIXTURE_VARIANT_ADD(stress, memfd_khugepaged) {
 		.name = "memfd_khugepaged",
 		.backing = BK_MEMFD, .agent = AGENT_KHUGEPAGED,
 		.data_pct_min = 5, .data_pct_max = 95,
+	},
+};
+
+/*
+ * Swap (struct stress_variant's pageout): data pages pushed out while the
+ * collapse runs (collapse_file() swaps them in) and before the
+ * registrar's touches (a swap-in through the registration, no MISSING
+ * fault); khugepaged takes a range with up to max_ptes_swap of them.
+ */
+FIXTURE_VARIANT_ADD(stress, memfd_madv_pageout) {
+	.v = {
+		.name = "memfd_madv_pageout",
+		.backing = BK_MEMFD, .agent = AGENT_MADV_OTHER, .pageout = true,
+		.data_pct_min = 30, .data_pct_max = 95,
+	},
+};
+
+FIXTURE_VARIANT_ADD(stress, memfd_khugepaged_pageout) {
+	.v = {
+		.name = "memfd_khugepaged_pageout",
+		.backing = BK_MEMFD, .agent = AGENT_KHUGEPAGED, .pageout = true,
+		.data_pct_min = 30, .data_pct_max = 95,
 	},
 };
 

@@ -3,7 +3,8 @@
  * Small utilities every module and program shares, each defined here
  * once: strict number parsing, the seed from the environment, the
  * monotonic clock (nanoseconds, and as a timespec for the waits that take
- * one), whether the system swaps, and opening a userfaultfd.
+ * one), whether the system swaps and what of a file is in swap, and
+ * opening a userfaultfd.
  * A leaf: it includes nothing of the suite's, so the fuzzer's reproducers
  * can embed it whole.
  *
@@ -49,6 +50,15 @@ struct timespec ns_to_timespec(int64_t ns);
 
 /* Does the system have swap?  mincore's HOLE is only evidence without. */
 bool system_has_swap(void);
+
+/*
+ * Pages of the shmem file fd in [first, first + n) that are swapped out:
+ * swap entries in its page cache, whether or not the page still sits in
+ * the swap cache (mincore() calls such a page resident), from
+ * cachestat(2)'s nr_evicted.  Returns the count, or -errno: -ENOSYS
+ * before Linux 6.5.
+ */
+long shmem_swapped_pages(int fd, uint64_t first, uint64_t n);
 
 enum uffd_how {
 	UFFD_VIA_SYSCALL,

@@ -125,7 +125,7 @@ awk -v seed="$SEED" -v count="$MUTANTS" -v dir="$T/m" '
 		nnums = 0
 		for (k in nums) nnums++
 		split("nop mmap munmap mremap madvise fallocate ftruncate pwrite pread touch " \
-		      "register unregister uffdio probe khugepaged fork numa populate writeprotect uffd mthp join", kinds, " ")
+		      "register unregister uffdio probe khugepaged fork numa populate writeprotect uffd mthp pageout join", kinds, " ")
 		for (i = 1; i <= count; i++) {
 			n = NR
 			for (k = 1; k <= n; k++) l[k] = orig[k]
