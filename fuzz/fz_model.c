@@ -656,9 +656,15 @@ static bool may_free_at(const struct fz_op *op, int file, unsigned int page)
 }
 
 /*
- * A collapse is all or nothing: when a hole was left in its PMD (wholly
- * inside the file) right after it returned, it put no huge folio there and
- * filled nothing, so it cannot explain data in a hole.  An asynchronous
+ * A collapse is all or nothing: when it failed, or a hole was left in its
+ * PMD (wholly inside the file) right after it returned, it put no huge
+ * folio there and filled nothing, so it cannot explain data in a hole.
+ * Failed: the op is one PMD, and madvise_collapse() returns 0 only when
+ * every PMD of the range collapsed; a collapse_file() that fails rolls the
+ * page cache back, its holes put back where they were (mm/khugepaged.c).
+ * Except EINVAL, which 6.1 returns for a PMD it did collapse (and then
+ * could not map: SCAN_PTE_MAPPED_HUGEPAGE), so that says nothing.  This
+ * is what proves a collapse innocent when EOF cuts its PMD.  An asynchronous
  * one's SEEK_HOLE may also have seen a page that an operation of the main
  * thread or the child freed meanwhile: then the hole it found (obs bits,
  * its page + 1), or any page of the PMD when that is not known, must be
@@ -670,6 +676,8 @@ static bool collapse_filled_nothing(const struct model *m, const struct fz_recor
 	const struct fz_op *op = &r->op[opi];
 	unsigned int i, first = op_pmd(op) * FZ_PMD_PAGES, hole = r->obs[opi].bits, p;
 
+	if (r->obs[opi].ret < 0 && r->obs[opi].ret != -EINVAL)
+		return true;
 	if (r->obs[opi].val || first + FZ_PMD_PAGES > m->st.size[file])
 		return false;
 	for (i = opi + 1; op->async && i < r->nops && r->op[i].kind != OP_JOIN; i++) {
