@@ -36,7 +36,7 @@ LIB_OBJS := $(addprefix $(BUILD)/obj/,$(LIB_SRCS:.c=.o))
 
 TESTS := uffd_collapse_contract uffd_collapse_stress
 # The stress's own modules (selftests/stress.h), linked into it alone.
-STRESS_SRCS := stress_actors.c stress_report.c stress_round.c
+STRESS_SRCS := stress_actors.c stress_report.c stress_round.c stress_widen.c
 STRESS_OBJS := $(addprefix $(BUILD)/obj/,$(STRESS_SRCS:.c=.o))
 UNIT_TESTS := oracle_test helpers_test
 PROGS := $(addprefix $(BUILD)/,$(TESTS) $(UNIT_TESTS))
@@ -81,6 +81,10 @@ $(BUILD)/obj/%.o: selftests/%.c $(wildcard selftests/*.h) $(HARNESS_DIR)/kselfte
 	$(CC) $(SUITE_CFLAGS) -c -o $@ $<
 
 $(BUILD)/%: $(BUILD)/obj/%.o $(LIB_OBJS)
+	$(CC) $(SUITE_CFLAGS) -o $@ $^ $(SUITE_LDFLAGS)
+
+# helpers_test tests the stress's widening knobs too.
+$(BUILD)/helpers_test: $(BUILD)/obj/helpers_test.o $(BUILD)/obj/stress_widen.o $(LIB_OBJS)
 	$(CC) $(SUITE_CFLAGS) -o $@ $^ $(SUITE_LDFLAGS)
 
 $(BUILD)/uffd_collapse_stress: $(BUILD)/obj/uffd_collapse_stress.o $(STRESS_OBJS) $(LIB_OBJS)

@@ -30,6 +30,7 @@
 #include "oracle.h"
 #include "probe.h"
 #include "shmem_backing.h"
+#include "stress_widen.h"
 #include "suite.h"
 #include "thp_knobs.h"
 #include "thp_settings.h"
@@ -1121,6 +1122,190 @@ TEST_F(registered, handler_stopped_is_not_dead)
 	EXPECT_STREQ("", why);
 	for (i = 0; i < ledger_count(self->l); i++)
 		EXPECT_NE(EV_UNREGISTER, self->l->ev[i].kind);
+}
+
+/* --widen's lists: every knob by name, levels in range, one line why not. */
+TEST(widen_parse_lists)
+{
+	static const char * const bad[] = {
+		"", ",", "maps,", ",maps", "maps,,hogs", "bogus", "maps=", "maps=x",
+		"maps=-1", "maps=1e3", "maps=8193", "pressure=51", "hogs=0x", "all=1",
+		"maps=1=2", "MAPS",
+	};
+	struct widen_levels lv = { 0 }, step;
+	char err[128];
+	unsigned int i;
+	int k;
+
+	ASSERT_EQ(0, widen_parse("maps=10,hogs", &lv, err, sizeof(err)));
+	EXPECT_EQ(10, lv.level[WK_MAPS]);
+	EXPECT_EQ(widen_knobs[WK_HOGS].dflt, lv.level[WK_HOGS]);
+	EXPECT_EQ(0, lv.level[WK_PRESSURE]);
+	EXPECT_TRUE(widen_any(&lv));
+	ASSERT_EQ(0, widen_parse("maps=0,hogs=0", &lv, err, sizeof(err)));
+	EXPECT_FALSE(widen_any(&lv));
+	widen_format(&lv, err, sizeof(err));
+	EXPECT_STREQ("none", err);
+	ASSERT_EQ(0, widen_parse("all", &lv, err, sizeof(err)));
+	for (k = 0; k < WK_NR; k++) {
+		EXPECT_EQ(widen_knobs[k].dflt, lv.level[k]);
+		EXPECT_LE(widen_knobs[k].dflt, widen_knobs[k].max);
+	}
+	ASSERT_EQ(0, widen_parse("pressure=50,maps=8192", &lv, err, sizeof(err)));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		memset(&lv, 0, sizeof(lv));
+		err[0] = '\0';
+		EXPECT_EQ(-EINVAL, widen_parse(bad[i], &lv, err, sizeof(err)))
+			TH_LOG("'%s' was taken", bad[i]);
+		EXPECT_NE('\0', err[0]);
+		EXPECT_EQ(NULL, strchr(err, '\n'));
+	}
+	/* A hunt starts with nothing and ends at its top, never going down. */
+	ASSERT_EQ(0, widen_parse("maps=1000,hogs=1,vmas=3", &lv, err, sizeof(err)));
+	widen_hunt_levels(&lv, 0, &step);
+	EXPECT_FALSE(widen_any(&step));
+	widen_hunt_levels(&lv, 1, &step);
+	EXPECT_EQ(1, step.level[WK_HOGS]);
+	EXPECT_EQ(0, step.level[WK_PRESSURE]);
+	EXPECT_EQ(250, step.level[WK_MAPS]);
+	widen_hunt_levels(&lv, WIDEN_HUNT_STEPS - 1, &step);
+	EXPECT_EQ(0, memcmp(&lv, &step, sizeof(lv)));
+}
+
+static long count_lines(const char *path)
+{
+	char line[512];
+	long n = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += !!strchr(line, '\n');
+	fclose(f);
+	return n;
+}
+
+/* A "Name:   value kB" line of /proc/self/status. */
+static long status_field(const char *name)
+{
+	char line[256];
+	size_t n = strlen(name);
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, n) && line[n] == ':')
+			v = strtol(line + n + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/*
+ * Each knob's setup shows (VMAs, the file's size, threads, locked memory)
+ * and its teardown undoes it exactly; the faulter reads only the pages
+ * that were data, fills no hole, and is stopped when the round ends.
+ */
+TEST(widen_knobs_set_up_and_torn_down)
+{
+	struct ledger *l = scratch();
+	struct backing b;
+	int64_t deadline = mono_ns() + 60 * NSEC_PER_SEC;
+	struct widen_levels lv = { 0 }, none = { 0 };
+	struct widen_env env = { .ps = getpagesize(), .deadline_ns = &deadline };
+	uint8_t *data;
+	struct widen *w;
+	long maps0, threads0, maps1;
+	char why[128];
+	struct stat st;
+	uint32_t hp;
+	uint64_t reads;
+	int i;
+
+	if (!thp_pmd_size())
+		SKIP(return, "no THP: backings need the PMD size");
+	ASSERT_EQ(0, backing_open(&b, BK_MEMFD, NULL, thp_pmd_size(), why, sizeof(why)));
+	hp = thp_pmd_size() / getpagesize();
+	data = calloc(hp, 1);
+	ASSERT_NE(NULL, data);
+	env.b = &b;
+	env.hp = hp;
+	env.data = data;
+	w = widen_create(&env);
+	ASSERT_NE(NULL, w);
+	maps0 = count_lines("/proc/self/maps");
+	threads0 = status_field("Threads");
+	/* Mappings and the file's size (thread stacks stay cached: apart). */
+	lv.level[WK_MAPS] = 40;
+	lv.level[WK_VMAS] = 40;
+	lv.level[WK_PMDS] = 2;
+	ASSERT_EQ(0, widen_apply(w, &lv));
+	EXPECT_EQ(0, memcmp(&lv, &w->on, sizeof(lv)));
+	maps1 = count_lines("/proc/self/maps");
+	EXPECT_EQ(80, maps1 - maps0);
+	ASSERT_EQ(0, fstat(b.fd, &st));
+	EXPECT_EQ((off_t)(3 * thp_pmd_size()), st.st_size);
+	EXPECT_EQ((off_t)thp_pmd_size() + getpagesize(),
+		  lseek(b.fd, thp_pmd_size(), SEEK_DATA));
+	/* Levels change: torn down and set up again. */
+	lv.level[WK_MAPS] = 10;
+	ASSERT_EQ(0, widen_apply(w, &lv));
+	EXPECT_EQ(maps1 - 30, count_lines("/proc/self/maps"));
+	ASSERT_EQ(0, widen_apply(w, &none));
+	EXPECT_EQ(maps0, count_lines("/proc/self/maps"));
+	ASSERT_EQ(0, fstat(b.fd, &st));
+	EXPECT_EQ((off_t)thp_pmd_size(), st.st_size);
+	/* Threads: a faulter, and a hog per CPU but the collapser's. */
+	lv = none;
+	lv.level[WK_FAULTER] = 1;
+	lv.level[WK_HOGS] = 1;
+	ASSERT_EQ(0, widen_apply(w, &lv));
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		EXPECT_EQ(threads0 + sysconf(_SC_NPROCESSORS_ONLN), status_field("Threads"));
+	/* A round with no data page: the faulter reads nothing, fills nothing. */
+	widen_round_begin(w);
+	usleep(20000);
+	EXPECT_EQ(0, widen_round_end(w));
+	EXPECT_EQ(0, __atomic_load_n(&w->fault_reads, __ATOMIC_RELAXED));
+	EXPECT_EQ(-1, lseek(b.fd, 0, SEEK_DATA));
+	/* Page 5 is data: read, and still the only data page of the range. */
+	ASSERT_EQ(0, backing_fill(&b, 5, 1, l, 1));
+	data[5] = 1;
+	widen_round_begin(w);
+	for (i = 0; i < 200 && !__atomic_load_n(&w->fault_reads, __ATOMIC_RELAXED); i++)
+		usleep(5000);
+	EXPECT_EQ(0, widen_round_end(w));
+	reads = __atomic_load_n(&w->fault_reads, __ATOMIC_RELAXED);
+	EXPECT_LT(0, reads);
+	/* Stopped: nothing more is read after the round's end. */
+	usleep(20000);
+	EXPECT_EQ(reads, __atomic_load_n(&w->fault_reads, __ATOMIC_RELAXED));
+	EXPECT_EQ((off_t)5 * getpagesize(), lseek(b.fd, 0, SEEK_DATA));
+	EXPECT_EQ((off_t)6 * getpagesize(), lseek(b.fd, 5 * getpagesize(), SEEK_HOLE));
+	ASSERT_EQ(0, widen_apply(w, &none));
+	EXPECT_EQ(threads0, status_field("Threads"));
+	/* pressure: locked while on, given back when off. */
+	lv = none;
+	lv.level[WK_PRESSURE] = 1;
+	if (widen_apply(w, &lv)) {
+		TH_LOG("pressure left off: %s", w->why[WK_PRESSURE]);
+	} else {
+		EXPECT_LT(0, status_field("VmLck"));
+		ASSERT_EQ(0, widen_apply(w, &none));
+		EXPECT_EQ(0, status_field("VmLck"));
+	}
+	/* destroy tears down what is on */
+	lv.level[WK_HOGS] = 2;
+	lv.level[WK_MAPS] = 5;
+	widen_apply(w, &lv);
+	widen_destroy(w);
+	EXPECT_EQ(threads0, status_field("Threads"));
+	EXPECT_EQ(0, status_field("VmLck"));
+	free(data);
+	backing_close(&b);
+	ledger_destroy(l);
 }
 
 int main(int argc, char **argv)

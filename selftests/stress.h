@@ -25,6 +25,10 @@
  *	barrier waits (stress_wait()), the watchdog (stress_watchdog()),
  *	which also fails a round in which an actor stopped making progress
  *	(STALL_S), naming it and the round's last fault.
+ * stress_widen.c
+ *	Window widening (--widen, --hunt): knobs that lengthen the kernel's
+ *	collapse or load what races it, set up between rounds, their threads
+ *	working only while a round runs (stress_widen.h).
  * stress_report.c
  *	The collapse results by errno bucket, the counters line and the
  *	--json summary line, from a snapshot of the counters.
@@ -72,6 +76,7 @@
 #include "rng.h"
 #include "shmem_backing.h"
 #include "thp_knobs.h"
+#include "stress_widen.h"
 
 #define MAX_PROBERS	8
 
@@ -106,6 +111,8 @@ struct stress_opts {
 	long rounds;		/* at most, per test */
 	int threads;		/* probers */
 	const char *json;
+	struct widen_levels widen;	/* --widen: the knobs' levels, or --hunt's top */
+	bool hunt;			/* --hunt: raise them step by step */
 };
 
 /*
@@ -283,6 +290,7 @@ struct stress {
 	int collapse_done;	/* this round: collapser finished */
 	int registrar_done;
 	struct shared *sh;	/* what a registrar process shares with us */
+	struct widen *widen;	/* --widen, --hunt (stress_widen.h); NULL: none */
 
 	/* per round choices */
 	uint64_t round;		/* the watchdog reads it: __atomic stores */

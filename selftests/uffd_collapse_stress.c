@@ -58,6 +58,8 @@
 #define LEDGER_CAP	(1 << 20)
 /* khugepaged sleeps this long after a scan: it scans when woken (agents.c). */
 #define KHUGEPAGED_SLEEP_MS	60000
+/* The actors' nice with an asynchronous agent (stress_actors.c). */
+#define ACTOR_NICE_ASYNC	19
 #define INJECTIONS	"handler-exit, fault-loop, spurious-fault, handler-stall, actor-stall, registrar-crash"
 
 static_assert(STRESS_EXIT_FAIL == KSFT_FAIL, "the watchdog exits as a failed test");
@@ -113,6 +115,58 @@ static void print_mthp(struct __test_metadata *_metadata, const struct stress *s
 		snprintf(folios, sizeof(folios), "unknown (no stats/shmem_alloc)");
 	TH_LOG("mthp: rounds per size:%s; data blocks stored=%llu, shmem folios allocated at the round's size=%s",
 	       line, (unsigned long long)c->mthp_blocks, folios);
+}
+
+/*
+ * --widen and --hunt: the knobs act on the backing and the round's data[],
+ * keep off the collapser's CPU (0) and end at the deadline.  A knob that
+ * cannot be set up here is logged and left off.
+ */
+static int setup_widen(struct __test_metadata *_metadata, struct stress *s)
+{
+	struct widen_env env = {
+		.b = &s->b, .hp = s->hp, .ps = s->ps, .data = s->data,
+		.nice = s->agent->asynchronous ? ACTOR_NICE_ASYNC : 0,
+		.collapser_cpu = 0, .attempt_ns = &s->attempt_ns, .scan_ns = &s->scan_ns_avg,
+		.deadline_ns = &s->deadline_ns,
+	};
+	char lv[160], off[6 * 160];
+
+	if (!opt.hunt && !widen_any(&opt.widen))
+		return 0;
+	s->widen = widen_create(&env);
+	if (!s->widen)
+		return -ENOMEM;
+	widen_format(&opt.widen, lv, sizeof(lv));
+	if (opt.hunt) {
+		widen_hunt_start(s->widen, &opt.widen, opt.duration);
+		TH_LOG("hunt: %d steps of %.1f s up to %s", WIDEN_HUNT_STEPS,
+		       opt.duration / WIDEN_HUNT_STEPS, lv);
+		return 0;
+	}
+	widen_apply(s->widen, &opt.widen);
+	widen_format(&s->widen->on, lv, sizeof(lv));
+	widen_why_off(s->widen, off, sizeof(off));
+	TH_LOG("widen: %s%s%s", lv, off[0] ? "; left off: " : "", off);
+	return 0;
+}
+
+/* A hunt's next step, between rounds: log the levels it set. */
+static void widen_step(struct __test_metadata *_metadata, struct stress *s, long start)
+{
+	char lv[160], off[6 * 160];
+	int step;
+
+	if (!s->widen)
+		return;
+	step = widen_next_round(s->widen);
+	if (step < 0)
+		return;
+	widen_format(&s->widen->on, lv, sizeof(lv));
+	widen_why_off(s->widen, off, sizeof(off));
+	TH_LOG("hunt: step %d of %d at %.1f s, round %llu: %s%s%s", step + 1, WIDEN_HUNT_STEPS,
+	       (mono_ns() - start) / 1e9, (unsigned long long)s->round, lv,
+	       off[0] ? "; left off: " : "", off);
 }
 
 FIXTURE_SETUP(stress)
@@ -188,6 +242,9 @@ FIXTURE_SETUP(stress)
 	ASSERT_NE(NULL, s->other);
 	if (s->agent->prepare)
 		ASSERT_EQ(0, s->agent->prepare(&s->ac));
+	/* Before the deadline is set: its setup does not count against it. */
+	s->deadline_ns = INT64_MAX;
+	ASSERT_EQ(0, setup_widen(_metadata, s));
 	s->deadline_ns = mono_ns() + (int64_t)(opt.duration * NSEC_PER_SEC) +
 			 (GRACE_S + (variant->v.walk.collapses ? WALK_EXTRA_S : 0)) * NSEC_PER_SEC;
 	s->stalled_slot = -1;
@@ -250,6 +307,9 @@ FIXTURE_TEARDOWN(stress)
 		__atomic_store_n(&s->watchdog_stop, 1, __ATOMIC_RELEASE);
 		pthread_join(s->watchdog_thread, NULL);
 	}
+	/* Its threads stop within a second each; its mappings go. */
+	widen_destroy(s->widen);
+	s->widen = NULL;
 	if (self->thp_pushed)
 		EXPECT_EQ(0, thp_pop_settings());
 	/* A stuck actor may still use what follows: the process exits now. */
@@ -268,6 +328,27 @@ FIXTURE_TEARDOWN(stress)
 	backing_unmap(&s->b, s->reg, s->hp * s->ps);
 	backing_unmap(&s->b, s->fill, s->hp * s->ps);
 	backing_close(&s->b);
+}
+
+/* The knobs' levels now (a hunt's step too) and the faulters' reads. */
+static void log_widen(struct __test_metadata *_metadata, struct stress *s, const char *when,
+		      long start)
+{
+	char lv[160];
+
+	if (!s->widen)
+		return;
+	widen_format(&s->widen->on, lv, sizeof(lv));
+	if (s->widen->hunt)
+		TH_LOG("hunt: %s after %.3f s: step %d of %d: %s; faulter reads=%llu", when,
+		       (mono_ns() - start) / 1e9, s->widen->step + 1, WIDEN_HUNT_STEPS, lv,
+		       (unsigned long long)__atomic_load_n(&s->widen->fault_reads,
+							   __ATOMIC_RELAXED));
+	else
+		TH_LOG("widen: %s after %.3f s: %s; faulter reads=%llu", when,
+		       (mono_ns() - start) / 1e9, lv,
+		       (unsigned long long)__atomic_load_n(&s->widen->fault_reads,
+							   __ATOMIC_RELAXED));
 }
 
 /*
@@ -322,6 +403,7 @@ TEST_F_TIMEOUT(stress, race, HARNESS_MARGIN_S + 2 + WALK_EXTRA_S)
 	     s->round < (uint64_t)opt.rounds && (mono_ns() < end || walk_goes_on(s, end));
 	     __atomic_store_n(&s->round, s->round + 1, __ATOMIC_RELAXED)) {
 		at(s, SLOT_MAIN, "punch and refill");
+		widen_step(_metadata, s, start);
 		/* A walk race's layout is written once: its fills stay evidence. */
 		if (w->collapses && s->round)
 			ledger_truncate(s->l, kept);
@@ -339,9 +421,17 @@ TEST_F_TIMEOUT(stress, race, HARNESS_MARGIN_S + 2 + WALK_EXTRA_S)
 		s->registrar_done = 0;
 		if (!variant->v.writer)
 			s->delay_write_ns = 0;
+		if (s->widen)
+			widen_round_begin(s->widen);
 		if (stress_wait(s, &s->start, SLOT_MAIN) || stress_wait(s, &s->end, SLOT_MAIN)) {
 			if (!failed(s))
 				stress_fail(s, "round %llu: a barrier broke", (unsigned long long)s->round);
+			break;
+		}
+		/* No faulter reads a page once this returns: the punch may come. */
+		if (s->widen && widen_round_end(s->widen)) {
+			stress_fail(s, "round %llu: a widening faulter did not stop within 1 s",
+				    (unsigned long long)s->round);
 			break;
 		}
 		if (s->sh->setup_err || failed(s))
@@ -370,6 +460,7 @@ TEST_F_TIMEOUT(stress, race, HARNESS_MARGIN_S + 2 + WALK_EXTRA_S)
 			       vd.unjudgeable ? ", cannot judge: " : "",
 			       vd.unjudgeable ? vd.reason : "");
 			oracle_report(stderr, s->l, &oo, &vd);
+			log_widen(_metadata, s, "at the violation", start);
 			break;
 		}
 		if (opt.duration > 3 && mono_ns() - last_progress > 1000000000L) {
@@ -394,6 +485,8 @@ TEST_F_TIMEOUT(stress, race, HARNESS_MARGIN_S + 2 + WALK_EXTRA_S)
 	print_counters(_metadata, &c, (mono_ns() - start) / 1e9);
 	if (variant->v.mthp)
 		print_mthp(_metadata, s, &c);
+	if (!vd.total)
+		log_widen(_metadata, s, "at the end", start);
 	write_json(opt.json, variant->v.name, opt.seed, &c,
 		   vd.total || vd.unjudgeable || failed(s));
 	ASSERT_FALSE(failed(s))
@@ -612,6 +705,18 @@ static int bare_collapse_loop(double secs)
 
 static void usage(FILE *f, const char *prog)
 {
+	char knobs[1024], hunt[160];
+	struct widen_levels lv = { 0 };
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < WK_NR; i++)
+		n += snprintf(knobs + n, sizeof(knobs) - n,
+			      "                   %-9s %s (default %u, at most %u)\n",
+			      widen_knobs[i].name, widen_knobs[i].unit, widen_knobs[i].dflt,
+			      widen_knobs[i].max);
+	widen_hunt_default(&lv);
+	widen_format(&lv, hunt, sizeof(hunt));
 	fprintf(f,
 		"usage: %s [options] [-- harness options]\n"
 		"Race MADV_COLLAPSE against UFFDIO_REGISTER, probes and writes on shmem;\n"
@@ -622,12 +727,20 @@ static void usage(FILE *f, const char *prog)
 		"  --rounds N     at most N rounds per test (default %ld)\n"
 		"  --threads N    prober threads, 1-%d (default %d)\n"
 		"  --json FILE    append one JSON summary line per test to FILE\n"
+		"  --widen KNOB[=LEVEL],...  widen the race's window (off by default;\n"
+		"                 'all': every knob at its default level):\n"
+		"%s"
+		"  --hunt         raise the knobs over --duration in %d steps (the first with\n"
+		"                 none), printing each step; stop at the first violation and\n"
+		"                 report the time and levels then.  The knobs are --widen's,\n"
+		"                 or without it: %s\n"
 		"  --bare-collapse  no tests: time a bare MADV_COLLAPSE loop for --duration\n"
 		"                 (the benchmark's yardstick for the collapser's rate)\n"
 		"  -h, --help     this text\n\n"
 		"Harness options after --, e.g. -- -v memfd_madv (run one variant), -- -l (list).\n"
 		"Exit: 0 pass, 1 violation or error, 4 skip.\n",
-		prog, opt.duration, opt.rounds, MAX_PROBERS, opt.threads);
+		prog, opt.duration, opt.rounds, MAX_PROBERS, opt.threads, knobs,
+		WIDEN_HUNT_STEPS, hunt);
 }
 
 /* A usage error: one line on stderr, exit status 2. */
@@ -646,6 +759,8 @@ int main(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "bare-collapse", no_argument, NULL, 'b' },
+		{ "widen", required_argument, NULL, 'w' },
+		{ "hunt", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -693,6 +808,13 @@ int main(int argc, char **argv)
 		case 'b':
 			bare = true;
 			break;
+		case 'w':
+			if (widen_parse(optarg, &opt.widen, must, sizeof(must)))
+				return usage_error("--widen", optarg, must);
+			break;
+		case 'H':
+			opt.hunt = true;
+			break;
 		case 'h':
 			usage(stdout, argv[0]);
 			return 0;
@@ -706,6 +828,8 @@ int main(int argc, char **argv)
 					   "is unknown, or its value is missing or not taken (see --help)");
 		}
 	}
+	if (opt.hunt && !widen_any(&opt.widen))
+		widen_hunt_default(&opt.widen);
 	/* Opened now, so that a bad path fails before the run. */
 	if (opt.json) {
 		f = fopen(opt.json, "a");
