@@ -515,14 +515,22 @@ static int pressure_setup(struct widen *w, uint32_t level, char *why, size_t len
 	return 0;
 }
 
+/*
+ * --hunt's default set leaves two knobs out, measured on 6.1.192 in QEMU
+ * (scripts/bench, README): the faulter's faults keep the data pages
+ * referenced and off the LRU, so collapse attempts stop at the scan
+ * (EAGAIN) and the first violation came rounds later (4 to 9 times later);
+ * vmas makes the fork of a registrar process copy every VMA each round,
+ * which moves its registration out of the sweep (5 times later there).
+ */
 const struct widen_knob_def widen_knobs[WK_NR] = {
 	[WK_MAPS] = { "maps", "extra mappings of the file's PMD", 1000, 8192, true,
 		      maps_setup, maps_teardown },
-	[WK_VMAS] = { "vmas", "VMAs in the registering mm", 1000, 16384, true,
+	[WK_VMAS] = { "vmas", "VMAs in the registering mm", 1000, 16384, false,
 		      vmas_setup, vmas_teardown },
 	[WK_PMDS] = { "pmds", "extra PMDs of the file", 16, 128, true,
 		      pmds_setup, pmds_teardown },
-	[WK_FAULTER] = { "faulter", "threads faulting data pages", 1, 4, true,
+	[WK_FAULTER] = { "faulter", "threads faulting data pages", 1, 4, false,
 			 faulter_setup, faulter_teardown },
 	[WK_HOGS] = { "hogs", "spinning threads per other CPU", 1, 4, true,
 		      hogs_setup, hogs_teardown },

@@ -15,7 +15,7 @@
  *             alternate mprotect() (a registrar process inherits them)
  *   pmds      extra PMDs at the end of the file (every 8th page data when
  *             the file system has room, sparse otherwise): a bigger page
- *             cache tree; no backing without a file size (shm_anon)
+ *             cache tree
  *   faulter   threads that fault the round's data pages through another
  *             mapping (MADV_DONTNEED, then read again) while a round runs,
  *             holding off while a collapse attempt scans the range
