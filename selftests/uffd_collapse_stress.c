@@ -334,21 +334,20 @@ FIXTURE_TEARDOWN(stress)
 static void log_widen(struct __test_metadata *_metadata, struct stress *s, const char *when,
 		      long start)
 {
-	char lv[160];
+	uint64_t reads;
+	char lv[160], step[40] = "", fr[48] = "";
 
 	if (!s->widen)
 		return;
 	widen_format(&s->widen->on, lv, sizeof(lv));
 	if (s->widen->hunt)
-		TH_LOG("hunt: %s after %.3f s: step %d of %d: %s; faulter reads=%llu", when,
-		       (mono_ns() - start) / 1e9, s->widen->step + 1, WIDEN_HUNT_STEPS, lv,
-		       (unsigned long long)__atomic_load_n(&s->widen->fault_reads,
-							   __ATOMIC_RELAXED));
-	else
-		TH_LOG("widen: %s after %.3f s: %s; faulter reads=%llu", when,
-		       (mono_ns() - start) / 1e9, lv,
-		       (unsigned long long)__atomic_load_n(&s->widen->fault_reads,
-							   __ATOMIC_RELAXED));
+		snprintf(step, sizeof(step), " step %d of %d:", s->widen->step + 1,
+			 WIDEN_HUNT_STEPS);
+	reads = __atomic_load_n(&s->widen->fault_reads, __ATOMIC_RELAXED);
+	if (reads)
+		snprintf(fr, sizeof(fr), "; faulter reads=%llu", (unsigned long long)reads);
+	TH_LOG("%s: %s after %.3f s:%s %s%s", s->widen->hunt ? "hunt" : "widen", when,
+	       (mono_ns() - start) / 1e9, step, lv, fr);
 }
 
 /*
