@@ -833,9 +833,9 @@ else
 fi
 run env SOAK_VMTEST="$HERE/fake-vmtest-soak" FAKE_SOAK=xfail FAKE_SOAK_ARGS="$T/soak.args" \
 	"$ROOT/scripts/soak" --kernel 6.12 --swap 256 --runs 2 --bin "$SB" ./uffd_collapse_stress
-check "soak in a guest: one boot per run with --swap, kinds from the console log (printk lines name nothing)" \
+check "soak in a guest: one boot per run with --swap, kinds and the run's time from the console log (printk lines name nothing)" \
 	eval '[ "$code" = 0 ] && [ "$(wc -l <"$T/soak.args")" = 2 ] && grep -q -- "--swap 256" "$T/soak.args" &&
-	has_re "^ok 2 - run 2: seed 42, exit 0, .*named: seek-flicker, 1 XFAIL; vmtest: PASS" && hasnt "lost-fault"'
+	has_re "^ok 2 - run 2: seed 42, exit 0, 7.0 s, named: seek-flicker, 1 XFAIL; vmtest: PASS" && hasnt "lost-fault"'
 run env SOAK_VMTEST="$HERE/fake-vmtest-soak" FAKE_SOAK=fail \
 	"$ROOT/scripts/soak" --kernel 6.12 --runs 1 --bin "$SB" ./uffd_collapse_stress
 check "soak in a guest: vmtest's FAIL is a failed run naming the kind" \
