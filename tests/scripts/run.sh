@@ -803,6 +803,8 @@ cat >"$SB/prog" <<'PROG'
 echo "# prog: seed=$$"
 case $1 in
 xfail) echo "# VIOLATION seek-flicker: page 3"; echo "ok 1 t # XFAIL known gap: seek-flicker=1" ;;
+counted) echo "# fill-on-alloc=2 (ignored; UFFDC_STRICT=1 to fail): 9 pages"
+	 echo "# seek-flicker=0 (ignored; UFFDC_STRICT=1 to fail): 0 pages"; echo "ok 1 fuzz" ;;
 fail) echo "# VIOLATION lost-fault: page 2"; echo "not ok 1 t"; exit 1 ;;
 skip) echo "ok 1 t # SKIP no THP here"; exit 4 ;;
 hang) sleep 60 ;;
@@ -816,6 +818,10 @@ if [ "$(id -u)" = 0 ]; then
 		eval '[ "$code" = 0 ] && [ "$(grep -c "^ok [0-9] - run [0-9]: seed [0-9]*, exit 0, .*named: seek-flicker, 1 XFAIL" <<<"$out")" = 3 ] &&
 		has "fenced (named in runs that passed): seek-flicker in 3 run(s): 1 2 3" && has "# findings: none" &&
 		[ "$(tail -n 1 <<<"$out")" = "3 passed, 0 failed, 0 skipped" ]'
+	run "$ROOT/scripts/soak" --bin "$SB" --runs 1 "./prog counted"
+	check "soak: a gap the program counted as ignored (the fuzzer's) is named fenced; a zero count is not" \
+		eval '[ "$code" = 0 ] && has_re "^ok 1 - run 1: .*named: fill-on-alloc$" &&
+		has "fenced (named in runs that passed): fill-on-alloc in 1 run(s): 1" && hasnt "seek-flicker"'
 	run "$ROOT/scripts/soak" --bin "$SB" --runs 2 "./prog fail"
 	check "soak: a failing run is not ok, its finding and first line named, exit 1" \
 		eval '[ "$code" = 1 ] && has_re "^not ok 1 - run 1: seed [0-9]+, exit 1, .*named: lost-fault" &&
