@@ -1143,8 +1143,9 @@ static enum outcome not_huge(struct run *r, const char *phase, long huge, long e
  * The control, then the registered run, judged.  A failure ends the test
  * from here (ASSERT); a skip or a fenced gap is returned with its reason.
  */
-static enum outcome run_scenario(struct __test_metadata *_metadata, struct run *r,
-				 const FIXTURE_VARIANT(contract) *variant, struct verdict *vd)
+static enum outcome run_scenario(struct __test_metadata *_metadata,
+				 const FIXTURE_VARIANT(contract) *variant, struct run *r,
+				 struct verdict *vd)
 {
 	struct oracle_opts oo = { .page_size = r->ps };
 	enum registrar who = registrar_of(r);
@@ -1364,7 +1365,7 @@ TEST_F_TIMEOUT(contract, missing_faults, 300)
 
 	if (!variant->mthp) {
 		log_scenario(_metadata, r, variant);
-		o = run_scenario(_metadata, r, variant, &vd);
+		o = run_scenario(_metadata, variant, r, &vd);
 		if (o == OUT_SKIP)
 			SKIP(return, "%s", r->why);
 		if (o == OUT_XFAIL)
@@ -1385,7 +1386,7 @@ TEST_F_TIMEOUT(contract, missing_faults, 300)
 		run_reset(r);
 		r->block = 1u << order;
 		log_scenario(_metadata, r, variant);
-		o = run_scenario(_metadata, r, variant, &vd);
+		o = run_scenario(_metadata, variant, r, &vd);
 		if (way->per_size_knobs)
 			ASSERT_EQ(0, thp_pop_settings());
 		if (o == OUT_SKIP) {
