@@ -990,25 +990,12 @@ static int exec_mthp(const struct fz_op *op, struct fz_obs *ob)
 /* Each order's stats/shmem_alloc, from 8 kB to the PMD (0 where there is none). */
 static void shmem_alloc_read(uint64_t *n)
 {
-	char path[128], buf[32];
 	unsigned int o;
-	int fd;
-	ssize_t k;
+	long v;
 
 	for (o = 0; o < FZ_MTHP_ORDERS; o++) {
-		n[o] = 0;
-		snprintf(path, sizeof(path),
-			 "/sys/kernel/mm/transparent_hugepage/hugepages-%lukB/stats/shmem_alloc",
-			 (PS >> 10) << o);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		k = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (k > 0) {
-			buf[k] = 0;
-			n[o] = strtoull(buf, NULL, 10);
-		}
+		v = thp_size_stat(o, "shmem_alloc");
+		n[o] = v > 0 ? v : 0;
 	}
 }
 
