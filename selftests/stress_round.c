@@ -239,8 +239,8 @@ void plan_round(struct stress *s, struct rng *rng)
 	s->delay_write_ns = rng_below(rng, window);
 }
 
-/* The shmem policy of the folio size page_size << order. */
-static int set_shmem_size(unsigned int order, const char *policy, size_t ps)
+/* The shmem policy of the folio size page_size << order: 0 or -errno. */
+int set_shmem_size(unsigned int order, const char *policy, size_t ps)
 {
 	char knob[64];
 

@@ -208,11 +208,21 @@ FIXTURE_SETUP(stress)
 	s->reg = backing_map(&s->b, 0, thp_pmd_size());
 	ASSERT_NE(NULL, s->reg);
 	if (variant->v.mthp) {
-		for (i = 1; i < thp_pmd_order() && i < NR_ORDERS; i++)
-			if (thp_shmem_size_offered(i))
-				s->mthp_orders[s->n_mthp++] = i;
+		/*
+		 * A size is used only if its knob takes "always" and goes
+		 * back to "never": a knob this kernel refuses is a missing
+		 * feature, not a failure of the round that writes it.
+		 */
+		for (i = 1; i < thp_pmd_order() && i < NR_ORDERS; i++) {
+			if (!thp_shmem_size_offered(i))
+				continue;
+			ret = set_shmem_size(i, "always", s->ps);
+			if (set_shmem_size(i, "never", s->ps) || ret)
+				continue;
+			s->mthp_orders[s->n_mthp++] = i;
+		}
 		if (!s->n_mthp)
-			SKIP(return, "no shmem mTHP size below the PMD (hugepages-<size>kB/shmem_enabled, 6.11 and later)");
+			SKIP(return, "no shmem mTHP size below the PMD whose knob takes always and never (hugepages-<size>kB/shmem_enabled, 6.11 and later)");
 		s->c.mthp_folios_known = 1;
 		for (i = 0; i < (int)s->n_mthp; i++)
 			if (thp_size_stat(s->mthp_orders[i], "shmem_alloc") < 0)
