@@ -666,7 +666,7 @@ enum fz_verdict_kind {
  * on, a flickering answer is not believed.
  */
 struct fz_ignored {
-	unsigned int n;		/* observations let through (pages) */
+	unsigned int n;		/* pages let through (fill-on-alloc: its block's) */
 	int op, page;		/* the first one */
 	char why[256];
 };

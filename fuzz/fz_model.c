@@ -51,6 +51,12 @@ struct page_state {
 	 * asked for to explain it, is fill-on-alloc.
 	 */
 	bool kept_from_alloc;
+	/*
+	 * ...and the smallest such folio, in pages: any folio that filled the
+	 * page is one of those allocations, aligned to its size, so it filled
+	 * this aligned block of the page's too (0: none).
+	 */
+	uint16_t alloc_block;
 	uint32_t gen;
 };
 
@@ -169,6 +175,37 @@ static void states(uint8_t s, uint32_t gen, char *buf, size_t len)
 }
 
 /*
+ * Fill-on-alloc seen at the page (a known gap, counted once): the folio
+ * that filled it was allocated whole, so it filled the aligned block of
+ * the page's smallest candidate allocation (page_state.alloc_block).  The
+ * other holes there that would be judged fill-on-alloc if seen now are
+ * the same event: data too, zeros as the allocation left them, and
+ * counted (struct fz_ignored.n: the pages it filled).  Else a
+ * later collapse asked over them, which finds the PMD full and returns 0,
+ * would have them named its lost faults when they are seen (measured:
+ * uffd_collapse_fuzz --seed 0x18ed3555740928ef --generate 71, on 6.12
+ * and 6.18).  A hole a collapse may also have filled keeps its doubt.
+ * Returns the pages it made data, the page itself included.
+ */
+static int filled_by_alloc(struct model *m, int file, int page)
+{
+	struct page_state *p = &m->pg[file][page];
+	int n = p->alloc_block, first = n ? page - page % n : page, i, filled = 0;
+
+	for (i = first; i < first + (n ? n : 1); i++) {
+		struct page_state *q = &m->pg[file][i];
+
+		if (i != page && !(q->s == S_HOLE && q->kept_from_alloc && !q->kept_from_collapse))
+			continue;
+		q->s = S_ZERO;
+		q->kept_from_alloc = false;
+		q->alloc_block = 0;
+		filled++;
+	}
+	return filled;
+}
+
+/*
  * Records the first finding; returns true when judging stops.  Unless
  * strict, a known gap is only counted (the first one kept for the
  * report) and judging goes on: a page that fill-on-alloc filled is then
@@ -191,10 +228,8 @@ static bool finding(struct model *m, enum fz_verdict_kind k, int op, int file,
 			snprintf(ig->why, sizeof(ig->why), "file %d page %d: %s; model allowed %s",
 				 file, page, what, st);
 		}
-		if (verdicts[k].as_data) {
-			p->s = S_ZERO;
-			p->kept_from_alloc = false;
-		}
+		if (verdicts[k].as_data)
+			ig->n += filled_by_alloc(m, file, page) - 1;
 		return false;
 	}
 	m->fd.kind = k;
@@ -733,10 +768,13 @@ static bool block_may_fill(struct model *m, const struct fz_slot *sl, int file, 
 
 		if (!(q->s & S_HOLE) || i == page)
 			continue;
-		if (!fz_struct_missing(&m->st, file, i))
+		if (!fz_struct_missing(&m->st, file, i)) {
 			q->s |= S_ZERO;
-		else if (q->s == S_HOLE)
+		} else if (q->s == S_HOLE) {
+			if (!q->kept_from_alloc || n < q->alloc_block)
+				q->alloc_block = n;
 			q->kept_from_alloc = true;
+		}
 	}
 	return true;
 }
