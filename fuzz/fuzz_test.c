@@ -458,6 +458,17 @@ static enum fz_verdict_kind judge_strict(int *op)
 	return f.kind;
 }
 
+/* judge_strict(), and whether the finding names a tie with a collapse */
+static enum fz_verdict_kind judge_tie(int *op, bool *tie)
+{
+	struct fz_finding f = judge_full(true);
+
+	if (op)
+		*op = f.op;
+	*tie = strstr(f.why, "(a tie)");
+	return f.kind;
+}
+
 /*
  * Slot 0 registered MISSING over PMD 0 of file 0; slot 1, another
  * mapping of it, VM_HUGEPAGE and unregistered, faults page 0 in: the
@@ -539,22 +550,31 @@ static int collapse_unread(int slot)
 				   .npages = FZ_PMD_PAGES }, -EINVAL, FZ_COLLAPSE_UNKNOWN, 0);
 }
 
-TEST(fill_on_alloc_that_a_collapse_could_explain_is_lost_fault)
+/*
+ * An allocation and a collapse asked for could both have filled the hole:
+ * a tie, fenced as fill-on-alloc (counted by default, a finding when
+ * strict) and named a tie (filled_kind() says why).
+ */
+TEST(fill_on_alloc_that_a_collapse_could_explain_is_a_tie)
 {
+	bool tie;
 	int op, t;
 
 	/* a collapse between the allocation and the load: it may have filled */
 	alloc_elsewhere();
 	collapse_unread(1);
 	t = load(0, 5, 2, 0);
-	ASSERT_EQ(FV_LOST_FAULT, judge_strict(&op));
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_tie(&op, &tie));
+	ASSERT_TRUE(tie);
 	ASSERT_EQ(t, op);
-	/* ...and not by default either: a collapse is never ignored */
-	ASSERT_EQ(FV_LOST_FAULT, judge_full(false).kind);
+	/* ...counted by default */
+	ASSERT_EQ(FV_NONE, judge_full(false).kind);
+	ASSERT_EQ(FZ_PMD_PAGES - 1, judge_full(false).gap[FV_FILL_ON_ALLOC].n);
 	/* a collapse that reports the PMD full shows the fill at once */
 	alloc_elsewhere();
 	t = collapse(1, true, 0, false);
-	ASSERT_EQ(FV_LOST_FAULT, judge_strict(&op));
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_tie(&op, &tie));
+	ASSERT_TRUE(tie);
 	ASSERT_EQ(t, op);
 	/* before the allocation: the same */
 	rec_reset();
@@ -565,34 +585,48 @@ TEST(fill_on_alloc_that_a_collapse_could_explain_is_lost_fault)
 	collapse_unread(1);
 	load(1, 0, 1, 0);
 	load(0, 5, 2, 0);
-	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_tie(NULL, &tie));
+	ASSERT_TRUE(tie);
 	/* not joined yet, and a page freed while it ran: its hole proves nothing */
 	alloc_elsewhere();
 	collapse(1, false, 0, true);
 	add((struct fz_op){ .kind = OP_FALLOCATE, .file = 0, .page = 400, .npages = 1,
 			    .sub = FALLOC_PUNCH }, 0, 0, 0);
 	t = load(0, 5, 2, 0);
-	ASSERT_EQ(FV_LOST_FAULT, judge_strict(&op));
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_tie(&op, &tie));
+	ASSERT_TRUE(tie);
 	ASSERT_EQ(t, op);
+	/* with no allocation elsewhere, the collapse's fill is a lost fault */
+	rec_reset();
+	mmap_slot(0, 0);
+	reg(0, 0, FZ_PMD_PAGES, FZ_REG_MISSING);
+	collapse_unread(0);
+	load(0, 5, 2, 0);
+	ASSERT_EQ(FV_LOST_FAULT, judge_full(false).kind);
 }
 
 /*
  * A collapse is all or nothing: one that left a hole in its PMD filled
- * nothing, and cannot explain the data (the hole is the allocation's).
+ * nothing, and cannot explain the data (the hole is the allocation's):
+ * fill-on-alloc, and no tie.
  */
 TEST(collapse_that_left_a_hole_does_not_explain_fill_on_alloc)
 {
+	bool tie;
+
 	alloc_elsewhere();
 	collapse(1, false, -EINVAL, false);
 	load(0, 5, 2, 0);
-	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(NULL));
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_tie(NULL, &tie));
+	ASSERT_FALSE(tie);
 	ASSERT_EQ(FV_NONE, judge_full(false).kind);
 	/* asynchronous, joined, nothing freed meanwhile: the same */
 	alloc_elsewhere();
 	collapse(1, false, 0, true);
 	add((struct fz_op){ .kind = OP_JOIN }, 0, 0, 0);
 	load(0, 5, 2, 0);
-	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(NULL));
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_tie(NULL, &tie));
+	ASSERT_FALSE(tie);
 	/* but with no allocation elsewhere, that hole is still a lost fault */
 	rec_reset();
 	mmap_slot(0, 0);
@@ -610,18 +644,21 @@ TEST(collapse_that_left_a_hole_does_not_explain_fill_on_alloc)
 	load(1, 0, 1, 0);
 	collapse(1, false, -EINVAL, false);
 	load(0, 5, 2, 0);
-	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_tie(NULL, &tie));
+	ASSERT_TRUE(tie);
 	R.op[4].npages = FZ_PMD_PAGES;
-	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(NULL));
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_tie(NULL, &tie));
+	ASSERT_FALSE(tie);
 }
 
 /*
  * The executor's SEEK_HOLE right after a fault through a VM_HUGEPAGE slot
  * (pmd_full) shows the fill at the allocation itself, before a later
- * collapse could be blamed for it; a collapse before it still is.
+ * collapse could be blamed for it; a collapse before it makes a tie.
  */
 TEST(fill_on_alloc_seen_right_after_the_fault)
 {
+	bool tie;
 	int op, t;
 
 	alloc_elsewhere();
@@ -645,14 +682,16 @@ TEST(fill_on_alloc_seen_right_after_the_fault)
 	collapse_unread(1);
 	t = load(1, 0, 1, 0);
 	R.obs[t].pmd_full = 1;
-	ASSERT_EQ(FV_LOST_FAULT, judge_strict(&op));
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_tie(&op, &tie));
+	ASSERT_TRUE(tie);
 	ASSERT_EQ(t, op);
 	/* ...unless the hole was seen after it: then it filled nothing there */
 	R.nops = t;
 	seek(0, 0, true, -ENXIO);
 	t = load(1, 0, 1, 0);
 	R.obs[t].pmd_full = 1;
-	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(&op));
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_tie(&op, &tie));
+	ASSERT_FALSE(tie);
 	ASSERT_EQ(t, op);
 	/* through a slot that is not VM_HUGEPAGE, pmd_full proves nothing new */
 	alloc_elsewhere();
@@ -1771,6 +1810,7 @@ TEST(fill_on_alloc_fills_its_block_for_later_collapses)
 
 TEST(mthp_fault_may_fill_its_block_and_no_more)
 {
+	bool tie;
 	int t, op;
 
 	/* a fault through slot 1 may allocate 64 kB over pages 0-15: fill-on-alloc */
@@ -1826,21 +1866,25 @@ TEST(mthp_fault_may_fill_its_block_and_no_more)
 	add((struct fz_op){ .kind = OP_POPULATE, .page = 511, .npages = 1, .sub = POP_READ,
 			    .gen = 1 }, 0, 0, 0);
 	walk1(1, PRB_WALK_HOLE, 510, FZ_PMD_PAGES, FZ_PMD_PAGES);
-	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(NULL));
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_tie(NULL, &tie));
+	ASSERT_FALSE(tie);
 	/* ...but a punch of its own PMD could have hidden a collapse that filled */
 	R.op[4].page = 100;
-	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_tie(NULL, &tie));
+	ASSERT_TRUE(tie);
 	/* ...unless the hole the collapse found (page 0) is not one it punched */
 	R.obs[3].bits = 0 + 1;
-	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(NULL));
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_tie(NULL, &tie));
+	ASSERT_FALSE(tie);
 	R.obs[3].bits = 105 + 1;
-	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_tie(NULL, &tie));
+	ASSERT_TRUE(tie);
 
 	/*
 	 * A collapse that failed filled nothing, though EOF cuts its PMD so
 	 * that no hole after it can show it (as found by seed 1, iteration
 	 * 1338): the data is the mTHP fault's.  Its success, or 6.1's
-	 * EINVAL after a collapse, leaves it a suspect.
+	 * EINVAL after a collapse, leaves it a suspect: a tie.
 	 */
 	rec_reset();
 	add((struct fz_op){ .kind = OP_MMAP, .slot = 3, .file = 1, .npages = FZ_FILE_PAGES },
@@ -1855,13 +1899,17 @@ TEST(mthp_fault_may_fill_its_block_and_no_more)
 	add((struct fz_op){ .kind = OP_POPULATE, .page = 199, .npages = 1, .sub = POP_READ,
 			    .gen = 1 }, 0, 0, 0);
 	walk1(1, PRB_WALK_HOLE, 198, 200, 200);
-	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(NULL));
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_tie(NULL, &tie));
+	ASSERT_FALSE(tie);
 	R.obs[4].ret = -EAGAIN;
-	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_strict(NULL));
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_tie(NULL, &tie));
+	ASSERT_FALSE(tie);
 	R.obs[4].ret = 0;
-	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_tie(NULL, &tie));
+	ASSERT_TRUE(tie);
 	R.obs[4].ret = -EINVAL;
-	ASSERT_EQ(FV_LOST_FAULT, judge_strict(NULL));
+	ASSERT_EQ(FV_FILL_ON_ALLOC, judge_tie(NULL, &tie));
+	ASSERT_TRUE(tie);
 
 	/*
 	 * A size on for every mapping lets khugepaged collapse any mapped
