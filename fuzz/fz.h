@@ -667,6 +667,7 @@ enum fz_verdict_kind {
  */
 struct fz_ignored {
 	unsigned int n;		/* pages let through (fill-on-alloc: its block's) */
+	unsigned int ties;	/* of the times seen, those a collapse could explain too */
 	int op, page;		/* the first one */
 	char why[256];
 };

@@ -221,6 +221,7 @@ static bool finding(struct model *m, enum fz_verdict_kind k, int op, int file,
 		return true;
 	states(p->s, p->gen, st, sizeof(st));
 	if (verdicts[k].known_gap && !m->o->strict) {
+		ig->ties += k == FV_FILL_ON_ALLOC && p->kept_from_collapse;
 		if (!ig->n++) {
 			ig->op = op;
 			ig->page = page;

@@ -396,7 +396,7 @@ static void add_stats(struct fz_exec_stats *a, const struct fz_exec_stats *b)
 
 /* Known gaps the model let through (not strict), by kind: how often, and the first. */
 struct gap_count {
-	uint64_t seqs, pages, iter;
+	uint64_t seqs, pages, ties, iter;
 	struct fz_ignored first;
 };
 
@@ -415,6 +415,7 @@ static void count_gaps(struct gap_count *gc, const struct fz_finding *fd, uint64
 			gc[k].first = *ig;
 		}
 		gc[k].pages += ig->n;
+		gc[k].ties += !!ig->ties;
 		if (verbose)
 			printf("# iteration %llu: %s (ignored) at op %d: %s\n",
 			       (unsigned long long)iter, fz_verdict_name(k), ig->op, ig->why);
@@ -447,9 +448,13 @@ static void print_gaps(const struct gap_count *gc, const struct opts *o)
 	for (k = 0; k < FV_NR; k++) {
 		if (!fz_verdict_known_gap(k))
 			continue;
-		printf("# %s=%llu (ignored; UFFDC_STRICT=1 or --strict to fail): %llu pages\n",
+		printf("# %s=%llu (ignored; UFFDC_STRICT=1 or --strict to fail): %llu pages",
 		       fz_verdict_name(k), (unsigned long long)gc[k].seqs,
 		       (unsigned long long)gc[k].pages);
+		if (k == FV_FILL_ON_ALLOC)
+			printf("; in %llu of those sequences a collapse asked for could have filled too (a tie)",
+			       (unsigned long long)gc[k].ties);
+		printf("\n");
 		if (gc[k].seqs)
 			printf("# first %s: iteration %llu (seed 0x%llx), op %d: %s\n",
 			       fz_verdict_name(k), (unsigned long long)gc[k].iter,
