@@ -12,8 +12,9 @@
  * fallocate, UFFDIO_COPY/ZEROPAGE, a store that faulted) turns it into data.
  *
  * Data in such a hole is named after what could have put it there: a
- * collapse (lost-fault), else a large folio allocated through another
- * mapping (fill-on-alloc, see struct fz_ignored), else nothing (phantom).
+ * large folio allocated through another mapping (fill-on-alloc, see
+ * struct fz_ignored; a tie when a collapse asked for could have too, see
+ * filled_kind()), else a collapse (lost-fault), else nothing (phantom).
  */
 #include <errno.h>
 #include <signal.h>
@@ -47,8 +48,8 @@ struct page_state {
 	bool kept_from_collapse;
 	/*
 	 * A large folio allocated through another mapping could not fill it
-	 * because MISSING covered it: data showing up later, with no collapse
-	 * asked for to explain it, is fill-on-alloc.
+	 * because MISSING covered it: data showing up later is fill-on-alloc
+	 * (a tie with kept_from_collapse, filled_kind()).
 	 */
 	bool kept_from_alloc;
 	/*
@@ -340,9 +341,10 @@ static void set_gen(struct page_state *p, uint32_t gen)
  * (SCAN_PTE_MAPPED_HUGEPAGE), and one cut by EOF or failing with EINVAL
  * proves nothing either way.  Calling that tie a lost fault failed 6.12.117
  * and 6.18, which skip collapses under MISSING (--seed 0x18ed372af851ea5d
- * --generate 2126, --seed 0x18ed37400791f0be --generate 215).  So the tie is fenced with the known gap it may be, named as a tie, and
- * strict runs fail it; a hole no allocation could have filled is still a
- * lost fault by default (6.1.192 is caught so, at once).
+ * --generate 2126, --seed 0x18ed37400791f0be --generate 215).  So the tie
+ * is fenced with the known gap it may be, named as a tie, and strict runs
+ * fail it; a hole no allocation could have filled is still a lost fault
+ * by default (6.1.192 is caught so, at once).
  */
 static enum fz_verdict_kind filled_kind(const struct model *m, int file, int page,
 					enum fz_verdict_kind otherwise)
