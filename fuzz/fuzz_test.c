@@ -449,16 +449,7 @@ static struct fz_finding judge_full(bool strict)
 	return f;
 }
 
-static enum fz_verdict_kind judge_strict(int *op)
-{
-	struct fz_finding f = judge_full(true);
-
-	if (op)
-		*op = f.op;
-	return f.kind;
-}
-
-/* judge_strict(), and whether the finding names a tie with a collapse */
+/* The strict verdict, and whether the finding names a tie with a collapse */
 static enum fz_verdict_kind judge_tie(int *op, bool *tie)
 {
 	struct fz_finding f = judge_full(true);
@@ -467,6 +458,13 @@ static enum fz_verdict_kind judge_tie(int *op, bool *tie)
 		*op = f.op;
 	*tie = strstr(f.why, "(a tie)");
 	return f.kind;
+}
+
+static enum fz_verdict_kind judge_strict(int *op)
+{
+	bool tie;
+
+	return judge_tie(op, &tie);
 }
 
 /*
