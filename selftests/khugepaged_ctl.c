@@ -114,6 +114,15 @@ bool thp_shmem_size_offered(unsigned int order)
 	return !thp_read(knob, buf, sizeof(buf));
 }
 
+int thp_shmem_size_set(unsigned int order, const char *policy)
+{
+	char knob[96];
+
+	snprintf(knob, sizeof(knob), "hugepages-%lukB/shmem_enabled",
+		 ((unsigned long)getpagesize() >> 10) << order);
+	return thp_write(knob, policy);
+}
+
 int khugepaged_wait_scans(long since, long n, unsigned int timeout_ms)
 {
 	struct timespec ts = { 0, 2 * 1000 * 1000 };

@@ -60,6 +60,12 @@ long thp_size_stat(unsigned int order, const char *name);
 bool thp_shmem_size_offered(unsigned int order);
 
 /*
+ * Set that shmem policy ("always", "never", ...) outside the settings
+ * stack (the stack's pop restores it); 0 or -errno.
+ */
+int thp_shmem_size_set(unsigned int order, const char *policy);
+
+/*
  * Wait until full_scans has grown by n since `since`, polling, at most
  * timeout_ms.  Every mm on khugepaged's list has then been scanned whole
  * at least n - 1 times.  Returns 0, or -ETIMEDOUT.

@@ -403,12 +403,6 @@ void format_last_fault(struct stress *s, char *buf, size_t len);
 void plan_round(struct stress *s, struct rng *rng);
 
 /*
- * Set hugepages-<page_size << order>kB/shmem_enabled to policy ("always",
- * "never"); 0 or -errno.  The mTHP variant's fill switches one size on.
- */
-int set_shmem_size(unsigned int order, const char *policy, size_t ps);
-
-/*
  * Punch the range (the huge page too), then populate a random share; a
  * walk race populates its fixed layout in round 0 and then leaves it be.
  */

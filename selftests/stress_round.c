@@ -239,15 +239,6 @@ void plan_round(struct stress *s, struct rng *rng)
 	s->delay_write_ns = rng_below(rng, window);
 }
 
-/* The shmem policy of the folio size page_size << order: 0 or -errno. */
-int set_shmem_size(unsigned int order, const char *policy, size_t ps)
-{
-	char knob[64];
-
-	snprintf(knob, sizeof(knob), "hugepages-%zukB/shmem_enabled", (ps >> 10) << order);
-	return thp_write(knob, policy);
-}
-
 /*
  * An mTHP variant's data (stress_variant.mthp): the round's size is
  * chosen, each block of that size is data (pct percent of them, block 0
@@ -265,7 +256,7 @@ static int fill_mthp_blocks(struct stress *s, struct rng *rng, uint32_t pct)
 
 	s->mthp_order = order;
 	s->mthp_rounds[order]++;
-	ret = set_shmem_size(order, "always", s->ps);
+	ret = thp_shmem_size_set(order, "always");
 	if (ret)
 		return ret;
 	for (p = 0; p < s->hp; p += bp) {
@@ -280,7 +271,7 @@ static int fill_mthp_blocks(struct stress *s, struct rng *rng, uint32_t pct)
 		}
 		counter_add(&s->c.mthp_blocks, data);
 	}
-	ret = set_shmem_size(order, "never", s->ps);
+	ret = thp_shmem_size_set(order, "never");
 	after = thp_size_stat(order, "shmem_alloc");
 	if (before >= 0 && after >= before)
 		counter_add(&s->c.mthp_folios, after - before);

@@ -216,8 +216,8 @@ FIXTURE_SETUP(stress)
 		for (i = 1; i < thp_pmd_order() && i < NR_ORDERS; i++) {
 			if (!thp_shmem_size_offered(i))
 				continue;
-			ret = set_shmem_size(i, "always", s->ps);
-			if (set_shmem_size(i, "never", s->ps) || ret)
+			ret = thp_shmem_size_set(i, "always");
+			if (thp_shmem_size_set(i, "never") || ret)
 				continue;
 			s->mthp_orders[s->n_mthp++] = i;
 		}
